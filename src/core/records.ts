@@ -37,8 +37,13 @@ export interface PaymentRow {
   amount_disputed: number;
   amount_fees: number;
   fraud_decision: FraudDecisionValue | null;
-  /** Events applied so far; the projection in Postgres only moves to a higher version. */
+  /** Events applied so far. */
   version: number;
+  /**
+   * Every change of the payment's state (events applied, fraud overrides) increments it;
+   * the projection in Postgres only moves to a higher revision.
+   */
+  revision: number;
   updated_at: string;
 }
 

@@ -1,0 +1,166 @@
+/**
+ * The Bun host's actor storage: one bun:sqlite file in WAL mode shared by every actor, with
+ * group commit. Writes join one open SQLite transaction; it commits on the next turn of the
+ * event loop (or when it grows past a limit), and every caller waiting in `sync()` is
+ * answered after that single fsync. With `synchronous=FULL` an acknowledged message survives
+ * a power cut, and durability costs one fsync per batch, not one per message.
+ */
+import { Database, type Statement } from "bun:sqlite";
+
+export interface ActorDatabaseOptions {
+  path: string;
+  /** FULL (default) survives a power cut; NORMAL survives a process crash only. */
+  synchronous?: "FULL" | "NORMAL";
+  /** Writes after which a batch commits without waiting for the next turn. */
+  batch_writes_max?: number;
+}
+
+type Deferred = { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
+
+function deferred(): Deferred {
+  let resolve!: () => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+export class ActorDatabase {
+  readonly db: Database;
+  private batch: Deferred | null = null;
+  private batch_writes = 0;
+  private savepoint_depth = 0;
+  private readonly batch_writes_max: number;
+  private readonly statements: {
+    get: Statement;
+    put: Statement;
+    delete: Statement;
+    list: Statement;
+    alarmSet: Statement;
+    alarmDelete: Statement;
+  };
+  commits = 0;
+
+  constructor(options: ActorDatabaseOptions) {
+    this.db = new Database(options.path, { create: true, strict: true });
+    this.db.exec("PRAGMA journal_mode = WAL");
+    this.db.exec(`PRAGMA synchronous = ${options.synchronous ?? "FULL"}`);
+    this.db.exec("PRAGMA busy_timeout = 5000");
+    this.db.exec(`CREATE TABLE IF NOT EXISTS actor_rows (
+      actor TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+      PRIMARY KEY (actor, key)) WITHOUT ROWID`);
+    this.db.exec(`CREATE TABLE IF NOT EXISTS actor_alarms (
+      actor TEXT PRIMARY KEY, at_ms INTEGER NOT NULL) WITHOUT ROWID`);
+    this.batch_writes_max = options.batch_writes_max ?? 20_000;
+    this.statements = {
+      get: this.db.prepare("SELECT value FROM actor_rows WHERE actor = ? AND key = ?"),
+      put: this.db.prepare("INSERT OR REPLACE INTO actor_rows (actor, key, value) VALUES (?, ?, ?)"),
+      delete: this.db.prepare("DELETE FROM actor_rows WHERE actor = ? AND key = ?"),
+      list: this.db.prepare(
+        "SELECT key, value FROM actor_rows WHERE actor = ? AND key > ? AND key < ? ORDER BY key LIMIT ?",
+      ),
+      alarmSet: this.db.prepare("INSERT OR REPLACE INTO actor_alarms (actor, at_ms) VALUES (?, ?)"),
+      alarmDelete: this.db.prepare("DELETE FROM actor_alarms WHERE actor = ?"),
+    };
+  }
+
+  get(actor: string, key: string): string | undefined {
+    const row = this.statements.get.get(actor, key) as { value: string } | null;
+    return row?.value;
+  }
+
+  put(actor: string, key: string, value: string): void {
+    this.write();
+    this.statements.put.run(actor, key, value);
+  }
+
+  delete(actor: string, key: string): void {
+    this.write();
+    this.statements.delete.run(actor, key);
+  }
+
+  /** Keys that start with `prefix` and sort after `after`, in key order. */
+  list(actor: string, prefix: string, after: string | undefined, limit: number): Array<{ key: string; value: string }> {
+    const lower = after !== undefined && after > prefix ? after : prefix;
+    // Every key with the prefix sorts below prefix + U+FFFF.
+    const upper = prefix + "\uffff";
+    const rows = this.statements.list.all(actor, lower, upper, limit) as Array<{ key: string; value: string }>;
+    // `key > prefix` skips a key equal to the bare prefix, which the actor never writes.
+    return rows;
+  }
+
+  setAlarm(actor: string, at_ms: number): void {
+    this.write();
+    this.statements.alarmSet.run(actor, at_ms);
+  }
+
+  deleteAlarm(actor: string): void {
+    this.write();
+    this.statements.alarmDelete.run(actor);
+  }
+
+  alarms(): Array<{ actor: string; at_ms: number }> {
+    return this.db.query("SELECT actor, at_ms FROM actor_alarms").all() as Array<{ actor: string; at_ms: number }>;
+  }
+
+  /** Runs `fn` atomically inside the current batch (a savepoint: undone alone if it throws). */
+  transaction<T>(fn: () => T): T {
+    if (this.savepoint_depth > 0) throw new Error("actor transactions do not nest");
+    this.write();
+    this.db.exec("SAVEPOINT actor_change");
+    this.savepoint_depth += 1;
+    try {
+      const result = fn();
+      this.db.exec("RELEASE actor_change");
+      return result;
+    } catch (error) {
+      this.db.exec("ROLLBACK TO actor_change");
+      this.db.exec("RELEASE actor_change");
+      throw error;
+    } finally {
+      this.savepoint_depth -= 1;
+    }
+  }
+
+  /** Resolves once every write made before this call is durable. */
+  sync(): Promise<void> {
+    return this.batch?.promise ?? Promise.resolve();
+  }
+
+  /** Commits the open batch now (used at shutdown and by the batch limit). */
+  commit(): void {
+    const batch = this.batch;
+    if (!batch || this.savepoint_depth > 0) return;
+    this.batch = null;
+    this.batch_writes = 0;
+    try {
+      this.db.exec("COMMIT");
+      this.commits += 1;
+      batch.resolve();
+    } catch (error) {
+      try {
+        this.db.exec("ROLLBACK");
+      } catch {}
+      batch.reject(error);
+    }
+  }
+
+  close(): void {
+    this.commit();
+    this.db.close();
+  }
+
+  private write(): void {
+    if (this.batch === null) {
+      this.db.exec("BEGIN IMMEDIATE");
+      this.batch = deferred();
+      // Callers that never await sync() must not see an unhandled rejection.
+      this.batch.promise.catch(() => {});
+      setImmediate(() => this.commit());
+    }
+    this.batch_writes += 1;
+    if (this.batch_writes >= this.batch_writes_max && this.savepoint_depth === 0) this.commit();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * One durable alarm per actor on the Bun host: the time is a row in the actor database
+ * (written in the same group commit as the change that set it) and an in-process timer.
+ * At start every stored alarm is re-armed, so work pending at a crash resumes.
+ */
+import type { ActorDatabase } from "./actor-database.ts";
+
+type Fire = (actor: string) => Promise<void>;
+
+export class AlarmScheduler {
+  private readonly alarms = new Map<string, { at_ms: number; timer: ReturnType<typeof setTimeout> }>();
+  private readonly running = new Set<Promise<void>>();
+  private stopped = false;
+
+  constructor(
+    private readonly database: ActorDatabase,
+    private readonly now: () => number,
+    private readonly fire: Fire,
+  ) {}
+
+  get(actor: string): number | null {
+    return this.alarms.get(actor)?.at_ms ?? null;
+  }
+
+  set(actor: string, at_ms: number): void {
+    const existing = this.alarms.get(actor);
+    if (existing?.at_ms === at_ms) return;
+    this.database.setAlarm(actor, at_ms);
+    this.schedule(actor, at_ms);
+  }
+
+  delete(actor: string): void {
+    const existing = this.alarms.get(actor);
+    if (!existing) return;
+    clearTimeout(existing.timer);
+    this.alarms.delete(actor);
+    this.database.deleteAlarm(actor);
+  }
+
+  /** Re-arms every alarm stored before the last stop or crash. */
+  restore(): number {
+    const stored = this.database.alarms();
+    for (const { actor, at_ms } of stored) this.schedule(actor, at_ms);
+    return stored.length;
+  }
+
+  pending(): number {
+    return this.alarms.size;
+  }
+
+  /** Stops firing alarms and waits for handlers already running. Stored alarms stay. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    for (const { timer } of this.alarms.values()) clearTimeout(timer);
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  private schedule(actor: string, at_ms: number): void {
+    const existing = this.alarms.get(actor);
+    if (existing) clearTimeout(existing.timer);
+    if (this.stopped) return;
+    const delay = Math.max(0, at_ms - this.now());
+    const timer = setTimeout(() => this.run(actor, at_ms), Math.min(delay, 2 ** 31 - 1));
+    this.alarms.set(actor, { at_ms, timer });
+  }
+
+  private run(actor: string, at_ms: number): void {
+    const current = this.alarms.get(actor);
+    if (!current || current.at_ms !== at_ms || this.stopped) return;
+    if (at_ms > this.now()) {
+      // Timers cap at about 24.8 days; a later alarm is re-armed in steps.
+      this.schedule(actor, at_ms);
+      return;
+    }
+    // The alarm is consumed as it fires, as on Durable Objects; the handler re-arms.
+    this.alarms.delete(actor);
+    this.database.deleteAlarm(actor);
+    const handled = this.fire(actor).catch((error) => {
+      console.error(`alarm of actor ${actor} failed; retrying in 1 s:`, error);
+      if (!this.alarms.has(actor)) this.set(actor, this.now() + 1_000);
+    });
+    this.running.add(handled);
+    handled.finally(() => this.running.delete(handled));
+  }
+}

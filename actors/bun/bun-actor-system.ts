@@ -1,0 +1,50 @@
+/**
+ * The Bun host's actors: one instance per key in this process, each with its own rows in
+ * the shared ActorDatabase and its own durable alarm. Per key, work is serialized by the
+ * actor's inbox and run loop; different keys proceed independently.
+ */
+import type { ActorContext } from "../runtime.ts";
+import { ActorDatabase } from "./actor-database.ts";
+import { AlarmScheduler } from "./alarm-scheduler.ts";
+import { BunActorAlarm, BunActorStorage } from "./bun-actor-storage.ts";
+
+export interface Actor {
+  alarm(): Promise<void>;
+}
+
+export class BunActorSystem<A extends Actor> {
+  private readonly instances = new Map<string, A>();
+  readonly scheduler: AlarmScheduler;
+
+  constructor(
+    readonly database: ActorDatabase,
+    private readonly create: (context: ActorContext) => A,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.scheduler = new AlarmScheduler(database, now, (key) => this.get(key).alarm());
+  }
+
+  get(key: string): A {
+    let actor = this.instances.get(key);
+    if (!actor) {
+      actor = this.create({
+        key,
+        storage: new BunActorStorage(this.database, key),
+        alarm: new BunActorAlarm(this.scheduler, key),
+        now: this.now,
+      });
+      this.instances.set(key, actor);
+    }
+    return actor;
+  }
+
+  /** Re-arms stored alarms; returns how many actors had pending work. */
+  start(): number {
+    return this.scheduler.restore();
+  }
+
+  async stop(): Promise<void> {
+    await this.scheduler.stop();
+    this.database.commit();
+  }
+}

@@ -1,0 +1,117 @@
+/** The answer to "what happened to this payment": GET /payments/:id (DESIGN.md section 9). */
+import type { FraudState } from "../../src/core/payment.ts";
+import type { ActorStore } from "./actor-store.ts";
+import type { PaymentActorLimits } from "./limits.ts";
+import {
+  PREFIX_DEAD,
+  PREFIX_EVENT,
+  PREFIX_HELD,
+  PREFIX_INBOX,
+  PREFIX_JOURNAL,
+  PREFIX_OUTBOX,
+  type AppliedEvent,
+  type DeadLetter,
+  type HeldMessage,
+  type InboxMessage,
+  type OutboxEntry,
+  type StoredJournal,
+} from "./records.ts";
+import { iso } from "./sink-rows.ts";
+
+export type PaymentView = ReturnType<typeof inspectPayment>;
+
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
+
+export function inspectPayment(store: ActorStore, now: number, limits: PaymentActorLimits) {
+  const state = store.state();
+  const meta = store.meta();
+  const inbox = store.all<InboxMessage>(PREFIX_INBOX, limits.inbox_messages_max).map(([, message]) => message);
+  const oldestOutbox = store.storage.list<OutboxEntry>({ prefix: PREFIX_OUTBOX, limit: 1 })[0]?.[1];
+  return {
+    payment_id: state.payment_id,
+    status: state.status,
+    currency: state.currency,
+    merchant_id: state.merchant_id,
+    customer_id: state.customer_id,
+    amounts: {
+      authorized: state.amounts.authorized,
+      captured: state.amounts.captured,
+      refunded: state.amounts.refunded,
+      disputed: state.amounts.disputed,
+      fees: state.amounts.fees,
+    },
+    version: state.version,
+    sequence_next: state.sequence_next,
+    events: store.all<AppliedEvent>(PREFIX_EVENT, limits.inspection_events_max).map(([, applied]) => ({
+      id: applied.event_id,
+      type: applied.type,
+      sequence: applied.sequence,
+      occurred_at: applied.occurred_at,
+      applied_at: iso(applied.applied_at),
+      version: applied.version,
+      source: applied.source,
+    })),
+    inbox: inbox
+      .filter((message) => message.attempts === 0)
+      .map((message) => ({ id: message.event.id, type: message.event.type, accepted_at: iso(message.accepted_at) })),
+    held: store.all<HeldMessage>(PREFIX_HELD).map(([, held]) => ({
+      id: held.message.event.id,
+      type: held.message.event.type,
+      sequence: held.message.event.sequence ?? null,
+      reason: held.reason,
+      held_at: iso(held.held_at),
+      deadline_at: iso(held.deadline_at),
+    })),
+    retries: inbox
+      .filter((message) => message.attempts > 0)
+      .map((message) => ({
+        id: message.event.id,
+        type: message.event.type,
+        attempts: message.attempts,
+        next_attempt_at: isoOrNull(message.next_attempt_at),
+        error: message.last_failure,
+      })),
+    dead_letters: store.all<DeadLetter>(PREFIX_DEAD).map(([, letter]) => ({
+      event_id: letter.message.event.id,
+      type: letter.message.event.type,
+      reason: letter.reason,
+      stage: letter.stage,
+      error: { class: letter.error_class, message: letter.error_message },
+      attempts: letter.attempts,
+      first_failed_at: iso(letter.first_failed_at),
+      last_failed_at: iso(letter.last_failed_at),
+      source: letter.message.source,
+      event: letter.message.event,
+    })),
+    journals: store.all<StoredJournal>(PREFIX_JOURNAL, limits.inspection_events_max).map(([, journal]) => ({
+      journal_id: journal.journal_id,
+      event_id: journal.event_id,
+      currency: journal.currency,
+      created_at: iso(journal.created_at),
+      transfers: journal.transfers,
+    })),
+    fraud: viewFraud(state.fraud),
+    outbox: {
+      pending: meta.outbox_count,
+      oldest_age_ms: oldestOutbox ? Math.max(0, now - oldestOutbox.created_at) : 0,
+      flush_attempts: meta.flush_attempts,
+      next_flush_at: isoOrNull(meta.flush_retry_at),
+      last_error: meta.flush_error,
+    },
+  };
+}
+
+function viewFraud(fraud: FraudState | null) {
+  if (fraud === null) return null;
+  return {
+    decision: fraud.decision,
+    score: fraud.score,
+    rules_fired: fraud.rules_fired,
+    shadow_rules_fired: fraud.shadow_rules_fired,
+    attributes: fraud.attributes,
+    origin: fraud.origin,
+    note: fraud.note,
+    decided_at: fraud.decided_at,
+    rules_decision: fraud.rules_decision,
+  };
+}

@@ -1,0 +1,49 @@
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../src/core/retry-policy.ts";
+
+/** Every queue the actor keeps has a limit (TigerBeetle's "put a limit on everything"). */
+export interface PaymentActorLimits {
+  retry: RetryPolicy;
+  hold_timeout_ms: number;
+  inbox_messages_max: number;
+  held_events_max: number;
+  outbox_page_entries_max: number;
+  flush_backoff_ms_initial: number;
+  flush_backoff_ms_max: number;
+  /** Events and journals shown by inspection. */
+  inspection_events_max: number;
+}
+
+export const DEFAULT_PAYMENT_ACTOR_LIMITS: PaymentActorLimits = {
+  retry: DEFAULT_RETRY_POLICY,
+  hold_timeout_ms: 15 * 60_000,
+  inbox_messages_max: 1_000,
+  held_events_max: 100,
+  outbox_page_entries_max: 200,
+  flush_backoff_ms_initial: 500,
+  flush_backoff_ms_max: 30_000,
+  inspection_events_max: 1_000,
+};
+
+export type ActorCounter =
+  | "events_processed"
+  | "events_held"
+  | "events_dead_lettered"
+  | "retries_scheduled"
+  | "sink_flushes"
+  | "sink_flush_failures"
+  | "sink_rows_flushed"
+  | "outbox_entries_added"
+  | "outbox_entries_flushed";
+
+export type ActorHistogram = "processing_latency_ms" | "flush_latency_ms";
+
+/** What the actor reports; the host decides how to expose it (Prometheus on both hosts). */
+export interface ActorMetrics {
+  increment(counter: ActorCounter, by?: number): void;
+  observe(histogram: ActorHistogram, value_ms: number): void;
+}
+
+export const NO_METRICS: ActorMetrics = {
+  increment() {},
+  observe() {},
+};

@@ -1,0 +1,335 @@
+/**
+ * The payment actor: the only writer of one payment's state (DESIGN.md section 3).
+ *
+ *   accept   append to the durable inbox (dedupe by event id), answer once durable
+ *   process  drain the inbox one message at a time, driven by the alarm; the only await
+ *            (the fraud velocity fetch) comes before the synchronous commit
+ *   flush    send outbox rows to Postgres after they are durable; retried until it succeeds
+ *
+ * The alarm is re-armed for the earliest due work (next message, retry, hold deadline,
+ * flush) after every change, so pending work always has a wake-up.
+ */
+import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
+import { errorClass, errorMessage, isPermanent } from "../../src/core/errors.ts";
+import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
+import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
+import { withFraudOverride } from "../../src/core/payment-fraud.ts";
+import type { FraudDecisionValue, SinkRows } from "../../src/core/records.ts";
+import { retryDelayMs } from "../../src/core/retry-policy.ts";
+import type { ActorContext } from "../runtime.ts";
+import { ActorStore } from "./actor-store.ts";
+import { checkFraud } from "./fraud-check.ts";
+import { inspectPayment, type PaymentView } from "./inspect.ts";
+import type { ActorCounter, ActorMetrics, PaymentActorLimits } from "./limits.ts";
+import { numbered, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./records.ts";
+import { iso, mergeRows } from "./sink-rows.ts";
+import { UnitOfWork } from "./unit-of-work.ts";
+
+/** Where outbox rows go: the host's sink writer (batched, bounded connections). */
+export interface OutboxSink {
+  write(rows: SinkRows): Promise<void>;
+}
+
+export interface PaymentActorDependencies {
+  velocity: VelocityStore;
+  sink: OutboxSink;
+  fraud_rules: FraudRuleSet;
+  limits: PaymentActorLimits;
+  metrics: ActorMetrics;
+  random(): number;
+}
+
+export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full";
+export type OperatorOutcome = "done" | "not_found";
+
+export class PaymentActor {
+  private readonly store: ActorStore;
+  private processing = false;
+  private process_again = false;
+  private flushing = false;
+  private flush_again = false;
+
+  constructor(
+    private readonly context: ActorContext,
+    private readonly dependencies: PaymentActorDependencies,
+  ) {
+    this.store = new ActorStore(context.storage, context.key);
+  }
+
+  /** Appends the message to the inbox and resolves once it is durable. */
+  async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
+    const outcome = this.context.storage.transaction((): AcceptOutcome => {
+      const storage = this.context.storage;
+      if (storage.get(PREFIX_SEEN + event.id) !== undefined) return "duplicate";
+      const meta = this.store.meta();
+      if (meta.inbox_count >= this.dependencies.limits.inbox_messages_max) return "inbox_full";
+      const now = this.context.now();
+      storage.put(PREFIX_SEEN + event.id, now);
+      this.store.appendInbox(meta, {
+        event,
+        source,
+        accepted_at: now,
+        replay: false,
+        attempts: 0,
+        next_attempt_at: null,
+        first_failed_at: null,
+        last_failure: null,
+      });
+      this.store.putMeta(meta);
+      this.wakeAt(now);
+      return "accepted";
+    });
+    // A duplicate is answered only once the original is durable too.
+    await this.context.storage.sync();
+    return outcome;
+  }
+
+  /** The alarm handler. Idempotent: alarms fire late, early or twice. Never throws. */
+  async alarm(): Promise<void> {
+    try {
+      await this.process();
+      await this.flush();
+    } finally {
+      this.rearm();
+    }
+  }
+
+  inspect(): PaymentView | null {
+    if (!this.store.exists()) return null;
+    return inspectPayment(this.store, this.context.now(), this.dependencies.limits);
+  }
+
+  /** Puts a dead letter back through the same path as a new message. */
+  async replay(event_id: string): Promise<OperatorOutcome> {
+    const outcome = this.context.storage.transaction((): OperatorOutcome => {
+      const letter = this.context.storage.get<DeadLetter>(PREFIX_DEAD + event_id);
+      if (!letter) return "not_found";
+      const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
+      unit.closeDeadLetter(letter, "replayed");
+      const original = letter.message.source.kind === "replay" ? letter.message.source.original : letter.message.source;
+      this.store.appendInbox(unit.meta, {
+        event: letter.message.event,
+        source: { kind: "replay", original },
+        accepted_at: unit.now,
+        replay: true,
+        attempts: 0,
+        next_attempt_at: null,
+        first_failed_at: null,
+        last_failure: null,
+      });
+      this.report(unit.finish());
+      this.wakeAt(unit.now);
+      return "done";
+    });
+    await this.context.storage.sync();
+    return outcome;
+  }
+
+  async discard(event_id: string): Promise<OperatorOutcome> {
+    const outcome = this.context.storage.transaction((): OperatorOutcome => {
+      const letter = this.context.storage.get<DeadLetter>(PREFIX_DEAD + event_id);
+      if (!letter) return "not_found";
+      const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
+      unit.closeDeadLetter(letter, "discarded");
+      this.report(unit.finish());
+      this.rearm();
+      return "done";
+    });
+    await this.context.storage.sync();
+    return outcome;
+  }
+
+  async overrideFraud(decision: FraudDecisionValue, note: string | null): Promise<OperatorOutcome> {
+    const outcome = this.context.storage.transaction((): OperatorOutcome => {
+      if (!this.store.exists()) return "not_found";
+      const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
+      unit.replaceState(withFraudOverride(unit.state, decision, note, iso(unit.now)), null);
+      this.report(unit.finish());
+      this.rearm();
+      return "done";
+    });
+    await this.context.storage.sync();
+    return outcome;
+  }
+
+  private async process(): Promise<void> {
+    if (this.processing) {
+      this.process_again = true;
+      return;
+    }
+    this.processing = true;
+    try {
+      do {
+        this.process_again = false;
+        this.expireHeld();
+        while (await this.processNext()) {}
+      } while (this.process_again);
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  /** Processes the inbox head; false when there is nothing to do now. */
+  private async processNext(): Promise<boolean> {
+    const head = this.store.firstInbox();
+    const now = this.context.now();
+    if (!head || (head.next_attempt_at !== null && head.next_attempt_at > now)) return false;
+
+    let disposition = this.commit(head, null);
+    if (disposition !== "needs_fraud") return true;
+    try {
+      const fraud = await checkFraud(head.event, this.dependencies.fraud_rules, this.dependencies.velocity, now);
+      disposition = this.commit(head, fraud);
+    } catch (error) {
+      this.recordFailure(head, error, "fraud");
+    }
+    return true;
+  }
+
+  /** The synchronous commit: state is re-read here, after any await, never before. */
+  private commit(head: InboxMessage, fraud: Parameters<UnitOfWork["handle"]>[1]): ReturnType<UnitOfWork["handle"]> | "stale" {
+    return this.context.storage.transaction(() => {
+      const current = this.store.firstInbox();
+      if (!current || current.number !== head.number) return "stale";
+      const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
+      const disposition = unit.handle(current, fraud);
+      if (disposition === "needs_fraud") return disposition;
+      unit.takeFromInbox(current);
+      this.dependencies.metrics.observe("processing_latency_ms", unit.now - current.accepted_at);
+      this.report(unit.finish());
+      return disposition;
+    });
+  }
+
+  private recordFailure(head: InboxMessage, error: unknown, stage: string): void {
+    this.context.storage.transaction(() => {
+      const current = this.store.firstInbox();
+      if (!current || current.number !== head.number) return;
+      const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
+      const attempts = current.attempts + 1;
+      const failed: InboxMessage = {
+        ...current,
+        attempts,
+        first_failed_at: current.first_failed_at ?? unit.now,
+        last_failure: { stage, error_class: errorClass(error), error_message: errorMessage(error), at: unit.now },
+      };
+      const policy = this.dependencies.limits.retry;
+      if (isPermanent(error) || attempts >= policy.attempts_max) {
+        unit.takeFromInbox(current);
+        const reason = isPermanent(error) ? "permanent_failure" : "retries_exhausted";
+        unit.deadLetter(failed, reason, stage, errorClass(error), errorMessage(error));
+      } else {
+        failed.next_attempt_at = unit.now + retryDelayMs(attempts, policy, this.dependencies.random);
+        this.context.storage.put(numbered(PREFIX_INBOX, current.number), failed);
+        this.dependencies.metrics.increment("retries_scheduled");
+      }
+      this.report(unit.finish());
+    });
+  }
+
+  private expireHeld(): void {
+    const meta = this.store.meta();
+    if (meta.held_count === 0) return;
+    this.context.storage.transaction(() => {
+      const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
+      unit.expireHeld();
+      this.report(unit.finish());
+    });
+  }
+
+  private async flush(): Promise<void> {
+    if (this.flushing) {
+      this.flush_again = true;
+      return;
+    }
+    this.flushing = true;
+    try {
+      do {
+        this.flush_again = false;
+        while (await this.flushPage()) {}
+      } while (this.flush_again);
+    } finally {
+      this.flushing = false;
+    }
+  }
+
+  /** Sends one page of the outbox; false when it is empty or backing off. */
+  private async flushPage(): Promise<boolean> {
+    const meta = this.store.meta();
+    if (meta.outbox_count === 0) return false;
+    if (meta.flush_retry_at !== null && meta.flush_retry_at > this.context.now()) return false;
+    const page = this.context.storage.list<OutboxEntry>({
+      prefix: PREFIX_OUTBOX,
+      limit: this.dependencies.limits.outbox_page_entries_max,
+    });
+    if (page.length === 0) return false;
+    const rows = mergeRows(page.map(([, entry]) => entry.rows));
+    // Rows leave only once durable here: a crash must never leave Postgres ahead of the actor.
+    await this.context.storage.sync();
+    const started = this.context.now();
+    try {
+      await this.dependencies.sink.write(rows);
+    } catch (error) {
+      this.context.storage.transaction(() => {
+        const current = this.store.meta();
+        current.flush_attempts += 1;
+        const limits = this.dependencies.limits;
+        const delay = Math.min(limits.flush_backoff_ms_max, limits.flush_backoff_ms_initial * 2 ** (current.flush_attempts - 1));
+        current.flush_retry_at = this.context.now() + delay;
+        current.flush_error = `${errorClass(error)}: ${errorMessage(error)}`;
+        this.store.putMeta(current);
+      });
+      this.dependencies.metrics.increment("sink_flush_failures");
+      return false;
+    }
+    this.context.storage.transaction(() => {
+      const current = this.store.meta();
+      for (const [key] of page) this.context.storage.delete(key);
+      current.outbox_count -= page.length;
+      current.flush_attempts = 0;
+      current.flush_retry_at = null;
+      current.flush_error = null;
+      this.store.putMeta(current);
+    });
+    const metrics = this.dependencies.metrics;
+    metrics.increment("outbox_entries_flushed", page.length);
+    metrics.increment("sink_flushes");
+    metrics.increment("sink_rows_flushed", Object.values(rows).reduce((sum, list) => sum + list.length, 0));
+    metrics.observe("flush_latency_ms", this.context.now() - started);
+    return true;
+  }
+
+  /** Sets the alarm to the earliest due work, or clears it when nothing is pending. */
+  private rearm(): void {
+    const now = this.context.now();
+    const meta = this.store.meta();
+    let due: number | null = null;
+    const consider = (at: number) => {
+      due = due === null ? at : Math.min(due, at);
+    };
+    // A loop that is running re-arms when it ends; waking it now would only spin.
+    if (meta.inbox_count > 0 && !this.processing) {
+      const head = this.store.firstInbox();
+      if (head) consider(head.next_attempt_at ?? now);
+    }
+    if (meta.held_count > 0) {
+      for (const [, held] of this.store.all<HeldMessage>(PREFIX_HELD)) consider(held.deadline_at);
+    }
+    if (meta.outbox_count > 0 && !this.flushing) consider(meta.flush_retry_at ?? now);
+    const alarm = this.context.alarm;
+    if (due === null) {
+      if (alarm.get() !== null) alarm.delete();
+    } else if (alarm.get() !== due) {
+      alarm.set(due);
+    }
+  }
+
+  private wakeAt(at: number): void {
+    const current = this.context.alarm.get();
+    if (current === null || current > at) this.context.alarm.set(at);
+  }
+
+  private report(counters: Map<ActorCounter, number>): void {
+    for (const [counter, by] of counters) this.dependencies.metrics.increment(counter, by);
+  }
+}

@@ -1,0 +1,143 @@
+/** The Postgres rows one committed change produces (contract in src/core/records.ts). */
+import type { FraudState, PaymentState } from "../../src/core/payment.ts";
+import type {
+  DeadLetterRow,
+  DeadLetterStatus,
+  FraudDecisionRow,
+  PaymentRow,
+  SinkRows,
+} from "../../src/core/records.ts";
+import type { StoredJournal, AppliedEvent, DeadLetter, InboxMessage } from "./records.ts";
+
+export const iso = (ms: number) => new Date(ms).toISOString();
+
+export function paymentRow(state: PaymentState, revision: number, now: number): PaymentRow {
+  return {
+    payment_id: state.payment_id,
+    status: state.status ?? "created",
+    currency: state.currency,
+    merchant_id: state.merchant_id,
+    customer_id: state.customer_id,
+    amount_authorized: state.amounts.authorized,
+    amount_captured: state.amounts.captured,
+    amount_refunded: state.amounts.refunded,
+    amount_disputed: state.amounts.disputed,
+    amount_fees: state.amounts.fees,
+    fraud_decision: state.fraud?.decision ?? null,
+    version: state.version,
+    revision,
+    updated_at: iso(now),
+  };
+}
+
+export function appliedEventRows(
+  message: InboxMessage,
+  applied: AppliedEvent,
+  journal: StoredJournal | null,
+): Partial<SinkRows> {
+  const rows: Partial<SinkRows> = {
+    payment_events: [
+      {
+        event_id: applied.event_id,
+        payment_id: message.event.payment_id,
+        type: applied.type,
+        sequence: applied.sequence,
+        occurred_at: applied.occurred_at,
+        applied_at: iso(applied.applied_at),
+        version: applied.version,
+        source: message.source,
+        event: message.event,
+      },
+    ],
+  };
+  if (journal) {
+    rows.ledger_journals = [
+      {
+        journal_id: journal.journal_id,
+        payment_id: message.event.payment_id,
+        event_id: journal.event_id,
+        currency: journal.currency,
+        created_at: iso(journal.created_at),
+      },
+    ];
+    rows.ledger_transfers = journal.transfers.map((transfer) => ({
+      ...transfer,
+      journal_id: journal.journal_id,
+      payment_id: message.event.payment_id,
+      currency: journal.currency,
+      created_at: iso(journal.created_at),
+    }));
+  }
+  return rows;
+}
+
+export function fraudDecisionRow(
+  payment_id: string,
+  number: number,
+  event_id: string | null,
+  fraud: FraudState,
+): FraudDecisionRow {
+  return {
+    decision_id: `${payment_id}/fraud/${number}`,
+    payment_id,
+    event_id,
+    decision: fraud.decision,
+    score: fraud.score,
+    rules_fired: fraud.rules_fired,
+    shadow_rules_fired: fraud.shadow_rules_fired,
+    attributes: fraud.attributes,
+    origin: fraud.origin,
+    note: fraud.note,
+    decided_at: fraud.decided_at,
+  };
+}
+
+export function deadLetterRow(
+  payment_id: string,
+  letter: DeadLetter,
+  status: DeadLetterStatus,
+  version: number,
+  now: number,
+): DeadLetterRow {
+  return {
+    payment_id,
+    event_id: letter.message.event.id,
+    version,
+    status,
+    reason: letter.reason,
+    stage: letter.stage,
+    error_class: letter.error_class,
+    error_message: letter.error_message,
+    attempts: letter.attempts,
+    source: letter.message.source,
+    message: letter.message.event,
+    first_failed_at: iso(letter.first_failed_at),
+    last_failed_at: iso(letter.last_failed_at),
+    updated_at: iso(now),
+  };
+}
+
+/** Merges outbox entries; a later projection row of the same key replaces an earlier one. */
+export function mergeRows(entries: Array<Partial<SinkRows>>): SinkRows {
+  const merged: SinkRows = {
+    payments: [],
+    payment_events: [],
+    ledger_journals: [],
+    ledger_transfers: [],
+    fraud_decisions: [],
+    dead_letters: [],
+  };
+  const payments = new Map<string, PaymentRow>();
+  const deadLetters = new Map<string, DeadLetterRow>();
+  for (const rows of entries) {
+    for (const row of rows.payments ?? []) payments.set(row.payment_id, row);
+    for (const row of rows.dead_letters ?? []) deadLetters.set(`${row.payment_id}\u0000${row.event_id}`, row);
+    merged.payment_events.push(...(rows.payment_events ?? []));
+    merged.ledger_journals.push(...(rows.ledger_journals ?? []));
+    merged.ledger_transfers.push(...(rows.ledger_transfers ?? []));
+    merged.fraud_decisions.push(...(rows.fraud_decisions ?? []));
+  }
+  merged.payments = [...payments.values()];
+  merged.dead_letters = [...deadLetters.values()];
+  return merged;
+}

@@ -1,0 +1,228 @@
+/**
+ * One synchronous change to a payment: apply, hold or dead-letter messages, then write the
+ * state, the meta counters and one outbox entry together. Always used inside
+ * `storage.transaction`, so a change is committed whole or not at all.
+ */
+import { decideEvent } from "../../src/core/apply-event.ts";
+import { needsFraudEvaluation, withFraudDecision } from "../../src/core/payment-fraud.ts";
+import type { FraudState, PaymentState } from "../../src/core/payment.ts";
+import { emptySinkRows, type SinkRows } from "../../src/core/records.ts";
+import { ActorStore } from "./actor-store.ts";
+import type { ActorCounter, ActorMetrics, PaymentActorLimits } from "./limits.ts";
+import {
+  numbered,
+  PREFIX_DEAD,
+  PREFIX_EVENT,
+  PREFIX_HELD,
+  PREFIX_JOURNAL,
+  type ActorMeta,
+  type AppliedEvent,
+  type DeadLetter,
+  type HeldMessage,
+  type InboxMessage,
+  type StoredJournal,
+} from "./records.ts";
+import { appliedEventRows, deadLetterRow, fraudDecisionRow, paymentRow } from "./sink-rows.ts";
+
+export type Disposition = "applied" | "held" | "dead_lettered" | "needs_fraud";
+
+const STAGE_OF_REASON: Record<string, string> = {
+  payment_blocked: "fraud",
+  sequence_already_applied: "ordering",
+};
+
+export class UnitOfWork {
+  state: PaymentState;
+  readonly meta: ActorMeta;
+  private readonly rows: SinkRows = emptySinkRows();
+  private state_changed = false;
+  private readonly counters = new Map<ActorCounter, number>();
+
+  constructor(
+    private readonly store: ActorStore,
+    readonly now: number,
+    private readonly limits: PaymentActorLimits,
+  ) {
+    this.state = store.state();
+    this.meta = store.meta();
+  }
+
+  /** Applies, holds or dead-letters one message. `fraud` is the outcome fetched for it, if any. */
+  handle(message: InboxMessage, fraud: FraudState | null): Disposition {
+    const event = message.event;
+    const ignore_sequence = message.replay && event.sequence !== undefined && event.sequence < this.state.sequence_next;
+    const decision = decideEvent(this.state, event, { ignore_sequence });
+
+    if (decision.kind === "apply") {
+      const evaluate = needsFraudEvaluation(this.state, event.type);
+      if (evaluate && fraud === null) return "needs_fraud";
+      let next = decision.state;
+      if (evaluate) {
+        next = withFraudDecision(next, fraud!);
+        this.meta.fraud_decision_count += 1;
+        this.rows.fraud_decisions.push(
+          fraudDecisionRow(next.payment_id, this.meta.fraud_decision_count, event.id, fraud!),
+        );
+      }
+      this.recordApplied(message, next, decision.journal);
+      this.releaseHeld();
+      return "applied";
+    }
+
+    if (decision.kind === "hold") {
+      if (this.meta.held_count >= this.limits.held_events_max) {
+        this.deadLetter(message, "hold_limit_exceeded", "ordering", "LimitExceeded",
+          `${this.meta.held_count} events already wait for order on this payment (limit ${this.limits.held_events_max})`);
+        return "dead_lettered";
+      }
+      const held: HeldMessage = {
+        message,
+        reason: decision.reason,
+        held_at: this.now,
+        deadline_at: this.now + this.limits.hold_timeout_ms,
+      };
+      this.store.storage.put(numbered(PREFIX_HELD, message.number), held);
+      this.meta.held_count += 1;
+      this.count("events_held");
+      return "held";
+    }
+
+    if (!ignore_sequence && event.sequence === this.state.sequence_next) {
+      // A rejected event still uses its sequence slot, so later ones are not stuck behind it.
+      this.state = { ...this.state, sequence_next: this.state.sequence_next + 1 };
+      this.state_changed = true;
+    }
+    this.deadLetter(message, decision.reason, STAGE_OF_REASON[decision.reason] ?? "state_machine", "RejectedEvent", decision.message);
+    this.releaseHeld();
+    return "dead_lettered";
+  }
+
+  takeFromInbox(message: InboxMessage): void {
+    this.store.removeInbox(this.meta, message.number);
+  }
+
+  deadLetter(
+    message: InboxMessage,
+    reason: string,
+    stage: string,
+    error_class: string,
+    error_message: string,
+  ): void {
+    const key = PREFIX_DEAD + message.event.id;
+    const existing = this.store.storage.get<DeadLetter>(key);
+    this.meta.dead_letter_version += 1;
+    const letter: DeadLetter = {
+      message,
+      reason,
+      stage,
+      error_class,
+      error_message,
+      attempts: message.attempts,
+      first_failed_at: existing?.first_failed_at ?? message.first_failed_at ?? this.now,
+      last_failed_at: this.now,
+      version: this.meta.dead_letter_version,
+    };
+    this.store.storage.put(key, letter);
+    if (!existing) this.meta.dead_letter_count += 1;
+    this.rows.dead_letters.push(deadLetterRow(this.state.payment_id, letter, "pending", letter.version, this.now));
+    this.count("events_dead_lettered");
+  }
+
+  /** Records a dead letter leaving the queue (replayed or discarded) for the Postgres row. */
+  closeDeadLetter(letter: DeadLetter, status: "replayed" | "discarded"): void {
+    this.store.storage.delete(PREFIX_DEAD + letter.message.event.id);
+    this.meta.dead_letter_count -= 1;
+    this.meta.dead_letter_version += 1;
+    this.rows.dead_letters.push(
+      deadLetterRow(this.state.payment_id, letter, status, this.meta.dead_letter_version, this.now),
+    );
+  }
+
+  /** Dead-letters held messages whose wait passed the hold timeout. */
+  expireHeld(): void {
+    if (this.meta.held_count === 0) return;
+    for (const [key, held] of this.store.all<HeldMessage>(PREFIX_HELD)) {
+      if (held.deadline_at > this.now) continue;
+      this.store.storage.delete(key);
+      this.meta.held_count -= 1;
+      this.deadLetter(held.message, "out_of_order_timeout", "ordering", "HoldTimeout",
+        `held ${this.now - held.held_at} ms (${held.reason}) without the earlier event arriving`);
+    }
+  }
+
+  replaceState(state: PaymentState, fraud_event_id: string | null): void {
+    this.state = state;
+    this.state_changed = true;
+    if (state.fraud && state.fraud.origin === "override") {
+      this.meta.fraud_decision_count += 1;
+      this.rows.fraud_decisions.push(
+        fraudDecisionRow(state.payment_id, this.meta.fraud_decision_count, fraud_event_id, state.fraud),
+      );
+    }
+  }
+
+  /** Writes state, meta and the outbox entry; returns the counters to report once committed. */
+  finish(): Map<ActorCounter, number> {
+    if (this.state_changed) {
+      this.meta.revision += 1;
+      this.store.putState(this.state);
+      this.rows.payments.push(paymentRow(this.state, this.meta.revision, this.now));
+    }
+    const hasRows = Object.values(this.rows).some((list) => list.length > 0);
+    if (hasRows) {
+      this.store.appendOutbox(this.meta, this.rows, this.now);
+      this.count("outbox_entries_added");
+    }
+    this.store.putMeta(this.meta);
+    return this.counters;
+  }
+
+  private recordApplied(message: InboxMessage, next: PaymentState, journal: StoredJournal | { journal_id: string; currency: string; transfers: StoredJournal["transfers"] } | null): void {
+    this.state = next;
+    this.state_changed = true;
+    const applied: AppliedEvent = {
+      event_id: message.event.id,
+      type: message.event.type,
+      sequence: message.event.sequence ?? null,
+      occurred_at: message.event.occurred_at,
+      applied_at: this.now,
+      version: next.version,
+      source: message.source,
+    };
+    this.store.storage.put(numbered(PREFIX_EVENT, next.version), applied);
+    let stored: StoredJournal | null = null;
+    if (journal) {
+      stored = { ...journal, event_id: message.event.id, version: next.version, created_at: this.now };
+      this.store.storage.put(numbered(PREFIX_JOURNAL, next.version), stored);
+    }
+    const rows = appliedEventRows(message, applied, stored);
+    this.rows.payment_events.push(...(rows.payment_events ?? []));
+    this.rows.ledger_journals.push(...(rows.ledger_journals ?? []));
+    this.rows.ledger_transfers.push(...(rows.ledger_transfers ?? []));
+    this.count("events_processed");
+  }
+
+  /** After a change, held messages that now apply (or now fail for good) leave the buffer. */
+  private releaseHeld(): void {
+    let progressed = true;
+    while (progressed && this.meta.held_count > 0) {
+      progressed = false;
+      for (const [key, held] of this.store.all<HeldMessage>(PREFIX_HELD)) {
+        const event = held.message.event;
+        const ignore_sequence = held.message.replay && event.sequence !== undefined && event.sequence < this.state.sequence_next;
+        const decision = decideEvent(this.state, event, { ignore_sequence });
+        if (decision.kind === "hold") continue;
+        if (decision.kind === "apply" && needsFraudEvaluation(this.state, event.type)) continue;
+        this.store.storage.delete(key);
+        this.meta.held_count -= 1;
+        this.handle(held.message, null);
+        progressed = true;
+        break;
+      }
+    }
+  }
+
+  private count(counter: ActorCounter, by = 1): void {
+    this.counters.set(counter, (this.counters.get(counter) ?? 0) + by);
+  }
+}

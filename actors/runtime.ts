@@ -1,0 +1,44 @@
+/**
+ * The runtime an actor is written against. Two implementations fill it in:
+ * `actors/bun` (one process, one bun:sqlite file shared by every actor, group commit) and,
+ * later, `actors/cloudflare` (a Durable Object's own SQLite storage and alarm).
+ *
+ * Guarantees every implementation gives, and the actor relies on:
+ * - Storage calls are synchronous. Code that does not `await` between reading and writing
+ *   sees no other writer in between (on Durable Objects other requests run during an await,
+ *   so an actor never awaits inside a read-modify-write).
+ * - `transaction(fn)` applies all of `fn`'s writes or none; if `fn` throws, nothing it wrote
+ *   remains. Transactions do not nest.
+ * - Writes become durable in the order they were made. `sync()` resolves once every write
+ *   made before the call is durable (Bun: the group commit that holds them; Durable Objects:
+ *   the output gate). A message is acknowledged, and an outbox row leaves, only after sync().
+ * - `list` returns at most `limit` entries in key order: callers page, never assuming one
+ *   call returned everything.
+ * - The alarm is durable: set before a crash, it fires after the restart. It fires at or
+ *   after its time, possibly late, possibly twice; the handler must be idempotent. Setting
+ *   it replaces the previous time. While the handler runs, a new time may be set.
+ * - `now()` is the only clock the actor reads.
+ */
+export interface ActorStorage {
+  get<T>(key: string): T | undefined;
+  put(key: string, value: unknown): void;
+  delete(key: string): void;
+  list<T>(options: { prefix: string; after?: string; limit: number }): Array<[string, T]>;
+  transaction<T>(fn: () => T): T;
+  sync(): Promise<void>;
+}
+
+export interface ActorAlarm {
+  /** The pending wake-up time in epoch milliseconds, or null. */
+  get(): number | null;
+  set(at_ms: number): void;
+  delete(): void;
+}
+
+export interface ActorContext {
+  /** The actor's key: for the payment actor, the payment id. */
+  readonly key: string;
+  readonly storage: ActorStorage;
+  readonly alarm: ActorAlarm;
+  now(): number;
+}

@@ -1,0 +1,23 @@
+/** Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff and Jitter"). */
+export interface RetryPolicy {
+  attempts_max: number;
+  backoff_ms_initial: number;
+  backoff_ms_max: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  attempts_max: 3,
+  backoff_ms_initial: 1_000,
+  backoff_ms_max: 60_000,
+};
+
+/**
+ * Delay before the attempt after `attempts` failed ones. Full jitter spreads retries of many
+ * actors that failed together (Redis down) so they do not return as one wave; half the
+ * delay is kept fixed so a retry never comes back at once.
+ */
+export function retryDelayMs(attempts: number, policy: RetryPolicy, random: () => number): number {
+  const exponent = Math.max(0, attempts - 1);
+  const ceiling = Math.min(policy.backoff_ms_max, policy.backoff_ms_initial * 2 ** exponent);
+  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+}

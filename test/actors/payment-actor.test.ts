@@ -1,0 +1,130 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { createActorHarness, type ActorHarness } from "../support/actor-harness.ts";
+import { event, lifecycle } from "../support/events.ts";
+
+let harness: ActorHarness;
+afterEach(() => harness?.close());
+
+describe("payment actor", () => {
+  test("a full lifecycle applies in order and posts balanced journals", async () => {
+    harness = createActorHarness();
+    for (const e of lifecycle("pay_1")) expect(await harness.accept(e)).toBe("accepted");
+    await harness.settle("pay_1");
+    const view = harness.inspect("pay_1");
+    expect(view.status).toBe("partially_refunded");
+    expect(view.amounts).toEqual({ authorized: 5000, captured: 4000, refunded: 1000, disputed: 0, fees: 120 });
+    expect(view.version).toBe(4);
+    expect(view.events.map((e) => e.type)).toEqual([
+      "payment.created",
+      "payment.authorized",
+      "payment.captured",
+      "payment.refunded",
+    ]);
+    expect(view.journals.length).toBe(3);
+    expect(view.outbox.pending).toBe(0);
+    expect(harness.sink.rows("payment_events").length).toBe(4);
+    expect(harness.sink.rows("ledger_transfers").length).toBe(4);
+    expect(view.fraud?.decision).toBe("allow");
+  });
+
+  test("a duplicate event is acknowledged and changes nothing", async () => {
+    harness = createActorHarness();
+    const [created] = lifecycle("pay_2");
+    expect(await harness.accept(created!)).toBe("accepted");
+    expect(await harness.accept(created!)).toBe("duplicate");
+    await harness.settle("pay_2");
+    expect(await harness.accept(created!)).toBe("duplicate");
+    await harness.settle("pay_2");
+    expect(harness.inspect("pay_2").version).toBe(1);
+  });
+
+  test("an event that arrives before its predecessor is held, then released", async () => {
+    harness = createActorHarness();
+    const [created, authorized, captured] = lifecycle("pay_3");
+    await harness.accept(captured!);
+    await harness.settle("pay_3");
+    expect(harness.inspect("pay_3").held.map((h) => h.id)).toEqual([captured!.id]);
+    await harness.accept(created!);
+    await harness.accept(authorized!);
+    await harness.settle("pay_3");
+    const view = harness.inspect("pay_3");
+    expect(view.status).toBe("captured");
+    expect(view.held).toEqual([]);
+  });
+
+  test("a held event past the hold timeout goes to the DLQ as out_of_order_timeout", async () => {
+    harness = createActorHarness({ limits: { hold_timeout_ms: 60_000 } });
+    const [, , captured] = lifecycle("pay_4");
+    await harness.accept(captured!);
+    await harness.settle("pay_4");
+    harness.advance(60_001);
+    await harness.settle("pay_4");
+    const view = harness.inspect("pay_4");
+    expect(view.held).toEqual([]);
+    expect(view.dead_letters.map((d) => d.reason)).toEqual(["out_of_order_timeout"]);
+  });
+
+  test("a transient velocity failure is retried with backoff, then dead-lettered after the attempts", async () => {
+    harness = createActorHarness();
+    harness.velocity.unavailable = true;
+    const [created, authorized] = lifecycle("pay_5");
+    await harness.accept(created!);
+    await harness.accept(authorized!);
+    await harness.settle("pay_5");
+    let view = harness.inspect("pay_5");
+    expect(view.retries.map((r) => r.attempts)).toEqual([1]);
+    expect(view.inbox.map((m) => m.id)).toEqual([authorized!.id]);
+    harness.advance(120_000);
+    await harness.settle("pay_5");
+    harness.advance(120_000);
+    await harness.settle("pay_5");
+    view = harness.inspect("pay_5");
+    expect(view.dead_letters.map((d) => [d.reason, d.stage, d.attempts])).toEqual([["retries_exhausted", "fraud", 3]]);
+    // The event behind it waited, then went on: authorized applies with fraud evaluated.
+    harness.velocity.unavailable = false;
+    await harness.settle("pay_5");
+    expect(harness.inspect("pay_5").status).toBe("authorized");
+  });
+
+  test("an operator replays a dead letter through the same path", async () => {
+    harness = createActorHarness();
+    harness.velocity.unavailable = true;
+    const [created] = lifecycle("pay_6");
+    await harness.accept(created!);
+    for (let i = 0; i < 3; i += 1) {
+      await harness.settle("pay_6");
+      harness.advance(120_000);
+    }
+    expect(harness.inspect("pay_6").dead_letters.length).toBe(1);
+    harness.velocity.unavailable = false;
+    expect(await harness.actor("pay_6").replay(created!.id)).toBe("done");
+    await harness.settle("pay_6");
+    const view = harness.inspect("pay_6");
+    expect(view.dead_letters).toEqual([]);
+    expect(view.status).toBe("created");
+    const rows = harness.sink.rows("dead_letters");
+    expect(rows.map((row) => row.status)).toEqual(["pending", "replayed"]);
+  });
+
+  test("a blocked payment dead-letters money-moving events until an override", async () => {
+    harness = createActorHarness();
+    const fingerprint = "fp_testing";
+    for (let i = 0; i < 11; i += 1) {
+      const e = event("payment.created", `pay_b${i}`, { amount: 100, card: { fingerprint: `${fingerprint}${i}` }, ip: "203.0.113.9" });
+      await harness.accept(e);
+      await harness.settle(e.payment_id);
+    }
+    expect(harness.inspect("pay_b10").status).toBe("blocked");
+    const authorized = event("payment.authorized", "pay_b10", { amount: 100 });
+    await harness.accept(authorized);
+    await harness.settle("pay_b10");
+    expect(harness.inspect("pay_b10").dead_letters.map((d) => d.reason)).toEqual(["payment_blocked"]);
+    await harness.actor("pay_b10").overrideFraud("allow", "known customer");
+    await harness.actor("pay_b10").replay(authorized.id);
+    await harness.settle("pay_b10");
+    const view = harness.inspect("pay_b10");
+    expect(view.status).toBe("authorized");
+    expect(view.fraud?.origin).toBe("override");
+    expect(view.fraud?.rules_decision).toBe("block");
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * A payment actor on the real Bun runtime (bun:sqlite, group commit, durable alarms) with a
+ * driven clock, for actor-level tests.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ActorDatabase } from "../../actors/bun/actor-database.ts";
+import { BunActorSystem } from "../../actors/bun/bun-actor-system.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS, NO_METRICS, type PaymentActorLimits } from "../../actors/payment/limits.ts";
+import { PaymentActor } from "../../actors/payment/payment-actor.ts";
+import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
+import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
+import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
+import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
+import { RecordingSink } from "./recording-sink.ts";
+
+export const WEBHOOK_SOURCE: MessageSource = { kind: "webhook", source: "test", webhook_id: "msg_test" };
+
+export interface HarnessOptions {
+  limits?: Partial<PaymentActorLimits>;
+  fraud_rules?: FraudRuleSet;
+  directory?: string;
+}
+
+export function createActorHarness(options: HarnessOptions = {}) {
+  const directory = options.directory ?? mkdtempSync(join(tmpdir(), "actor-test-"));
+  let now = Date.parse("2026-11-21T10:00:00Z");
+  const clock = () => now;
+  const sink = new RecordingSink();
+  const velocity = new MemoryVelocityStore();
+  const database = new ActorDatabase({ path: join(directory, "actors.sqlite"), synchronous: "NORMAL" });
+  const limits = { ...DEFAULT_PAYMENT_ACTOR_LIMITS, ...options.limits };
+  const system = new BunActorSystem(
+    database,
+    (context) =>
+      new PaymentActor(context, {
+        velocity,
+        sink,
+        fraud_rules: options.fraud_rules ?? DEFAULT_FRAUD_RULES,
+        limits,
+        metrics: NO_METRICS,
+        random: () => 0.5,
+      }),
+    clock,
+  );
+  system.start();
+
+  return {
+    directory,
+    sink,
+    velocity,
+    system,
+    database,
+    actor: (payment_id: string) => system.get(payment_id),
+    advance(ms: number) {
+      now += ms;
+    },
+    now: clock,
+    async accept(event: PaymentEvent, source: MessageSource = WEBHOOK_SOURCE) {
+      return system.get(event.payment_id).accept(event, source);
+    },
+    /** Runs the actor's alarm handler until its due work is done. */
+    async settle(payment_id: string) {
+      for (let round = 0; round < 20; round += 1) {
+        await system.get(payment_id).alarm();
+        const due = system.scheduler.get(payment_id);
+        if (due === null || due > now) return;
+      }
+      throw new Error(`actor ${payment_id} did not settle`);
+    },
+    inspect(payment_id: string) {
+      const view = system.get(payment_id).inspect();
+      if (!view) throw new Error(`payment ${payment_id} not found`);
+      return view;
+    },
+    async close(remove = true) {
+      await system.stop();
+      database.close();
+      if (remove) rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export type ActorHarness = ReturnType<typeof createActorHarness>;
