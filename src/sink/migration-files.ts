@@ -1,0 +1,22 @@
+/** Reads the SQL migrations drizzle-kit generated into `migrations/` (needs a file system). */
+import { readMigrationFiles, type MigrationMeta } from "drizzle-orm/migrator";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export interface SinkMigration extends MigrationMeta {
+  /** drizzle-kit's name for it, e.g. `0000_sink`. */
+  tag: string;
+}
+
+export const MIGRATIONS_FOLDER_DEFAULT = fileURLToPath(new URL("../../migrations", import.meta.url));
+
+/** drizzle's own reader (same statement split and hash as its migrator), plus each file's tag. */
+export function readSinkMigrations(migrations_folder: string = MIGRATIONS_FOLDER_DEFAULT): SinkMigration[] {
+  const journal = JSON.parse(readFileSync(`${migrations_folder}/meta/_journal.json`, "utf8")) as {
+    entries: { tag: string }[];
+  };
+  return readMigrationFiles({ migrationsFolder: migrations_folder }).map((migration, index) => ({
+    ...migration,
+    tag: journal.entries[index]?.tag ?? String(migration.folderMillis),
+  }));
+}

@@ -1,0 +1,150 @@
+/**
+ * The Postgres sink (DESIGN.md section 8). Rows arrive from the actors' outboxes
+ * (src/core/records.ts); every key is derived from an event, so writes are idempotent.
+ *
+ * Money is integer minor units in `bigint` columns. Row-shaped money reads back as a JS
+ * `number` (the records carry safe integers); ledger account totals read back as `bigint`.
+ * Timestamps are `timestamptz`, read back as `Date`.
+ */
+import type { MessageSource, PaymentEvent } from "../core/event.ts";
+import type { DeadLetterStatus, FraudDecisionValue, PaymentStatus, TransferKind } from "../core/records.ts";
+import { sql } from "drizzle-orm";
+import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+
+const money = () => bigint({ mode: "number" }).notNull();
+// drizzle-kit cannot serialise a `0n` default, hence the SQL literal.
+const total = () => bigint({ mode: "bigint" }).notNull().default(sql`0`);
+const moment = () => timestamp({ withTimezone: true, mode: "date" }).notNull();
+
+/** The current state of each payment; only ever moves to a higher `revision`. */
+export const payments = pgTable("payments", {
+  payment_id: text().primaryKey(),
+  status: text().$type<PaymentStatus>().notNull(),
+  currency: text(),
+  merchant_id: text(),
+  customer_id: text(),
+  amount_authorized: money(),
+  amount_captured: money(),
+  amount_refunded: money(),
+  amount_disputed: money(),
+  amount_fees: money(),
+  fraud_decision: text().$type<FraudDecisionValue>(),
+  version: integer().notNull(),
+  revision: integer().notNull(),
+  updated_at: moment(),
+});
+
+/** Every applied event, once. */
+export const payment_events = pgTable(
+  "payment_events",
+  {
+    event_id: text().primaryKey(),
+    payment_id: text().notNull(),
+    type: text().notNull(),
+    sequence: integer(),
+    occurred_at: moment(),
+    applied_at: moment(),
+    version: integer().notNull(),
+    source: jsonb().$type<MessageSource>().notNull(),
+    event: jsonb().$type<PaymentEvent>().notNull(),
+  },
+  (table) => [index("payment_events_payment_version").on(table.payment_id, table.version)],
+);
+
+/** The transfers of one event, applied atomically. */
+export const ledger_journals = pgTable(
+  "ledger_journals",
+  {
+    journal_id: text().primaryKey(),
+    payment_id: text().notNull(),
+    event_id: text().notNull(),
+    currency: text().notNull(),
+    created_at: moment(),
+  },
+  (table) => [index("ledger_journals_payment").on(table.payment_id)],
+);
+
+/** Immutable ledger legs in TigerBeetle's terms (see TransferKind). */
+export const ledger_transfers = pgTable(
+  "ledger_transfers",
+  {
+    transfer_id: text().primaryKey(),
+    journal_id: text().notNull(),
+    payment_id: text().notNull(),
+    debit_account: text().notNull(),
+    credit_account: text().notNull(),
+    currency: text().notNull(),
+    amount: money(),
+    kind: text().$type<TransferKind>().notNull(),
+    pending_id: text(),
+    pending_amount: money(),
+    created_at: moment(),
+  },
+  (table) => [
+    index("ledger_transfers_journal").on(table.journal_id),
+    index("ledger_transfers_payment").on(table.payment_id),
+  ],
+);
+
+/**
+ * Running totals per account and currency, maintained by the writer from the transfers it
+ * actually inserted. Per currency, debits equal credits, pending and posted.
+ */
+export const ledger_accounts = pgTable(
+  "ledger_accounts",
+  {
+    account: text().notNull(),
+    currency: text().notNull(),
+    debits_pending: total(),
+    debits_posted: total(),
+    credits_pending: total(),
+    credits_posted: total(),
+  },
+  (table) => [primaryKey({ columns: [table.account, table.currency] })],
+);
+
+export const fraud_decisions = pgTable(
+  "fraud_decisions",
+  {
+    decision_id: text().primaryKey(),
+    payment_id: text().notNull(),
+    event_id: text(),
+    decision: text().$type<FraudDecisionValue>().notNull(),
+    score: integer().notNull(),
+    rules_fired: jsonb().$type<string[]>().notNull(),
+    shadow_rules_fired: jsonb().$type<string[]>().notNull(),
+    attributes: jsonb().$type<Record<string, string | number | boolean | null>>().notNull(),
+    origin: text().$type<"rules" | "override">().notNull(),
+    note: text(),
+    decided_at: moment(),
+  },
+  (table) => [index("fraud_decisions_payment").on(table.payment_id)],
+);
+
+/** The actors' dead letters, for operators working across payments; only moves to a higher `version`. */
+export const dead_letters = pgTable(
+  "dead_letters",
+  {
+    payment_id: text().notNull(),
+    event_id: text().notNull(),
+    version: integer().notNull(),
+    status: text().$type<DeadLetterStatus>().notNull(),
+    reason: text().notNull(),
+    stage: text().notNull(),
+    error_class: text().notNull(),
+    error_message: text().notNull(),
+    attempts: integer().notNull(),
+    source: jsonb().$type<MessageSource>().notNull(),
+    /** Null when the message itself was JSON `null`. */
+    message: jsonb().$type<unknown>(),
+    first_failed_at: moment(),
+    last_failed_at: moment(),
+    updated_at: moment(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.payment_id, table.event_id] }),
+    index("dead_letters_reason_last_failed").on(table.reason, table.last_failed_at),
+    index("dead_letters_status_last_failed").on(table.status, table.last_failed_at),
+    index("dead_letters_last_failed").on(table.last_failed_at),
+  ],
+);

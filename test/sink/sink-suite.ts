@@ -1,0 +1,48 @@
+/**
+ * The sink behaviour suite: one set of cases run against every driver (pglite.test.ts,
+ * postgres.test.ts, neon.test.ts). A runner may skip a case only with a written reason.
+ */
+import { afterAll, beforeAll, beforeEach, describe } from "bun:test";
+import type { SinkDatabase } from "../../src/sink/database.ts";
+import { migrateSink } from "../../src/sink/migrate.ts";
+import { batchingCases } from "./suite/batching.ts";
+import { caseRunner, type SinkSuiteContext } from "./suite/context.ts";
+import { deadLetterCases } from "./suite/dead-letters.ts";
+import { idempotencyCases } from "./suite/idempotency.ts";
+import { ledgerCases } from "./suite/ledger.ts";
+import { migrationCases } from "./suite/migrations.ts";
+import { truncateSink } from "./suite/snapshot.ts";
+
+export interface SinkSuiteOptions {
+  /** Case name to the reason it cannot run against this driver. */
+  skip?: Record<string, string>;
+}
+
+export function runSinkSuite(name: string, open: () => Promise<SinkDatabase>, options: SinkSuiteOptions = {}): void {
+  describe(name, () => {
+    let sink: SinkDatabase | null = null;
+    beforeAll(async () => {
+      sink = await open();
+      await migrateSink(sink);
+    });
+    beforeEach(async () => {
+      if (sink !== null) await truncateSink(sink);
+    });
+    afterAll(async () => {
+      await sink?.close();
+    });
+    const context: SinkSuiteContext = {
+      sink() {
+        if (sink === null) throw new Error("the sink did not open");
+        return sink;
+      },
+      open,
+      test: caseRunner(options.skip ?? {}),
+    };
+    migrationCases(context);
+    idempotencyCases(context);
+    ledgerCases(context);
+    deadLetterCases(context);
+    batchingCases(context);
+  });
+}

@@ -1,0 +1,18 @@
+import { test } from "bun:test";
+import type { SinkDatabase } from "../../../src/sink/database.ts";
+
+export interface SinkSuiteContext {
+  /** The suite's sink: migrated, its tables emptied before each case. */
+  sink(): SinkDatabase;
+  /** Opens another sink on the same database (the caller closes it). */
+  open(): Promise<SinkDatabase>;
+  test(name: string, run: () => Promise<void>, timeout_ms?: number): void;
+}
+
+export function caseRunner(skip: Record<string, string>): SinkSuiteContext["test"] {
+  return (name, run, timeout_ms) => {
+    const reason = skip[name];
+    if (reason !== undefined) test.skip(`${name} (skipped: ${reason})`, run);
+    else test(name, run, timeout_ms);
+  };
+}

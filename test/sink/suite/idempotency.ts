@@ -1,0 +1,82 @@
+import { expect } from "bun:test";
+import { sql } from "drizzle-orm";
+import { queryRows } from "../../../src/sink/database.ts";
+import { countPaymentEvents, ledgerAccounts, listDeadLetters, readPayment } from "../../../src/sink/queries.ts";
+import { writeSinkRows } from "../../../src/sink/writer.ts";
+import { deadLetterRow, eventRow, paymentLifeRows, paymentRow, rowsOf, transferRow } from "../sink-rows.ts";
+import type { SinkSuiteContext } from "./context.ts";
+import { snapshotSink } from "./snapshot.ts";
+
+export function idempotencyCases({ sink, test }: SinkSuiteContext): void {
+  test("writing the same rows twice changes nothing", async () => {
+    const rows = rowsOf({});
+    for (const payment_id of ["pay_a", "pay_b"]) {
+      const life = paymentLifeRows(payment_id);
+      for (const key of Object.keys(rows) as (keyof typeof rows)[]) (rows[key] as unknown[]).push(...life[key]);
+    }
+    await writeSinkRows(sink(), rows);
+    const before = await snapshotSink(sink());
+    expect(before.ledger_transfers).toHaveLength(6);
+    await writeSinkRows(sink(), rows);
+    await writeSinkRows(sink(), paymentLifeRows("pay_a"));
+    expect(await snapshotSink(sink())).toEqual(before);
+  });
+
+  test("a batch holding the same keys twice writes each once and keeps the newest projection", async () => {
+    await writeSinkRows(
+      sink(),
+      rowsOf({
+        payments: [paymentRow("pay_1", 2), paymentRow("pay_1", 3, { status: "captured" }), paymentRow("pay_1", 1)],
+        payment_events: [eventRow("evt_1", "pay_1", 1), eventRow("evt_1", "pay_1", 1)],
+        ledger_transfers: [transferRow("hold", "pending", 700), transferRow("hold", "pending", 700)],
+        dead_letters: [deadLetterRow("pay_1", "evt_9", 1), deadLetterRow("pay_1", "evt_9", 3, { status: "discarded" })],
+      }),
+    );
+    expect((await readPayment(sink(), "pay_1"))?.revision).toBe(3);
+    expect(await countPaymentEvents(sink())).toBe(1);
+    const clearing = (await ledgerAccounts(sink(), "USD")).find((account) => account.account === "psp:clearing");
+    expect(clearing?.debits_pending).toBe(700n);
+    expect((await listDeadLetters(sink(), { limit: 10 }))[0]?.status).toBe("discarded");
+  });
+
+  test("a payment projection never moves back to a lower revision", async () => {
+    const captured = paymentRow("pay_1", 3, { status: "captured", amount_captured: 600 });
+    await writeSinkRows(sink(), rowsOf({ payments: [captured] }));
+    await writeSinkRows(sink(), rowsOf({ payments: [paymentRow("pay_1", 2)] }));
+    await writeSinkRows(sink(), rowsOf({ payments: [paymentRow("pay_1", 3, { status: "failed" })] }));
+    expect(await readPayment(sink(), "pay_1")).toEqual(captured);
+    const refunded = paymentRow("pay_1", 4, { status: "refunded", amount_captured: 600, amount_refunded: 600 });
+    await writeSinkRows(sink(), rowsOf({ payments: [refunded] }));
+    expect(await readPayment(sink(), "pay_1")).toEqual(refunded);
+  });
+
+  test("rows read back as written, JSON as JSON and money as integers", async () => {
+    const payment = paymentRow("pay_1", 1, { amount_authorized: Number.MAX_SAFE_INTEGER, currency: null, fraud_decision: null });
+    const dead_letters = [
+      deadLetterRow("pay_1", "evt_1", 1, { message: "not json at all" }),
+      deadLetterRow("pay_2", "evt_2", 1, { message: null }),
+    ];
+    await writeSinkRows(
+      sink(),
+      rowsOf({ payments: [payment], payment_events: [eventRow("evt_1", "pay_1", 1)], dead_letters }),
+    );
+    expect(await readPayment(sink(), "pay_1")).toEqual(payment);
+    expect(await listDeadLetters(sink(), { limit: 10 })).toEqual(dead_letters);
+    const [stored] = await queryRows<{ kind: string; amount: unknown }>(
+      sink().db,
+      sql`select jsonb_typeof(event) as kind, event #>> '{data,amount}' as amount from payment_events`,
+    );
+    expect(stored).toEqual({ kind: "object", amount: "1000" });
+  });
+
+  test("characters Postgres refuses are replaced, never refused", async () => {
+    const message = { raw: "bad\u0000byte", lone: "half \ud800 a pair", kept: "emoji \u{1f600}" };
+    await writeSinkRows(
+      sink(),
+      rowsOf({ dead_letters: [deadLetterRow("pay_1", "evt_1", 1, { message, error_message: "nul \u0000 here" })] }),
+    );
+    const [stored] = await listDeadLetters(sink(), { limit: 1 });
+    expect(stored?.message).toEqual({ raw: "bad\\u0000byte", lone: "half \ufffd a pair", kept: "emoji \u{1f600}" });
+    expect(stored?.error_message).toBe("nul \\u0000 here");
+  });
+}
