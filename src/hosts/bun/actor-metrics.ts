@@ -1,0 +1,36 @@
+/** The actors' counters and histograms, exposed through the Prometheus registry. */
+import type { ActorCounter, ActorHistogram, ActorMetrics } from "../../../actors/payment/limits.ts";
+import type { Counter, Histogram, MetricsRegistry } from "../../http/metrics.ts";
+
+const COUNTER_HELP: Record<ActorCounter, string> = {
+  events_processed: "Events applied to a payment.",
+  events_held: "Events put in a reorder buffer to wait for an earlier event.",
+  events_dead_lettered: "Messages moved to a dead-letter queue.",
+  retries_scheduled: "Transient failures scheduled for another attempt.",
+  sink_flushes: "Outbox pages written to Postgres.",
+  sink_flush_failures: "Outbox flushes that failed and will be retried.",
+  sink_rows_flushed: "Rows written to Postgres by outbox flushes.",
+  outbox_entries_added: "Outbox entries committed by actors.",
+  outbox_entries_flushed: "Outbox entries written to Postgres and removed.",
+};
+
+const HISTOGRAM_HELP: Record<ActorHistogram, string> = {
+  processing_latency_ms: "Time from acceptance to the event being applied, held or dead-lettered.",
+  flush_latency_ms: "Time to write one outbox page to Postgres.",
+};
+
+export function actorMetrics(registry: MetricsRegistry, outbox_backlog_at_start: number): ActorMetrics {
+  const counters = new Map<ActorCounter, Counter>();
+  for (const [name, help] of Object.entries(COUNTER_HELP)) counters.set(name as ActorCounter, registry.counter(`${name}_total`, help));
+  const histograms = new Map<ActorHistogram, Histogram>();
+  for (const [name, help] of Object.entries(HISTOGRAM_HELP)) histograms.set(name as ActorHistogram, registry.histogram(name, help));
+  registry.gauge(
+    "outbox_backlog_entries",
+    "Outbox entries committed by actors and not yet written to Postgres.",
+    () => outbox_backlog_at_start + counters.get("outbox_entries_added")!.value() - counters.get("outbox_entries_flushed")!.value(),
+  );
+  return {
+    increment: (counter, by = 1) => counters.get(counter)!.increment(by),
+    observe: (histogram, value_ms) => histograms.get(histogram)!.observe(value_ms),
+  };
+}

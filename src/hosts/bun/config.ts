@@ -1,0 +1,94 @@
+/**
+ * The Bun host's configuration: the shared variables plus listen address and data folder.
+ * Secrets not given are generated once, kept in DATA_DIR, and printed at start.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { integerVariable, parseLimits, parseRedisConfig, type Environment, type Limits } from "../../core/config.ts";
+import { loadFraudRules } from "../../core/fraud/load-rules.ts";
+import type { FraudRuleSet } from "../../core/fraud/rules.ts";
+import { fail, ok, type Result } from "../../core/result.ts";
+import { generateWebhookSecret, parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
+
+export interface BunHostConfig {
+  port: number;
+  host: string;
+  data_dir: string;
+  database_url: string | undefined;
+  webhook_secrets: Record<string, string[]>;
+  webhook_secrets_generated: boolean;
+  admin_token: string;
+  admin_token_generated: boolean;
+  redis: { url: string; token: string } | null;
+  fraud_rules: FraudRuleSet;
+  fraud_rules_source: string;
+  limits: Limits;
+}
+
+interface GeneratedSecrets {
+  webhook_secrets: Record<string, string[]>;
+  admin_token: string;
+}
+
+export function loadBunConfig(env: Environment): Result<BunHostConfig> {
+  const port = integerVariable(env, "PORT", 8787, { min: 0, max: 65535 });
+  if (!port.ok) return port;
+  const host = env.HOST?.trim() || "127.0.0.1";
+  if (!/^[\w.:-]+$/.test(host)) return fail("invalid_config", `HOST must be a host name or IP address, got "${host}"`);
+  const data_dir = resolve(env.DATA_DIR?.trim() || "./data");
+  const database_url = env.DATABASE_URL?.trim() || undefined;
+  if (database_url !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(database_url)) {
+    return fail("invalid_config", "DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for embedded PGlite)");
+  }
+  const limits = parseLimits(env);
+  if (!limits.ok) return limits;
+  const redis = parseRedisConfig(env);
+  if (!redis.ok) return redis;
+  const fraud_rules = loadFraudRules(env.FRAUD_RULES, (path) => readFileSync(path, "utf8"));
+  if (!fraud_rules.ok) return fraud_rules;
+
+  try {
+    mkdirSync(data_dir, { recursive: true });
+  } catch (error) {
+    return fail("invalid_config", `DATA_DIR ${data_dir} cannot be created: ${(error as Error).message}`);
+  }
+  const generated = generatedSecrets(data_dir);
+
+  let webhook_secrets = generated.webhook_secrets;
+  const secrets_variable = env.WEBHOOK_SECRETS?.trim();
+  if (secrets_variable) {
+    const parsed = parseWebhookSecrets(secrets_variable);
+    if (!parsed.ok) return parsed;
+    webhook_secrets = parsed.value;
+  }
+  const admin_token = env.ADMIN_TOKEN?.trim() || generated.admin_token;
+  if (admin_token.length < 16) return fail("invalid_config", "ADMIN_TOKEN must be at least 16 characters");
+
+  return ok({
+    port: port.value,
+    host,
+    data_dir,
+    database_url,
+    webhook_secrets,
+    webhook_secrets_generated: !secrets_variable,
+    admin_token,
+    admin_token_generated: !env.ADMIN_TOKEN?.trim(),
+    redis: redis.value,
+    fraud_rules: fraud_rules.value,
+    fraud_rules_source: env.FRAUD_RULES?.trim() ? "FRAUD_RULES" : "built-in defaults",
+    limits: limits.value,
+  });
+}
+
+/** Secrets generated on the first start and kept, so restarts and the demo agree on them. */
+function generatedSecrets(data_dir: string): GeneratedSecrets {
+  const path = join(data_dir, "secrets.json");
+  if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as GeneratedSecrets;
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  const secrets: GeneratedSecrets = {
+    webhook_secrets: { dev: [generateWebhookSecret()] },
+    admin_token: `adm_${Buffer.from(bytes).toString("base64url")}`,
+  };
+  writeFileSync(path, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+  return secrets;
+}

@@ -1,0 +1,46 @@
+/** `npm start`: the Bun host on the embedded defaults (or what the environment configures). */
+import { describeRules } from "../../core/fraud/describe-rules.ts";
+import { loadBunConfig } from "./config.ts";
+import { startBunHost } from "./start-host.ts";
+
+const config = loadBunConfig(process.env);
+if (!config.ok) {
+  console.error(`cannot start: ${config.error.message}`);
+  process.exit(1);
+}
+
+const host = await startBunHost(config.value);
+const { value } = config;
+console.log(`payment actors listening on ${host.url}`);
+console.log(`  data:      ${value.data_dir} (actors.sqlite, velocity.sqlite${value.database_url ? "" : ", postgres/ (embedded PGlite)"})`);
+console.log(`  postgres:  ${value.database_url ? value.database_url.replace(/\/\/[^@]*@/, "//***@") : "embedded PGlite"} (${host.migration.applied.length} migrations applied now)`);
+if (value.webhook_secrets_generated) {
+  for (const [source, secrets] of Object.entries(value.webhook_secrets)) {
+    console.log(`  webhooks:  POST ${host.url}/webhooks/${source}  secret ${secrets[0]} (generated, kept in DATA_DIR/secrets.json)`);
+  }
+} else {
+  console.log(`  webhooks:  sources ${Object.keys(value.webhook_secrets).join(", ")} (from WEBHOOK_SECRETS)`);
+}
+console.log(`  admin:     Authorization: Bearer ${value.admin_token_generated ? value.admin_token + " (generated)" : "<ADMIN_TOKEN>"}`);
+console.log(`  fraud:     ${value.fraud_rules_source}\n${describeRules(value.fraud_rules).replace(/^/gm, "             ")}`);
+if (host.resumed > 0) console.log(`  resumed:   ${host.resumed} actors with pending work`);
+console.log("Ctrl-C drains and stops.");
+
+let signals = 0;
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    signals += 1;
+    if (signals > 1) process.exit(130);
+    console.log(`\n${signal}: draining...`);
+    host.stop().then(
+      () => {
+        console.log("stopped cleanly");
+        process.exit(0);
+      },
+      (error) => {
+        console.error("stop failed:", error);
+        process.exit(1);
+      },
+    );
+  });
+}

@@ -1,0 +1,120 @@
+/**
+ * Wires the Bun host: actor storage, velocity store, Postgres sink, actors, HTTP server.
+ * Used by `npm start` (main.ts) and by tests that need a whole running host.
+ */
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
+import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
+import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
+import { createApp } from "../../http/app.ts";
+import { MetricsRegistry } from "../../http/metrics.ts";
+import { SinkBatcher } from "../../sink/batcher.ts";
+import { migrateSink } from "../../sink/migrate.ts";
+import { openSink } from "../../sink/open-sink.ts";
+import { countPaymentEvents, ledgerAccounts, listDeadLetters } from "../../sink/queries.ts";
+import { writeSinkRows } from "../../sink/writer.ts";
+import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
+import { actorMetrics } from "./actor-metrics.ts";
+import type { BunHostConfig } from "./config.ts";
+import { bunPaymentActors } from "./payment-actors.ts";
+
+export interface StartOptions {
+  /** Test hooks: a driven clock, NORMAL sync for speed. */
+  now?: () => number;
+  synchronous?: "FULL" | "NORMAL";
+}
+
+export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
+  const now = options.now ?? Date.now;
+  const sink = await openSink({ database_url: config.database_url, data_dir: config.data_dir });
+  const migration = await migrateSink(sink);
+
+  const actor_database = new ActorDatabase({ path: join(config.data_dir, "actors.sqlite"), synchronous: options.synchronous ?? "FULL" });
+  // Velocity counters have their own file: they commit on their own schedule, not in the
+  // actors' group commit, and losing the last few to a power cut only under-counts briefly.
+  const velocity_database = new Database(join(config.data_dir, "velocity.sqlite"), { create: true });
+  velocity_database.exec("PRAGMA journal_mode = WAL");
+  velocity_database.exec("PRAGMA synchronous = NORMAL");
+  const velocity = new EmbeddedVelocityStore(velocity_database);
+
+  const batcher = new SinkBatcher({ write: (rows) => writeSinkRows(sink, rows), writers_max: 1, batch_rows_max: 5_000 });
+  const registry = new MetricsRegistry();
+  const limits = {
+    ...DEFAULT_PAYMENT_ACTOR_LIMITS,
+    retry: { ...DEFAULT_PAYMENT_ACTOR_LIMITS.retry, attempts_max: config.limits.retry_attempts_max },
+    hold_timeout_ms: config.limits.hold_timeout_ms,
+  };
+  const metrics_for_actors = actorMetrics(registry, countOutbox(actor_database));
+  const system = new BunActorSystem(
+    actor_database,
+    (context) =>
+      new PaymentActor(context, {
+        velocity,
+        sink: batcher,
+        fraud_rules: config.fraud_rules,
+        limits,
+        metrics: metrics_for_actors,
+        random: Math.random,
+      }),
+    now,
+  );
+  registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
+  registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => actor_database.commits);
+
+  const app = createApp({
+    webhook_secrets: config.webhook_secrets,
+    admin_token: config.admin_token,
+    body_bytes_max: config.limits.body_bytes_max,
+    actors: bunPaymentActors(system),
+    sink: {
+      listDeadLetters: (filter) => listDeadLetters(sink, filter),
+      ledgerAccounts: (currency) => ledgerAccounts(sink, currency),
+    },
+    metrics: registry,
+    health_checks: [
+      { name: "postgres", check: async () => ({ driver: sink.driver, payment_events: await countPaymentEvents(sink) }) },
+      { name: "actors", check: async () => ({ pending_alarms: system.scheduler.pending() }) },
+    ],
+    now,
+  });
+
+  const server = Bun.serve({
+    hostname: config.host,
+    port: config.port,
+    fetch: app.fetch,
+    // The app enforces BODY_BYTES_MAX with a JSON error; this is only a backstop.
+    maxRequestBodySize: config.limits.body_bytes_max * 4,
+  });
+  const resumed = system.start();
+
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    url: `http://${config.host}:${server.port}`,
+    system,
+    sink,
+    migration,
+    resumed,
+    /** Stops accepting, lets running work finish, and closes storage. */
+    stop(): Promise<void> {
+      stopping ??= (async () => {
+        await server.stop();
+        await system.stop();
+        await batcher.close();
+        actor_database.close();
+        velocity_database.close();
+        await sink.close();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function countOutbox(database: ActorDatabase): number {
+  const row = database.db.query("SELECT count(*) AS n FROM actor_rows WHERE key >= 'outbox:' AND key < 'outbox;'").get() as { n: number };
+  return row.n;
+}
+
+export type BunHost = Awaited<ReturnType<typeof startBunHost>>;

@@ -1,0 +1,51 @@
+/**
+ * What the HTTP app needs from the rest of the system. Each host fills these in: the Bun
+ * host with in-process actors and a local sink, the Cloudflare host with Durable Object stubs.
+ */
+import type { MessageSource, PaymentEvent } from "../core/event.ts";
+import type { AccountBalance, DeadLetterRow, DeadLetterStatus, FraudDecisionValue } from "../core/records.ts";
+import type { MetricsRegistry } from "./metrics.ts";
+
+export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full";
+export type OperatorOutcome = "done" | "not_found";
+
+export interface PaymentActorsPort {
+  /** Resolves once the event is durable in its actor's inbox (or recognised as a duplicate). */
+  accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome>;
+  /** The actor's whole state, or null for a payment never seen. */
+  inspect(payment_id: string): Promise<unknown | null>;
+  replay(payment_id: string, event_id: string): Promise<OperatorOutcome>;
+  discard(payment_id: string, event_id: string): Promise<OperatorOutcome>;
+  overrideFraud(payment_id: string, decision: FraudDecisionValue, note: string | null): Promise<OperatorOutcome>;
+}
+
+export interface DeadLetterFilter {
+  reason?: string;
+  since?: string;
+  status?: DeadLetterStatus;
+  limit: number;
+}
+
+/** Reads across payments, answered by Postgres. */
+export interface SinkReaderPort {
+  listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterRow[]>;
+  ledgerAccounts(currency: string): Promise<AccountBalance[]>;
+}
+
+export interface HealthCheck {
+  name: string;
+  /** Resolves with details when healthy; throws when not. */
+  check(): Promise<Record<string, unknown> | void>;
+}
+
+export interface AppDependencies {
+  webhook_secrets: Record<string, readonly string[]>;
+  /** null: admin routes answer 503 (Cloudflare without the secret). */
+  admin_token: string | null;
+  body_bytes_max: number;
+  actors: PaymentActorsPort;
+  sink: SinkReaderPort;
+  metrics: MetricsRegistry;
+  health_checks: HealthCheck[];
+  now(): number;
+}

@@ -1,0 +1,85 @@
+/** Admin reads across payments, answered from Postgres: the DLQ and ledger balances. */
+import { Hono } from "hono";
+import { isCurrencyCode } from "../../core/currency.ts";
+import type { DeadLetterStatus } from "../../core/records.ts";
+import type { AppDependencies, DeadLetterFilter } from "../ports.ts";
+import { HttpProblem, jsonWithBigints } from "../problem.ts";
+import { readJsonObject } from "./read-json.ts";
+
+const LIMIT_DEFAULT = 100;
+const LIMIT_MAX = 1_000;
+const STATUSES: readonly DeadLetterStatus[] = ["pending", "replayed", "discarded"];
+
+export function acrossPaymentRoutes(deps: AppDependencies) {
+  return new Hono()
+    .get("/dlq", async (c) => {
+      const filter = parseFilter(c.req.query());
+      const dead_letters = await deps.sink.listDeadLetters(filter);
+      return c.json({ dead_letters, count: dead_letters.length });
+    })
+    .post("/dlq/replay", async (c) => {
+      const body = await readJsonObject(c.req.raw, deps.body_bytes_max);
+      const filter = parseFilter({ ...stringValues(body), status: "pending" });
+      const letters = await deps.sink.listDeadLetters(filter);
+      const results = { replayed: 0, not_found: 0 };
+      for (const letter of letters) {
+        const outcome = await deps.actors.replay(letter.payment_id, letter.event_id);
+        results[outcome === "done" ? "replayed" : "not_found"] += 1;
+      }
+      return c.json({ status: "replaying", matched: letters.length, ...results }, 202);
+    })
+    .get("/ledger/accounts", async (c) => {
+      const currency = c.req.query("currency");
+      if (currency === undefined) throw new HttpProblem(400, "missing_field", "query parameter currency is required, e.g. ?currency=USD");
+      if (!isCurrencyCode(currency)) throw new HttpProblem(400, "invalid_currency", `currency ${currency} is not an active ISO 4217 code`);
+      const accounts = await deps.sink.ledgerAccounts(currency);
+      const body = {
+        currency,
+        accounts: accounts.map(({ account, debits_pending, debits_posted, credits_pending, credits_posted }) => ({
+          account,
+          debits_pending,
+          debits_posted,
+          credits_pending,
+          credits_posted,
+        })),
+      };
+      return c.body(jsonWithBigints(body), 200, { "content-type": "application/json; charset=utf-8" });
+    });
+}
+
+function stringValues(body: Record<string, unknown>): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body)) {
+    if (typeof value === "string" || typeof value === "number") values[name] = String(value);
+    else throw new HttpProblem(400, "invalid_field", `${name} must be a string or a number`);
+  }
+  return values;
+}
+
+function parseFilter(query: Record<string, string>): DeadLetterFilter {
+  const filter: DeadLetterFilter = { limit: LIMIT_DEFAULT };
+  if (query.limit !== undefined) {
+    const limit = Number(query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > LIMIT_MAX) {
+      throw new HttpProblem(400, "invalid_field", `limit must be an integer from 1 to ${LIMIT_MAX}, got ${query.limit}`);
+    }
+    filter.limit = limit;
+  }
+  if (query.since !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(query.since) || Number.isNaN(Date.parse(query.since))) {
+      throw new HttpProblem(400, "invalid_field", `since must be an ISO 8601 date or timestamp, got ${query.since}`);
+    }
+    filter.since = new Date(query.since).toISOString();
+  }
+  if (query.reason !== undefined) {
+    if (!/^[a-z0-9_]{1,64}$/.test(query.reason)) throw new HttpProblem(400, "invalid_field", `reason must be a snake_case reason code, got ${query.reason}`);
+    filter.reason = query.reason;
+  }
+  if (query.status !== undefined) {
+    if (!STATUSES.includes(query.status as DeadLetterStatus)) {
+      throw new HttpProblem(400, "invalid_field", `status must be one of ${STATUSES.join(", ")}`);
+    }
+    filter.status = query.status as DeadLetterStatus;
+  }
+  return filter;
+}

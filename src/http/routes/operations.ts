@@ -1,0 +1,25 @@
+/** GET /health (liveness and dependency checks) and GET /metrics (Prometheus text). */
+import { Hono } from "hono";
+import { errorMessage } from "../../core/errors.ts";
+import type { AppDependencies } from "../ports.ts";
+
+export function operationRoutes(deps: AppDependencies) {
+  return new Hono()
+    .get("/health", async (c) => {
+      const checks: Record<string, { status: "ok" | "failing"; [detail: string]: unknown }> = {};
+      await Promise.all(
+        deps.health_checks.map(async (health) => {
+          try {
+            checks[health.name] = { status: "ok", ...((await health.check()) ?? {}) };
+          } catch (error) {
+            checks[health.name] = { status: "failing", error: errorMessage(error) };
+          }
+        }),
+      );
+      const healthy = Object.values(checks).every((check) => check.status === "ok");
+      return c.json({ status: healthy ? "ok" : "degraded", checks }, healthy ? 200 : 503);
+    })
+    .get("/metrics", (c) =>
+      c.body(deps.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
+    );
+}

@@ -1,0 +1,52 @@
+/** Per-payment admin routes: inspection, DLQ replay and discard, fraud override. */
+import { Hono } from "hono";
+import type { FraudDecisionValue } from "../../core/records.ts";
+import type { AppDependencies } from "../ports.ts";
+import { HttpProblem } from "../problem.ts";
+import { readJsonObject } from "./read-json.ts";
+
+const DECISIONS: readonly FraudDecisionValue[] = ["allow", "review", "block"];
+const NOTE_LENGTH_MAX = 1_000;
+
+export function paymentRoutes(deps: AppDependencies) {
+  const notFound = (payment_id: string) =>
+    new HttpProblem(404, "payment_not_found", `no payment ${payment_id} has been seen`);
+
+  return new Hono()
+    .get("/payments/:id", async (c) => {
+      const view = await deps.actors.inspect(c.req.param("id"));
+      if (view === null) throw notFound(c.req.param("id"));
+      return c.json(view as object);
+    })
+    .post("/payments/:id/dlq/:eventId/replay", async (c) => {
+      const { id, eventId } = c.req.param();
+      const outcome = await deps.actors.replay(id, eventId);
+      if (outcome === "not_found") throw deadLetterNotFound(id, eventId);
+      return c.json({ status: "replaying", payment_id: id, event_id: eventId }, 202);
+    })
+    .delete("/payments/:id/dlq/:eventId", async (c) => {
+      const { id, eventId } = c.req.param();
+      const outcome = await deps.actors.discard(id, eventId);
+      if (outcome === "not_found") throw deadLetterNotFound(id, eventId);
+      return c.json({ status: "discarded", payment_id: id, event_id: eventId });
+    })
+    .post("/payments/:id/fraud/override", async (c) => {
+      const id = c.req.param("id");
+      const body = await readJsonObject(c.req.raw, deps.body_bytes_max);
+      const decision = body.decision;
+      if (typeof decision !== "string" || !DECISIONS.includes(decision as FraudDecisionValue)) {
+        throw new HttpProblem(400, "invalid_field", `decision must be one of ${DECISIONS.join(", ")}`);
+      }
+      const note = body.note ?? null;
+      if (note !== null && (typeof note !== "string" || note.length > NOTE_LENGTH_MAX)) {
+        throw new HttpProblem(400, "invalid_field", `note must be a string of at most ${NOTE_LENGTH_MAX} characters`);
+      }
+      const outcome = await deps.actors.overrideFraud(id, decision as FraudDecisionValue, note);
+      if (outcome === "not_found") throw notFound(id);
+      return c.json({ status: "overridden", payment_id: id, decision, note });
+    });
+}
+
+function deadLetterNotFound(payment_id: string, event_id: string) {
+  return new HttpProblem(404, "dead_letter_not_found", `payment ${payment_id} has no dead letter for event ${event_id}`);
+}
