@@ -108,7 +108,8 @@ export class ActorDatabase {
   /** Runs `fn` atomically inside the current batch (a savepoint: undone alone if it throws). */
   transaction<T>(fn: () => T): T {
     if (this.savepoint_depth > 0) throw new Error("actor transactions do not nest");
-    this.write();
+    if (this.batch_writes >= this.batch_writes_max) this.commit();
+    this.openBatch();
     this.db.exec("SAVEPOINT actor_change");
     this.savepoint_depth += 1;
     try {
@@ -153,14 +154,18 @@ export class ActorDatabase {
   }
 
   private write(): void {
-    if (this.batch === null) {
-      this.db.exec("BEGIN IMMEDIATE");
-      this.batch = deferred();
-      // Callers that never await sync() must not see an unhandled rejection.
-      this.batch.promise.catch(() => {});
-      setImmediate(() => this.commit());
-    }
+    this.openBatch();
     this.batch_writes += 1;
+    // Inside a transaction the batch cannot commit; it does once the transaction ends.
     if (this.batch_writes >= this.batch_writes_max && this.savepoint_depth === 0) this.commit();
+  }
+
+  private openBatch(): void {
+    if (this.batch !== null) return;
+    this.db.exec("BEGIN IMMEDIATE");
+    this.batch = deferred();
+    // Callers that never await sync() must not see an unhandled rejection.
+    this.batch.promise.catch(() => {});
+    setImmediate(() => this.commit());
   }
 }

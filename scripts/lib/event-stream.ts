@@ -55,8 +55,10 @@ export function paymentLifecycle(payment_id: string, next: () => number, time: D
     };
   };
   const roll = next();
-  const events = [make("payment.created", { amount }), make("payment.authorized", { amount })];
-  if (roll < 0.04) return [...events.slice(0, 1), make("payment.failed", { amount: undefined })].map(dropUndefined);
+  const created = make("payment.created", { amount });
+  // A declined authorization: the provider reports the payment failed.
+  if (roll < 0.04) return [created, dropUndefined(make("payment.failed", { amount: undefined }))];
+  const events = [created, make("payment.authorized", { amount })];
   if (roll < 0.08) return [...events, make("payment.canceled")];
   const captured = next() < 0.2 ? Math.floor(amount * 0.8) : amount;
   const fee = Math.floor(captured * 0.029) + 30 > captured ? 0 : Math.floor(captured * 0.029) + 30;
