@@ -45,6 +45,6 @@ export class BunActorSystem<A extends Actor> {
 
   async stop(): Promise<void> {
     await this.scheduler.stop();
-    this.database.commit();
+    await this.database.flush();
   }
 }

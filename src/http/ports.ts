@@ -4,6 +4,7 @@
  */
 import type { MessageSource, PaymentEvent } from "../core/event.ts";
 import type { AccountBalance, DeadLetterRow, DeadLetterStatus, FraudDecisionValue } from "../core/records.ts";
+import type { HmacSha256 } from "../ingest/standard-webhooks.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 
 export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full";
@@ -48,4 +49,6 @@ export interface AppDependencies {
   metrics: MetricsRegistry;
   health_checks: HealthCheck[];
   now(): number;
+  /** The host's HMAC-SHA256 for webhook signatures; WebCrypto when absent. */
+  hmac_sha256?: HmacSha256;
 }

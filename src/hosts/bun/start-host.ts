@@ -4,7 +4,7 @@
  */
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
+import { ActorDatabase, type Durability } from "../../../actors/bun/actor-database.ts";
 import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
 import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
 import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
@@ -21,9 +21,9 @@ import type { BunHostConfig } from "./config.ts";
 import { bunPaymentActors } from "./payment-actors.ts";
 
 export interface StartOptions {
-  /** Test hooks: a driven clock, NORMAL sync for speed. */
+  /** Test hooks: a driven clock; durability "process" skips fsync for speed. */
   now?: () => number;
-  synchronous?: "FULL" | "NORMAL";
+  durability?: Durability;
 }
 
 export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
@@ -31,7 +31,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   const sink = await openSink({ database_url: config.database_url, data_dir: config.data_dir });
   const migration = await migrateSink(sink);
 
-  const actor_database = new ActorDatabase({ path: join(config.data_dir, "actors.sqlite"), synchronous: options.synchronous ?? "FULL" });
+  const actor_database = new ActorDatabase({ path: join(config.data_dir, "actors.sqlite"), durability: options.durability ?? "fsync" });
   // Velocity counters have their own file: they commit on their own schedule, not in the
   // actors' group commit, and losing the last few to a power cut only under-counts briefly.
   const velocity_database = new Database(join(config.data_dir, "velocity.sqlite"), { create: true });
@@ -78,6 +78,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
       { name: "actors", check: async () => ({ pending_alarms: system.scheduler.pending() }) },
     ],
     now,
+    hmac_sha256: (key, message) => new Bun.CryptoHasher("sha256", key).update(message).digest() as Uint8Array,
   });
 
   const server = Bun.serve({
@@ -102,6 +103,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
       stopping ??= (async () => {
         await server.stop();
         await system.stop();
+        await actor_database.flush();
         await batcher.close();
         actor_database.close();
         velocity_database.close();

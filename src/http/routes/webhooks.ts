@@ -23,6 +23,7 @@ export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
       body: body.value,
       secrets,
       now_ms: deps.now(),
+      hmac: deps.hmac_sha256,
     });
     if (!verified.ok) throw HttpProblem.of(401, verified.error);
 
