@@ -80,7 +80,8 @@ export class ActorDatabase {
     this.batch_writes_max = options.batch_writes_max ?? 20_000;
     this.checkpointer = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
     this.checkpointer.postMessage({ type: "start", path: options.path, interval_ms: options.checkpoint_interval_ms ?? 200 });
-    this.checkpointer.unref();
+    // Bun workers can be unref()ed so they never keep a stopping process alive.
+    (this.checkpointer as unknown as { unref(): void }).unref();
     this.statements = {
       get: this.db.prepare("SELECT value FROM actor_rows WHERE actor = ? AND key = ?"),
       put: this.db.prepare("INSERT OR REPLACE INTO actor_rows (actor, key, value) VALUES (?, ?, ?)"),

@@ -1,7 +1,13 @@
 /**
- * One durable alarm per actor on the Bun host: the time is a row in the actor database
- * (written in the same group commit as the change that set it) and an in-process timer.
- * At start every stored alarm is re-armed, so work pending at a crash resumes.
+ * One durable alarm per actor on the Bun host: an in-process timer, and a row in the actor
+ * database written in the same group commit as the change that set it. At start every stored
+ * alarm is re-armed, so work pending at a crash resumes.
+ *
+ * The stored time is kept a lower bound of the real one, not a copy: alarm handlers are
+ * idempotent (alarms may fire early or twice), so a restart that wakes an actor early costs
+ * one extra run, while rewriting the row at every set and fire cost a random B-tree page per
+ * write on the hot path. The row is written only when the alarm moves earlier, and removed
+ * when the actor has no work left.
  */
 import type { ActorDatabase } from "./actor-database.ts";
 
@@ -9,6 +15,8 @@ type Fire = (actor: string) => Promise<void>;
 
 export class AlarmScheduler {
   private readonly alarms = new Map<string, { at_ms: number; timer: ReturnType<typeof setTimeout> }>();
+  /** The time stored for each actor: never later than its in-memory alarm. */
+  private readonly stored = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
 
@@ -25,22 +33,30 @@ export class AlarmScheduler {
   set(actor: string, at_ms: number): void {
     const existing = this.alarms.get(actor);
     if (existing?.at_ms === at_ms) return;
-    this.database.setAlarm(actor, at_ms);
+    const stored = this.stored.get(actor);
+    if (stored === undefined || stored > at_ms) {
+      this.database.setAlarm(actor, at_ms);
+      this.stored.set(actor, at_ms);
+    }
     this.schedule(actor, at_ms);
   }
 
   delete(actor: string): void {
     const existing = this.alarms.get(actor);
-    if (!existing) return;
-    clearTimeout(existing.timer);
-    this.alarms.delete(actor);
-    this.database.deleteAlarm(actor);
+    if (existing) {
+      clearTimeout(existing.timer);
+      this.alarms.delete(actor);
+    }
+    if (this.stored.delete(actor)) this.database.deleteAlarm(actor);
   }
 
   /** Re-arms every alarm stored before the last stop or crash. */
   restore(): number {
     const stored = this.database.alarms();
-    for (const { actor, at_ms } of stored) this.schedule(actor, at_ms);
+    for (const { actor, at_ms } of stored) {
+      this.stored.set(actor, at_ms);
+      this.schedule(actor, at_ms);
+    }
     return stored.length;
   }
 
@@ -72,9 +88,9 @@ export class AlarmScheduler {
       this.schedule(actor, at_ms);
       return;
     }
-    // The alarm is consumed as it fires, as on Durable Objects; the handler re-arms.
+    // The alarm is consumed as it fires, as on Durable Objects; the handler re-arms or
+    // deletes it. The stored row stays until then: a crash mid-handler wakes the actor again.
     this.alarms.delete(actor);
-    this.database.deleteAlarm(actor);
     const handled = this.fire(actor).catch((error) => {
       console.error(`alarm of actor ${actor} failed; retrying in 1 s:`, error);
       if (!this.alarms.has(actor)) this.set(actor, this.now() + 1_000);

@@ -16,31 +16,61 @@ import {
 
 const PAGE_SIZE = 256;
 
+/**
+ * `state` and `meta` are read several times per message, so they are cached here, written
+ * through. Safe because the actor is the only writer of its rows; a transaction that throws
+ * drops the cache, since its writes were undone.
+ */
 export class ActorStore {
+  private state_cached: PaymentState | undefined;
+  /** null: known to be absent. */
+  private meta_cached: ActorMeta | null | undefined;
+
   constructor(
     readonly storage: ActorStorage,
     readonly payment_id: string,
   ) {}
 
+  transaction<T>(fn: () => T): T {
+    try {
+      return this.storage.transaction(fn);
+    } catch (error) {
+      this.state_cached = undefined;
+      this.meta_cached = undefined;
+      throw error;
+    }
+  }
+
+  /** The current state; treat it as immutable (changes go through putState). */
   state(): PaymentState {
-    return this.storage.get<PaymentState>(KEY_STATE) ?? initialPaymentState(this.payment_id);
+    this.state_cached ??= this.storage.get<PaymentState>(KEY_STATE) ?? initialPaymentState(this.payment_id);
+    return this.state_cached;
   }
 
   /** Whether any event of this payment was ever accepted. */
   exists(): boolean {
-    return this.storage.get<ActorMeta>(KEY_META) !== undefined;
+    return this.storedMeta() !== null;
   }
 
   putState(state: PaymentState): void {
     this.storage.put(KEY_STATE, state);
+    this.state_cached = state;
   }
 
+  /** A copy the caller may change and pass to putMeta. */
   meta(): ActorMeta {
-    return this.storage.get<ActorMeta>(KEY_META) ?? initialMeta();
+    const meta = this.storedMeta();
+    return meta === null ? initialMeta() : { ...meta };
   }
 
   putMeta(meta: ActorMeta): void {
     this.storage.put(KEY_META, meta);
+    this.meta_cached = { ...meta };
+  }
+
+  private storedMeta(): ActorMeta | null {
+    if (this.meta_cached === undefined) this.meta_cached = this.storage.get<ActorMeta>(KEY_META) ?? null;
+    return this.meta_cached;
   }
 
   firstInbox(): InboxMessage | undefined {

@@ -14,6 +14,7 @@ import { errorClass, errorMessage, isPermanent } from "../../src/core/errors.ts"
 import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { withFraudOverride } from "../../src/core/payment-fraud.ts";
+import type { FraudState } from "../../src/core/payment.ts";
 import type { FraudDecisionValue, SinkRows } from "../../src/core/records.ts";
 import { retryDelayMs } from "../../src/core/retry-policy.ts";
 import type { ActorContext } from "../runtime.ts";
@@ -23,7 +24,7 @@ import { inspectPayment, type PaymentView } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics, PaymentActorLimits } from "./limits.ts";
 import { numbered, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./records.ts";
 import { iso, mergeRows } from "./sink-rows.ts";
-import { UnitOfWork } from "./unit-of-work.ts";
+import { UnitOfWork, type Disposition } from "./unit-of-work.ts";
 
 /** Where outbox rows go: the host's sink writer (batched, bounded connections). */
 export interface OutboxSink {
@@ -58,7 +59,7 @@ export class PaymentActor {
 
   /** Appends the message to the inbox and resolves once it is durable. */
   async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
-    const outcome = this.context.storage.transaction((): AcceptOutcome => {
+    const outcome = this.store.transaction((): AcceptOutcome => {
       const storage = this.context.storage;
       if (storage.get(PREFIX_SEEN + event.id) !== undefined) return "duplicate";
       const meta = this.store.meta();
@@ -101,7 +102,7 @@ export class PaymentActor {
 
   /** Puts a dead letter back through the same path as a new message. */
   async replay(event_id: string): Promise<OperatorOutcome> {
-    const outcome = this.context.storage.transaction((): OperatorOutcome => {
+    const outcome = this.store.transaction((): OperatorOutcome => {
       const letter = this.context.storage.get<DeadLetter>(PREFIX_DEAD + event_id);
       if (!letter) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
@@ -126,7 +127,7 @@ export class PaymentActor {
   }
 
   async discard(event_id: string): Promise<OperatorOutcome> {
-    const outcome = this.context.storage.transaction((): OperatorOutcome => {
+    const outcome = this.store.transaction((): OperatorOutcome => {
       const letter = this.context.storage.get<DeadLetter>(PREFIX_DEAD + event_id);
       if (!letter) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
@@ -140,7 +141,7 @@ export class PaymentActor {
   }
 
   async overrideFraud(decision: FraudDecisionValue, note: string | null): Promise<OperatorOutcome> {
-    const outcome = this.context.storage.transaction((): OperatorOutcome => {
+    const outcome = this.store.transaction((): OperatorOutcome => {
       if (!this.store.exists()) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
       unit.replaceState(withFraudOverride(unit.state, decision, note, iso(unit.now)), null);
@@ -171,25 +172,29 @@ export class PaymentActor {
 
   /** Processes the inbox head; false when there is nothing to do now. */
   private async processNext(): Promise<boolean> {
+    if (this.store.meta().inbox_count === 0) return false;
     const head = this.store.firstInbox();
     const now = this.context.now();
     if (!head || (head.next_attempt_at !== null && head.next_attempt_at > now)) return false;
 
-    let disposition = this.commit(head, null);
+    const disposition = this.commit(head, null, false);
     if (disposition !== "needs_fraud") return true;
     try {
       const fraud = await checkFraud(head.event, this.dependencies.fraud_rules, this.dependencies.velocity, now);
-      disposition = this.commit(head, fraud);
+      this.commit(head, fraud, true);
     } catch (error) {
       this.recordFailure(head, error, "fraud");
     }
     return true;
   }
 
-  /** The synchronous commit: state is re-read here, after any await, never before. */
-  private commit(head: InboxMessage, fraud: Parameters<UnitOfWork["handle"]>[1]): ReturnType<UnitOfWork["handle"]> | "stale" {
-    return this.context.storage.transaction(() => {
-      const current = this.store.firstInbox();
+  /**
+   * The synchronous commit. After an await (`after_await`), the head is re-read: the state
+   * it was planned against may have changed, and it is re-decided here, never before.
+   */
+  private commit(head: InboxMessage, fraud: FraudState | null, after_await: boolean): Disposition | "stale" {
+    return this.store.transaction(() => {
+      const current = after_await ? this.store.firstInbox() : head;
       if (!current || current.number !== head.number) return "stale";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
       const disposition = unit.handle(current, fraud);
@@ -202,7 +207,7 @@ export class PaymentActor {
   }
 
   private recordFailure(head: InboxMessage, error: unknown, stage: string): void {
-    this.context.storage.transaction(() => {
+    this.store.transaction(() => {
       const current = this.store.firstInbox();
       if (!current || current.number !== head.number) return;
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
@@ -230,7 +235,7 @@ export class PaymentActor {
   private expireHeld(): void {
     const meta = this.store.meta();
     if (meta.held_count === 0) return;
-    this.context.storage.transaction(() => {
+    this.store.transaction(() => {
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
       unit.expireHeld();
       this.report(unit.finish());
@@ -270,7 +275,7 @@ export class PaymentActor {
     try {
       await this.dependencies.sink.write(rows);
     } catch (error) {
-      this.context.storage.transaction(() => {
+      this.store.transaction(() => {
         const current = this.store.meta();
         current.flush_attempts += 1;
         const limits = this.dependencies.limits;
@@ -282,7 +287,7 @@ export class PaymentActor {
       this.dependencies.metrics.increment("sink_flush_failures");
       return false;
     }
-    this.context.storage.transaction(() => {
+    this.store.transaction(() => {
       const current = this.store.meta();
       for (const [key] of page) this.context.storage.delete(key);
       current.outbox_count -= page.length;
@@ -318,7 +323,8 @@ export class PaymentActor {
     if (meta.outbox_count > 0 && !this.flushing) consider(meta.flush_retry_at ?? now);
     const alarm = this.context.alarm;
     if (due === null) {
-      if (alarm.get() !== null) alarm.delete();
+      // Always: a host may keep a stored alarm after it fired (actors/bun does) until told.
+      alarm.delete();
     } else if (alarm.get() !== due) {
       alarm.set(due);
     }
