@@ -11,14 +11,11 @@ import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
 import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
-import { migrateSink } from "../../sink/migrate.ts";
-import { openSink } from "../../sink/open-sink.ts";
-import { countPaymentEvents, ledgerAccounts, listDeadLetters } from "../../sink/queries.ts";
-import { writeSinkRows } from "../../sink/writer.ts";
 import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
 import { actorMetrics } from "./actor-metrics.ts";
 import type { BunHostConfig } from "./config.ts";
 import { bunPaymentActors } from "./payment-actors.ts";
+import { SinkThread } from "./sink-thread.ts";
 
 export interface StartOptions {
   /** Test hooks: a driven clock; durability "process" skips fsync for speed. */
@@ -28,8 +25,7 @@ export interface StartOptions {
 
 export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
   const now = options.now ?? Date.now;
-  const sink = await openSink({ database_url: config.database_url, data_dir: config.data_dir });
-  const migration = await migrateSink(sink);
+  const { thread: sink, migration } = await SinkThread.start({ database_url: config.database_url, data_dir: config.data_dir });
 
   const actor_database = new ActorDatabase({ path: join(config.data_dir, "actors.sqlite"), durability: options.durability ?? "fsync" });
   // Velocity counters have their own file: they commit on their own schedule, not in the
@@ -39,7 +35,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   velocity_database.exec("PRAGMA synchronous = NORMAL");
   const velocity = new EmbeddedVelocityStore(velocity_database);
 
-  const batcher = new SinkBatcher({ write: (rows) => writeSinkRows(sink, rows), writers_max: 1, batch_rows_max: 5_000 });
+  const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: 5_000 });
   const registry = new MetricsRegistry();
   const limits = {
     ...DEFAULT_PAYMENT_ACTOR_LIMITS,
@@ -69,12 +65,12 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     body_bytes_max: config.limits.body_bytes_max,
     actors: bunPaymentActors(system),
     sink: {
-      listDeadLetters: (filter) => listDeadLetters(sink, filter),
-      ledgerAccounts: (currency) => ledgerAccounts(sink, currency),
+      listDeadLetters: (filter) => sink.call({ method: "listDeadLetters", filter }),
+      ledgerAccounts: (currency) => sink.call({ method: "ledgerAccounts", currency }),
     },
     metrics: registry,
     health_checks: [
-      { name: "postgres", check: async () => ({ driver: sink.driver, payment_events: await countPaymentEvents(sink) }) },
+      { name: "postgres", check: async () => ({ driver: config.database_url ? "postgres" : "pglite", payment_events: await sink.call({ method: "countPaymentEvents" }) }) },
       { name: "actors", check: async () => ({ pending_alarms: system.scheduler.pending() }) },
     ],
     now,
