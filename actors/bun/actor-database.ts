@@ -214,9 +214,18 @@ export class ActorDatabase {
     }
   }
 
-  close(): void {
+  /** Commits, stops the checkpoint thread (it holds its own connection), and closes. */
+  async close(): Promise<void> {
     this.commit();
+    await this.flush();
     if (this.wal_descriptor !== null) closeSync(this.wal_descriptor);
+    this.wal_descriptor = null;
+    const stopped = new Promise<void>((resolve) => {
+      this.checkpointer.addEventListener("message", () => resolve(), { once: true });
+      setTimeout(resolve, 2_000).unref?.();
+    });
+    this.checkpointer.postMessage({ type: "stop" });
+    await stopped;
     this.checkpointer.terminate();
     // Closing the last connection checkpoints the WAL into the database file.
     this.db.close();

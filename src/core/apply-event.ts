@@ -19,7 +19,7 @@ import {
 } from "./ledger.ts";
 import type { PaymentState } from "./payment.ts";
 import type { PaymentStatus } from "./records.ts";
-import { couldApplyLater, isValidFrom } from "./state-machine.ts";
+import { couldApplyLater, isTerminal, isValidFrom } from "./state-machine.ts";
 
 export type HoldReason = "sequence_gap" | "waiting_for_status";
 
@@ -58,9 +58,10 @@ export function decideEvent(state: PaymentState, event: PaymentEvent, options: D
     // the payment had before the block.
     const unblocked = { ...state, status: state.status_before_block, status_before_block: null };
     const decision = decideByStatus(unblocked, event);
-    if (decision.kind === "apply" && decision.state.status === state.status_before_block) {
+    // The block stays until an operator lifts it, unless the event ended the payment.
+    if (decision.kind === "apply" && !isTerminal(decision.state.status)) {
+      decision.state.status_before_block = decision.state.status;
       decision.state.status = "blocked";
-      decision.state.status_before_block = state.status_before_block;
     }
     return finish(decision, event, sequenced);
   }

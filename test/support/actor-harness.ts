@@ -29,7 +29,7 @@ export function createActorHarness(options: HarnessOptions = {}) {
   const clock = () => now;
   const sink = new RecordingSink();
   const velocity = new MemoryVelocityStore();
-  const database = new ActorDatabase({ path: join(directory, "actors.sqlite"), synchronous: "NORMAL" });
+  const database = new ActorDatabase({ path: join(directory, "actors.sqlite"), durability: "process" });
   const limits = { ...DEFAULT_PAYMENT_ACTOR_LIMITS, ...options.limits };
   const system = new BunActorSystem(
     database,
@@ -76,7 +76,7 @@ export function createActorHarness(options: HarnessOptions = {}) {
     },
     async close(remove = true) {
       await system.stop();
-      database.close();
+      await database.close();
       if (remove) rmSync(directory, { recursive: true, force: true });
     },
   };

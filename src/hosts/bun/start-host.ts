@@ -101,7 +101,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
         await system.stop();
         await actor_database.flush();
         await batcher.close();
-        actor_database.close();
+        await actor_database.close();
         velocity_database.close();
         await sink.close();
       })();
