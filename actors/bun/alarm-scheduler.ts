@@ -13,18 +13,34 @@ import type { ActorDatabase } from "./actor-database.ts";
 
 type Fire = (actor: string) => Promise<void>;
 
+export interface AlarmSchedulerOptions {
+  /**
+   * How long one slice of alarm handlers may run before the event loop serves I/O again.
+   * Due alarms wait in a queue and start in slices, so a burst of work never starves the
+   * requests being acknowledged; the host makes slices short while requests are in flight.
+   */
+  slice_ms?: () => number;
+}
+
 export class AlarmScheduler {
   private readonly alarms = new Map<string, { at_ms: number; timer: ReturnType<typeof setTimeout> }>();
   /** The time stored for each actor: never later than its in-memory alarm. */
   private readonly stored = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
+  private readonly ready: string[] = [];
+  private readonly ready_set = new Set<string>();
+  private pump_scheduled = false;
+  private readonly slice_ms: () => number;
 
   constructor(
     private readonly database: ActorDatabase,
     private readonly now: () => number,
     private readonly fire: Fire,
-  ) {}
+    options: AlarmSchedulerOptions = {},
+  ) {
+    this.slice_ms = options.slice_ms ?? (() => 5);
+  }
 
   get(actor: string): number | null {
     return this.alarms.get(actor)?.at_ms ?? null;
@@ -80,6 +96,7 @@ export class AlarmScheduler {
     this.alarms.set(actor, { at_ms, timer });
   }
 
+  /** A timer came due: queue the actor for the next slice. */
   private run(actor: string, at_ms: number): void {
     const current = this.alarms.get(actor);
     if (!current || current.at_ms !== at_ms || this.stopped) return;
@@ -88,6 +105,34 @@ export class AlarmScheduler {
       this.schedule(actor, at_ms);
       return;
     }
+    if (this.ready_set.has(actor)) return;
+    this.ready_set.add(actor);
+    this.ready.push(actor);
+    this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pump_scheduled) return;
+    this.pump_scheduled = true;
+    setImmediate(() => this.pump());
+  }
+
+  private pump(): void {
+    this.pump_scheduled = false;
+    const deadline = performance.now() + this.slice_ms();
+    let started = 0;
+    while (this.ready.length > 0 && (started === 0 || performance.now() < deadline)) {
+      const actor = this.ready.shift()!;
+      this.ready_set.delete(actor);
+      const current = this.alarms.get(actor);
+      if (!current || current.at_ms > this.now() || this.stopped) continue;
+      this.start(actor);
+      started += 1;
+    }
+    if (this.ready.length > 0) this.schedulePump();
+  }
+
+  private start(actor: string): void {
     // The alarm is consumed as it fires, as on Durable Objects; the handler re-arms or
     // deletes it. The stored row stays until then: a crash mid-handler wakes the actor again.
     this.alarms.delete(actor);

@@ -5,7 +5,7 @@
  */
 import type { ActorContext } from "../runtime.ts";
 import { ActorDatabase } from "./actor-database.ts";
-import { AlarmScheduler } from "./alarm-scheduler.ts";
+import { AlarmScheduler, type AlarmSchedulerOptions } from "./alarm-scheduler.ts";
 import { BunActorAlarm, BunActorStorage } from "./bun-actor-storage.ts";
 
 export interface Actor {
@@ -20,8 +20,9 @@ export class BunActorSystem<A extends Actor> {
     readonly database: ActorDatabase,
     private readonly create: (context: ActorContext) => A,
     private readonly now: () => number = Date.now,
+    options: AlarmSchedulerOptions = {},
   ) {
-    this.scheduler = new AlarmScheduler(database, now, (key) => this.get(key).alarm());
+    this.scheduler = new AlarmScheduler(database, now, (key) => this.get(key).alarm(), options);
   }
 
   get(key: string): A {

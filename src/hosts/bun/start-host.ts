@@ -42,6 +42,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     retry: { ...DEFAULT_PAYMENT_ACTOR_LIMITS.retry, attempts_max: config.limits.retry_attempts_max },
     hold_timeout_ms: config.limits.hold_timeout_ms,
   };
+  let requests_in_flight = 0;
   const metrics_for_actors = actorMetrics(registry, countOutbox(actor_database));
   const system = new BunActorSystem(
     actor_database,
@@ -55,6 +56,9 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
         random: Math.random,
       }),
     now,
+    // Acknowledging webhooks comes first: while requests are in flight, actors run in short
+    // slices between them, and catch up in long ones when ingress is quiet.
+    { slice_ms: () => (requests_in_flight > 0 ? 1 : 20) },
   );
   registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => actor_database.commits);
@@ -80,7 +84,14 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
-    fetch: app.fetch,
+    async fetch(request) {
+      requests_in_flight += 1;
+      try {
+        return await app.fetch(request);
+      } finally {
+        requests_in_flight -= 1;
+      }
+    },
     // The app enforces BODY_BYTES_MAX with a JSON error; this is only a backstop.
     maxRequestBodySize: config.limits.body_bytes_max * 4,
   });
