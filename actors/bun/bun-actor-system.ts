@@ -10,7 +10,12 @@ import { BunActorAlarm, BunActorStorage } from "./bun-actor-storage.ts";
 
 export interface Actor {
   alarm(): Promise<void>;
+  /** True when no run loop of this instance is running, so it may be dropped from memory. */
+  idle?(): boolean;
 }
+
+/** Instances kept in memory; idle ones beyond this are dropped (their rows stay on disk). */
+const INSTANCES_MAX = 50_000;
 
 export class BunActorSystem<A extends Actor> {
   private readonly instances = new Map<string, A>();
@@ -35,8 +40,21 @@ export class BunActorSystem<A extends Actor> {
         now: this.now,
       });
       this.instances.set(key, actor);
+      if (this.instances.size > INSTANCES_MAX) this.evictIdle();
     }
     return actor;
+  }
+
+  /**
+   * Drops the oldest idle instances. Only idle ones: a second instance of a key whose first
+   * is still running would break per-key serialization.
+   */
+  private evictIdle(): void {
+    const target = Math.floor(INSTANCES_MAX * 0.9);
+    for (const [key, actor] of this.instances) {
+      if (this.instances.size <= target) break;
+      if (actor.idle?.() === true && this.scheduler.get(key) === null) this.instances.delete(key);
+    }
   }
 
   /** Re-arms stored alarms; returns how many actors had pending work. */

@@ -95,6 +95,10 @@ export class PaymentActor {
     }
   }
 
+  idle(): boolean {
+    return !this.processing && !this.flushing;
+  }
+
   inspect(): PaymentView | null {
     if (!this.store.exists()) return null;
     return inspectPayment(this.store, this.context.now(), this.dependencies.limits);
