@@ -1,0 +1,96 @@
+/**
+ * The Cloudflare host's configuration (DESIGN.md section 11), from wrangler.toml vars and
+ * secrets. Durable Objects read only what actors need (`loadActorConfig`), so a Worker
+ * missing its webhook secrets still drains the actors it has.
+ *
+ * - WEBHOOK_SECRETS (secret): required; without it the Worker answers every request 503
+ *   with a message naming the variable.
+ * - ADMIN_TOKEN (secret): without it the admin routes answer 503.
+ * - DATABASE_URL (secret): the Neon (or any Postgres) URL; without it outbox flushes fail
+ *   and are retried, the backlog is visible, and /health reports postgres failing.
+ * - SINK_WRITER_COUNT, SINK_CONNECTIONS_PER_WRITER (vars): the Postgres connection bound.
+ * - DATABASE_WS_PROXY (var): `host:port` of a plain WebSocket-to-TCP proxy for a Postgres
+ *   that is not Neon (local tests); unset talks to Neon's own proxy.
+ * - RETRY_ATTEMPTS_MAX, HOLD_TIMEOUT_MS, BODY_BYTES_MAX, FRAUD_RULES (inline JSON only:
+ *   a Worker has no file system).
+ */
+import { integerVariable, parseLimits, parseRedisConfig, type Environment, type Limits } from "../../core/config.ts";
+import { loadFraudRules } from "../../core/fraud/load-rules.ts";
+import type { FraudRuleSet } from "../../core/fraud/rules.ts";
+import { fail, ok, type Result } from "../../core/result.ts";
+import { parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
+
+/** An inbox row holds the event body; a row is limited to 1 MiB (actors/cloudflare). */
+export const BODY_BYTES_MAX_CLOUDFLARE = 512 * 1024;
+
+export interface SinkConfig {
+  database_url: string | null;
+  ws_proxy: string | null;
+  writer_count: number;
+  connections_per_writer: number;
+}
+
+export interface ActorConfig {
+  limits: Limits;
+  fraud_rules: FraudRuleSet;
+  sink: SinkConfig;
+  /** Where velocity counters live; "upstash" arrives with the Upstash Redis store. */
+  velocity: "durable-objects";
+}
+
+export interface WorkerConfig extends ActorConfig {
+  webhook_secrets: Record<string, string[]>;
+  admin_token: string | null;
+}
+
+export function loadActorConfig(env: Environment): Result<ActorConfig> {
+  const limits = parseLimits(env);
+  if (!limits.ok) return limits;
+  if (limits.value.body_bytes_max > BODY_BYTES_MAX_CLOUDFLARE) {
+    return fail("invalid_config", `BODY_BYTES_MAX must be at most ${BODY_BYTES_MAX_CLOUDFLARE} on Cloudflare (a Durable Object row holds the event)`);
+  }
+  const fraud_rules = loadFraudRules(env.FRAUD_RULES, () => {
+    throw new Error("a Worker has no file system: give FRAUD_RULES as inline JSON");
+  });
+  if (!fraud_rules.ok) return fraud_rules;
+  const redis = parseRedisConfig(env);
+  if (!redis.ok) return redis;
+  if (redis.value !== null) {
+    return fail(
+      "invalid_config",
+      "UPSTASH_REDIS_REST_URL is set, but the Cloudflare host does not have the Upstash velocity store yet; unset both UPSTASH_REDIS_REST_* to use Durable Object counters",
+    );
+  }
+  const writer_count = integerVariable(env, "SINK_WRITER_COUNT", 4, { min: 1, max: 64 });
+  if (!writer_count.ok) return writer_count;
+  const connections = integerVariable(env, "SINK_CONNECTIONS_PER_WRITER", 1, { min: 1, max: 8 });
+  if (!connections.ok) return connections;
+  const database_url = env.DATABASE_URL?.trim() || null;
+  if (database_url !== null && !/^postgres(ql)?:\/\/\S+$/.test(database_url)) {
+    return fail("invalid_config", "DATABASE_URL must be a postgres:// or postgresql:// URL");
+  }
+  const ws_proxy = env.DATABASE_WS_PROXY?.trim() || null;
+  if (ws_proxy !== null && !/^[\w.-]+:\d+$/.test(ws_proxy)) {
+    return fail("invalid_config", `DATABASE_WS_PROXY must be host:port, got "${ws_proxy}"`);
+  }
+  return ok({
+    limits: limits.value,
+    fraud_rules: fraud_rules.value,
+    sink: { database_url, ws_proxy, writer_count: writer_count.value, connections_per_writer: connections.value },
+    velocity: "durable-objects",
+  });
+}
+
+export function loadWorkerConfig(env: Environment): Result<WorkerConfig> {
+  const actor = loadActorConfig(env);
+  if (!actor.ok) return actor;
+  const secrets = env.WEBHOOK_SECRETS?.trim();
+  if (!secrets) {
+    return fail("invalid_config", "WEBHOOK_SECRETS is not set: run `wrangler secret put WEBHOOK_SECRETS` with a JSON object of source to whsec_ secrets");
+  }
+  const webhook_secrets = parseWebhookSecrets(secrets);
+  if (!webhook_secrets.ok) return webhook_secrets;
+  const admin_token = env.ADMIN_TOKEN?.trim() || null;
+  if (admin_token !== null && admin_token.length < 16) return fail("invalid_config", "ADMIN_TOKEN must be at least 16 characters");
+  return ok({ ...actor.value, webhook_secrets: webhook_secrets.value, admin_token });
+}

@@ -1,0 +1,67 @@
+/**
+ * The payment actor as a SQLite-backed Durable Object, one per payment id: the unchanged
+ * PaymentActor (actors/payment) on the Cloudflare adapter (actors/cloudflare). Its public
+ * methods are the RPC surface the Worker calls; `alarm()` drives the run loop, retries, hold
+ * timeouts and flushes.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { ActorObjectRuntime } from "../../../actors/cloudflare/actor-object-runtime.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
+import { PaymentActor, type AcceptOutcome, type OperatorOutcome } from "../../../actors/payment/payment-actor.ts";
+import type { PaymentView } from "../../../actors/payment/inspect.ts";
+import type { MessageSource, PaymentEvent } from "../../core/event.ts";
+import type { FraudDecisionValue } from "../../core/records.ts";
+import type { CloudflareEnv } from "./env.ts";
+import { actorConfig, isolateActorMetrics } from "./isolate.ts";
+import { outboxSink } from "./sink-writers.ts";
+import { DurableObjectVelocityStore } from "./velocity.ts";
+
+export class PaymentActorObject extends DurableObject<CloudflareEnv> {
+  private readonly runtime = new ActorObjectRuntime(this.ctx);
+  private actor: PaymentActor | null = null;
+
+  async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
+    return this.actorFor(event.payment_id).accept(event, source);
+  }
+
+  async inspect(payment_id: string): Promise<PaymentView | null> {
+    return this.actorFor(payment_id).inspect();
+  }
+
+  async replay(payment_id: string, event_id: string): Promise<OperatorOutcome> {
+    return this.actorFor(payment_id).replay(event_id);
+  }
+
+  async discard(payment_id: string, event_id: string): Promise<OperatorOutcome> {
+    return this.actorFor(payment_id).discard(event_id);
+  }
+
+  async overrideFraud(payment_id: string, decision: FraudDecisionValue, note: string | null): Promise<OperatorOutcome> {
+    return this.actorFor(payment_id).overrideFraud(decision, note);
+  }
+
+  async alarm(): Promise<void> {
+    await this.runtime.runAlarm(async () => {
+      const payment_id = this.runtime.storedKey();
+      if (payment_id !== null) await this.actorFor(payment_id).alarm();
+    });
+  }
+
+  private actorFor(payment_id: string): PaymentActor {
+    if (this.actor !== null) return this.actor;
+    const config = actorConfig(this.env);
+    this.actor = new PaymentActor(this.runtime.context(payment_id), {
+      velocity: new DurableObjectVelocityStore(this.env),
+      sink: outboxSink(this.env, config.sink, payment_id),
+      fraud_rules: config.fraud_rules,
+      limits: {
+        ...DEFAULT_PAYMENT_ACTOR_LIMITS,
+        retry: { ...DEFAULT_PAYMENT_ACTOR_LIMITS.retry, attempts_max: config.limits.retry_attempts_max },
+        hold_timeout_ms: config.limits.hold_timeout_ms,
+      },
+      metrics: isolateActorMetrics(),
+      random: Math.random,
+    });
+    return this.actor;
+  }
+}

@@ -1,0 +1,66 @@
+/**
+ * A sink writer: a Durable Object that owns a small Neon pool (`@neondatabase/serverless`
+ * over WebSocket, through drizzle) and merges the rows of every actor that calls it into
+ * batches (SinkBatcher), written idempotently (writeSinkRows). It keeps no storage: the
+ * actors' outboxes are the durable part, and an actor retries a write that failed.
+ *
+ * A Durable Object, unlike a Worker request, may keep connections open across calls, and
+ * while it awaits Postgres other calls come in and join the next batch.
+ */
+import { DurableObject } from "cloudflare:workers";
+import { TransientError } from "../../core/errors.ts";
+import type { AccountBalance, DeadLetterRow, SinkRows } from "../../core/records.ts";
+import type { DeadLetterFilter } from "../../http/ports.ts";
+import { SinkBatcher } from "../../sink/batcher.ts";
+import type { SinkDatabase } from "../../sink/database.ts";
+import { openNeon } from "../../sink/drivers/neon.ts";
+import { countPaymentEvents, ledgerAccounts, listDeadLetters } from "../../sink/queries.ts";
+import { writeSinkRows } from "../../sink/writer.ts";
+import type { CloudflareEnv } from "./env.ts";
+import { actorConfig } from "./isolate.ts";
+
+export class SinkWriterObject extends DurableObject<CloudflareEnv> {
+  private opened: Promise<{ sink: SinkDatabase; batcher: SinkBatcher }> | null = null;
+
+  async write(rows: SinkRows): Promise<void> {
+    const { batcher } = await this.open();
+    await batcher.write(rows);
+  }
+
+  async listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterRow[]> {
+    return listDeadLetters((await this.open()).sink, filter);
+  }
+
+  async ledgerAccounts(currency: string): Promise<AccountBalance[]> {
+    return ledgerAccounts((await this.open()).sink, currency);
+  }
+
+  async health(): Promise<{ driver: string; payment_events: number }> {
+    const { sink } = await this.open();
+    return { driver: sink.driver, payment_events: await countPaymentEvents(sink) };
+  }
+
+  private open() {
+    this.opened ??= this.connect().catch((error: unknown) => {
+      this.opened = null;
+      throw error;
+    });
+    return this.opened;
+  }
+
+  private async connect() {
+    const { sink: config } = actorConfig(this.env);
+    if (config.database_url === null) {
+      throw new TransientError("DATABASE_URL is not set: run `wrangler secret put DATABASE_URL`; outbox rows wait in their actors");
+    }
+    const options: { connections_max: number; ws_proxy?: string } = { connections_max: config.connections_per_writer };
+    if (config.ws_proxy !== null) options.ws_proxy = config.ws_proxy;
+    const sink = await openNeon(config.database_url, options);
+    const batcher = new SinkBatcher({
+      write: (rows) => writeSinkRows(sink, rows),
+      writers_max: config.connections_per_writer,
+      batch_rows_max: 2_000,
+    });
+    return { sink, batcher };
+  }
+}
