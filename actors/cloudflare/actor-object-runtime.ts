@@ -28,6 +28,7 @@ export class ActorObjectRuntime {
   constructor(
     private readonly state: DurableObjectStateApi,
     readonly now: () => number = Date.now,
+    private readonly alarm_retry_ms: number = ALARM_RETRY_MS,
   ) {
     const storage = state.storage;
     createRuntimeTable(storage);
@@ -63,9 +64,9 @@ export class ActorObjectRuntime {
     try {
       await handler();
     } catch (error) {
-      console.error(`alarm handler of actor ${this.key} failed; running it again in ${ALARM_RETRY_MS} ms:`, error);
+      console.error(`alarm handler of actor ${this.key} failed; running it again in ${this.alarm_retry_ms} ms:`, error);
       try {
-        if (this.alarm.get() === null) this.alarm.set(this.now() + ALARM_RETRY_MS);
+        if (this.alarm.get() === null) this.alarm.set(this.now() + this.alarm_retry_ms);
       } catch (rearm_error) {
         console.error("could not re-arm the alarm:", rearm_error);
       }

@@ -1,0 +1,83 @@
+/** The Cloudflare host's configuration: secrets required or optional as DESIGN.md section 11 says. */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { shardOf } from "../../actors/cloudflare/shard.ts";
+import { loadActorConfig, loadWorkerConfig } from "../../src/hosts/cloudflare/config.ts";
+import { randomWebhookSecret } from "../support/http-target.ts";
+import { durableObjectBindings, workerBundle } from "../support/workerd-host.ts";
+import { startWorkerd, type WorkerdInstance } from "../support/workerd-miniflare.ts";
+
+const SECRETS = JSON.stringify({ dev: [randomWebhookSecret()] });
+
+describe("Cloudflare configuration", () => {
+  test("defaults: four sink writers of one connection, Durable Object velocity counters", () => {
+    const config = loadWorkerConfig({ WEBHOOK_SECRETS: SECRETS });
+    expect(config.ok && config.value.sink).toEqual({ database_url: null, ws_proxy: null, writer_count: 4, connections_per_writer: 1 });
+    expect(config.ok && config.value.admin_token).toBeNull();
+    expect(config.ok && config.value.velocity).toBe("durable-objects");
+  });
+
+  test("a missing WEBHOOK_SECRETS is refused with a message that names it and how to set it", () => {
+    const config = loadWorkerConfig({});
+    expect(config.ok).toBe(false);
+    expect(!config.ok && config.error.message).toContain("wrangler secret put WEBHOOK_SECRETS");
+  });
+
+  test("invalid values name their variable", () => {
+    const message = (env: Record<string, string>) => {
+      const config = loadActorConfig(env);
+      return config.ok ? null : config.error.message;
+    };
+    expect(message({ SINK_WRITER_COUNT: "0" })).toContain("SINK_WRITER_COUNT");
+    expect(message({ DATABASE_URL: "mysql://x" })).toContain("DATABASE_URL");
+    expect(message({ DATABASE_WS_PROXY: "ws://x" })).toContain("DATABASE_WS_PROXY");
+    expect(message({ BODY_BYTES_MAX: String(4 * 1024 * 1024) })).toContain("BODY_BYTES_MAX");
+    expect(message({ FRAUD_RULES: "rules.json" })).toContain("inline JSON");
+    expect(message({ UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" })).toContain("Upstash");
+  });
+
+  test("payments spread over the sink writers by a stable hash of their id", () => {
+    const counts = [0, 0, 0, 0];
+    for (let i = 0; i < 4_000; i += 1) counts[shardOf(`pay_${i}`, 4)]! += 1;
+    for (const count of counts) expect(count).toBeGreaterThan(800);
+    expect(shardOf("pay_123", 4)).toBe(shardOf("pay_123", 4));
+  });
+});
+
+describe("the Worker on workerd without its secrets", () => {
+  const running: Array<{ workerd: WorkerdInstance; directory: string }> = [];
+  const start = async (bindings: Record<string, string>) => {
+    const directory = mkdtempSync(join(tmpdir(), "workerd-config-"));
+    const workerd = await startWorkerd({ script_path: await workerBundle(), durable_objects: durableObjectBindings(), persist_directory: directory, bindings });
+    running.push({ workerd, directory });
+    return workerd.url();
+  };
+  beforeAll(() => workerBundle(), 60_000);
+  afterAll(async () => {
+    for (const { workerd, directory } of running) {
+      await workerd.stop();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
+  test("without WEBHOOK_SECRETS every route answers 503 with a JSON error naming the secret", async () => {
+    const url = await start({});
+    const response = await fetch(`${url}/webhooks/dev`, { method: "POST", body: "{}" });
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("not_configured");
+    expect(body.error.message).toContain("WEBHOOK_SECRETS");
+  });
+
+  test("without ADMIN_TOKEN the admin routes answer 503 and webhooks are still verified", async () => {
+    const url = await start({ WEBHOOK_SECRETS: SECRETS });
+    const admin = await fetch(`${url}/payments/pay_1`, { headers: { authorization: "Bearer anything-at-all-here" } });
+    expect(admin.status).toBe(503);
+    await admin.body?.cancel();
+    const unsigned = await fetch(`${url}/webhooks/dev`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(unsigned.status).toBe(401);
+    await unsigned.body?.cancel();
+  });
+});
