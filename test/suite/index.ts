@@ -1,0 +1,61 @@
+/**
+ * The actor-host behaviour suite (DESIGN.md section 3, STYLE.md section 6): one set of cases,
+ * one behaviour per file, run against every host implementation of `actors/runtime.ts`
+ * (test/hosts/bun.test.ts; later test/hosts/workerd.test.ts). A runner may skip a case only
+ * with a written reason; a reason naming a case that does not exist fails the run.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { acknowledgesAfterDurable } from "./acknowledges-after-durable.ts";
+import { alarmFiresAndRearms } from "./alarm-fires-and-rearms.ts";
+import { alarmIdempotent } from "./alarm-idempotent.ts";
+import { caseRunner, type SuiteContext } from "./context.ts";
+import { duplicateChangesNothing } from "./duplicate-changes-nothing.ts";
+import type { HostFactory, TestHost } from "./host.ts";
+import { keysRunInParallel } from "./keys-run-in-parallel.ts";
+import { listPages } from "./list-pages.ts";
+import { runsThePaymentActor } from "./runs-the-payment-actor.ts";
+import { serializesPerKey } from "./serializes-per-key.ts";
+import { survivesRestart } from "./survives-restart.ts";
+import { transactionAtomic } from "./transaction-atomic.ts";
+
+export type { HostFactory, HostStartOptions, SuiteActorKind, SuiteRequests, TestHost } from "./host.ts";
+export { createSuiteActor, type SuiteActor } from "./suite-actors.ts";
+
+export interface ActorHostSuiteOptions {
+  /** Case name to the reason it cannot run against this host. */
+  skip?: Record<string, string>;
+}
+
+export function runActorHostSuite(name: string, factory: HostFactory, options: ActorHostSuiteOptions = {}): void {
+  describe(name, () => {
+    const running: TestHost[] = [];
+    afterEach(async () => {
+      const hosts = running.splice(0);
+      await Promise.all(hosts.map((host) => host.stop()));
+    });
+    const skip = options.skip ?? {};
+    const used = new Set<string>();
+    const context: SuiteContext = {
+      factory,
+      async start(start_options) {
+        const host = await factory.start(start_options);
+        running.push(host);
+        return host;
+      },
+      test: caseRunner(skip, used),
+    };
+    serializesPerKey(context);
+    acknowledgesAfterDurable(context);
+    survivesRestart(context);
+    keysRunInParallel(context);
+    alarmFiresAndRearms(context);
+    alarmIdempotent(context);
+    transactionAtomic(context);
+    listPages(context);
+    duplicateChangesNothing(context);
+    runsThePaymentActor(context);
+    test("every skipped case names a case of the suite", () => {
+      expect(Object.keys(skip).filter((skipped) => !used.has(skipped))).toEqual([]);
+    });
+  });
+}
