@@ -63,7 +63,7 @@ CREATE TABLE "ledger_transfers" (
 );
 --> statement-breakpoint
 CREATE TABLE "payment_events" (
-	"event_id" text PRIMARY KEY NOT NULL,
+	"event_id" text NOT NULL,
 	"payment_id" text NOT NULL,
 	"type" text NOT NULL,
 	"sequence" integer,
@@ -71,7 +71,8 @@ CREATE TABLE "payment_events" (
 	"applied_at" timestamp with time zone NOT NULL,
 	"version" integer NOT NULL,
 	"source" jsonb NOT NULL,
-	"event" jsonb NOT NULL
+	"event" jsonb NOT NULL,
+	CONSTRAINT "payment_events_payment_id_event_id_pk" PRIMARY KEY("payment_id","event_id")
 );
 --> statement-breakpoint
 CREATE TABLE "payments" (

@@ -66,7 +66,8 @@ export class ActorDatabase {
   constructor(options: ActorDatabaseOptions) {
     this.path = options.path;
     this.db = new Database(options.path, { create: true, strict: true });
-    this.durability = options.durability ?? "fsync";
+    // An in-memory database has no WAL file to fsync, and nothing survives the process anyway.
+    this.durability = options.path === ":memory:" ? "process" : (options.durability ?? "fsync");
     this.db.exec("PRAGMA journal_mode = WAL");
     this.db.exec(`PRAGMA synchronous = ${this.durability === "full" ? "FULL" : "NORMAL"}`);
     this.db.exec("PRAGMA busy_timeout = 5000");
@@ -86,8 +87,12 @@ export class ActorDatabase {
       get: this.db.prepare("SELECT value FROM actor_rows WHERE actor = ? AND key = ?"),
       put: this.db.prepare("INSERT OR REPLACE INTO actor_rows (actor, key, value) VALUES (?, ?, ?)"),
       delete: this.db.prepare("DELETE FROM actor_rows WHERE actor = ? AND key = ?"),
+      // Index range from the prefix to its successor; substr() keeps the match exact whatever
+      // characters follow the prefix (a bound like prefix || U+FFFF would miss astral ones).
       list: this.db.prepare(
-        "SELECT key, value FROM actor_rows WHERE actor = ? AND key > ? AND key < ? ORDER BY key LIMIT ?",
+        `SELECT key, value FROM actor_rows
+         WHERE actor = ? AND (key > ? OR (? AND key = ?)) AND key < ? AND substr(key, 1, ?) = ?
+         ORDER BY key LIMIT ?`,
       ),
       alarmSet: this.db.prepare("INSERT OR REPLACE INTO actor_alarms (actor, at_ms) VALUES (?, ?)"),
       alarmDelete: this.db.prepare("DELETE FROM actor_alarms WHERE actor = ?"),
@@ -111,12 +116,12 @@ export class ActorDatabase {
 
   /** Keys that start with `prefix` and sort after `after`, in key order. */
   list(actor: string, prefix: string, after: string | undefined, limit: number): Array<{ key: string; value: string }> {
-    const lower = after !== undefined && after > prefix ? after : prefix;
-    // Every key with the prefix sorts below prefix + U+FFFF.
-    const upper = prefix + "\uffff";
-    const rows = this.statements.list.all(actor, lower, upper, limit) as Array<{ key: string; value: string }>;
-    // `key > prefix` skips a key equal to the bare prefix, which the actor never writes.
-    return rows;
+    const lower = after !== undefined && after >= prefix ? after : prefix;
+    const inclusive = lower === prefix && after !== prefix ? 1 : 0;
+    return this.statements.list.all(actor, lower, inclusive, lower, upperBound(prefix), prefix.length, prefix, limit) as Array<{
+      key: string;
+      value: string;
+    }>;
   }
 
   setAlarm(actor: string, at_ms: number): void {
@@ -193,7 +198,14 @@ export class ActorDatabase {
     this.unsynced = [];
     this.syncing_last = group[group.length - 1]!;
     this.fsync_running = true;
-    this.wal_descriptor ??= openSync(`${this.path}-wal`, "r+");
+    try {
+      this.wal_descriptor ??= openSync(`${this.path}-wal`, "r+");
+    } catch (error) {
+      this.fsync_running = false;
+      this.syncing_last = null;
+      for (const batch of group) batch.reject(error);
+      return;
+    }
     fsync(this.wal_descriptor, (error) => {
       this.fsync_running = false;
       if (this.syncing_last === group[group.length - 1]) this.syncing_last = null;
@@ -246,4 +258,15 @@ export class ActorDatabase {
     this.batch.promise.catch(() => {});
     setImmediate(() => this.commit());
   }
+}
+
+/**
+ * The smallest string above every string that starts with `prefix`, in SQLite's byte order:
+ * the prefix with its last character incremented when that is ASCII (every prefix the actors
+ * use ends in ":"); otherwise a bound above any UTF-8 text, and substr() does the rest.
+ */
+function upperBound(prefix: string): string {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  if (prefix.length > 0 && last < 0x7f) return prefix.slice(0, -1) + String.fromCharCode(last + 1);
+  return prefix + "\u{10FFFF}\u{10FFFF}\u{10FFFF}\u{10FFFF}";
 }

@@ -226,7 +226,7 @@ export class PaymentActor {
       if (isPermanent(error) || attempts >= policy.attempts_max) {
         unit.takeFromInbox(current);
         const reason = isPermanent(error) ? "permanent_failure" : "retries_exhausted";
-        unit.deadLetter(failed, reason, stage, errorClass(error), errorMessage(error));
+        unit.deadLetter(failed, reason, stage, errorClass(error), errorMessage(error), attempts);
       } else {
         failed.next_attempt_at = unit.now + retryDelayMs(attempts, policy, this.dependencies.random);
         this.context.storage.put(numbered(PREFIX_INBOX, current.number), failed);
@@ -327,8 +327,10 @@ export class PaymentActor {
     if (meta.outbox_count > 0 && !this.flushing) consider(meta.flush_retry_at ?? now);
     const alarm = this.context.alarm;
     if (due === null) {
-      // Always: a host may keep a stored alarm after it fired (actors/bun does) until told.
-      alarm.delete();
+      // A running loop re-arms when it ends; until then its stored alarm must survive, or a
+      // crash mid-loop would strand acknowledged messages. Otherwise always delete: a host
+      // may keep a stored alarm after it fired (actors/bun does) until told.
+      if (!this.processing && !this.flushing) alarm.delete();
     } else if (alarm.get() !== due) {
       alarm.set(due);
     }

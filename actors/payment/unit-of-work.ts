@@ -101,12 +101,14 @@ export class UnitOfWork {
     this.store.removeInbox(this.meta, message.number);
   }
 
+  /** `attempts` counts every processing attempt, the final one included. */
   deadLetter(
     message: InboxMessage,
     reason: string,
     stage: string,
     error_class: string,
     error_message: string,
+    attempts = message.attempts + 1,
   ): void {
     const key = PREFIX_DEAD + message.event.id;
     const existing = this.store.storage.get<DeadLetter>(key);
@@ -117,7 +119,7 @@ export class UnitOfWork {
       stage,
       error_class,
       error_message,
-      attempts: message.attempts,
+      attempts,
       first_failed_at: existing?.first_failed_at ?? message.first_failed_at ?? this.now,
       last_failed_at: this.now,
       version: this.meta.dead_letter_version,

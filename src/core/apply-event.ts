@@ -9,6 +9,7 @@ import {
   ACCOUNT_PSP_CLEARING,
   ACCOUNT_PSP_DISPUTES,
   ACCOUNT_REVENUE_FEES,
+  journalId,
   merchantPayable,
   pending,
   posted,
@@ -104,10 +105,11 @@ function decideByStatus(state: PaymentState, event: PaymentEvent): Decision {
 
 function transition(next: PaymentState, event: PaymentEvent): Decision {
   const amount = event.data.amount ?? 0;
+  const journal_id = journalId(next.payment_id, event.id);
   const currency = next.currency!;
   const payable = next.merchant_id === null ? null : merchantPayable(next.merchant_id);
   const journal = (transfers: Transfer[]): Journal | null =>
-    transfers.length === 0 ? null : { journal_id: event.id, currency, transfers };
+    transfers.length === 0 ? null : { journal_id, currency, transfers };
   const moveTo = (status: PaymentStatus) => {
     next.status = status;
   };
@@ -119,7 +121,7 @@ function transition(next: PaymentState, event: PaymentEvent): Decision {
 
     case "payment.authorized": {
       if (payable === null) return reject("missing_merchant", "payment.authorized needs data.merchant_id");
-      const hold = pending(event.id, "hold", ACCOUNT_PSP_CLEARING, payable, amount);
+      const hold = pending(journal_id, "hold", ACCOUNT_PSP_CLEARING, payable, amount);
       next.amounts.authorized = amount;
       next.hold = { transfer_id: hold.transfer_id, amount };
       moveTo("authorized");
@@ -131,8 +133,8 @@ function transition(next: PaymentState, event: PaymentEvent): Decision {
         return reject("amount_exceeds_authorized", `capture of ${amount} exceeds the authorized ${next.amounts.authorized}`);
       }
       const fee = event.data.fee ?? 0;
-      const transfers = [postPending(event.id, next.hold!, ACCOUNT_PSP_CLEARING, payable!, amount)];
-      if (fee > 0) transfers.push(posted(event.id, "fee", payable!, ACCOUNT_REVENUE_FEES, fee));
+      const transfers = [postPending(journal_id, next.hold!, ACCOUNT_PSP_CLEARING, payable!, amount)];
+      if (fee > 0) transfers.push(posted(journal_id, "fee", payable!, ACCOUNT_REVENUE_FEES, fee));
       next.amounts.captured = amount;
       next.amounts.fees += fee;
       next.hold = null;
@@ -142,7 +144,7 @@ function transition(next: PaymentState, event: PaymentEvent): Decision {
 
     case "payment.failed":
     case "payment.canceled": {
-      const transfers = next.hold === null ? [] : [voidPending(event.id, next.hold, ACCOUNT_PSP_CLEARING, payable!)];
+      const transfers = next.hold === null ? [] : [voidPending(journal_id, next.hold, ACCOUNT_PSP_CLEARING, payable!)];
       next.hold = null;
       moveTo(event.type === "payment.failed" ? "failed" : "canceled");
       return { kind: "apply", state: next, journal: journal(transfers) };
@@ -155,7 +157,7 @@ function transition(next: PaymentState, event: PaymentEvent): Decision {
       }
       next.amounts.refunded += amount;
       moveTo(next.amounts.refunded === next.amounts.captured ? "refunded" : "partially_refunded");
-      return { kind: "apply", state: next, journal: journal([posted(event.id, "refund", payable!, ACCOUNT_PSP_CLEARING, amount)]) };
+      return { kind: "apply", state: next, journal: journal([posted(journal_id, "refund", payable!, ACCOUNT_PSP_CLEARING, amount)]) };
     }
 
     case "payment.dispute.opened": {
@@ -165,7 +167,7 @@ function transition(next: PaymentState, event: PaymentEvent): Decision {
       next.amounts.disputed += amount;
       next.dispute_open_amount = amount;
       moveTo("disputed");
-      return { kind: "apply", state: next, journal: journal([posted(event.id, "dispute", payable!, ACCOUNT_PSP_DISPUTES, amount)]) };
+      return { kind: "apply", state: next, journal: journal([posted(journal_id, "dispute", payable!, ACCOUNT_PSP_DISPUTES, amount)]) };
     }
 
     case "payment.dispute.won":
@@ -177,7 +179,7 @@ function transition(next: PaymentState, event: PaymentEvent): Decision {
       const credit = won ? payable! : ACCOUNT_PSP_CLEARING;
       next.dispute_open_amount = 0;
       moveTo(won ? "dispute_won" : "dispute_lost");
-      return { kind: "apply", state: next, journal: journal([posted(event.id, won ? "dispute_won" : "dispute_lost", ACCOUNT_PSP_DISPUTES, credit, amount)]) };
+      return { kind: "apply", state: next, journal: journal([posted(journal_id, won ? "dispute_won" : "dispute_lost", ACCOUNT_PSP_DISPUTES, credit, amount)]) };
     }
   }
 }

@@ -21,7 +21,9 @@ import type { Result } from "./result.ts";
 
 const TEXT_CHARS_MAX = 200;
 const ID_PATTERN = /^[\x21-\x7e]+$/;
-const PAYMENT_ID_PATTERN = /^[A-Za-z0-9_\-.:]+$/;
+// At least one letter or digit: ids like ".." would be rewritten by URL normalization and
+// could never be inspected through GET /payments/:id.
+const PAYMENT_ID_PATTERN = /^(?=.*[A-Za-z0-9])[A-Za-z0-9_\-.:]+$/;
 const COUNTRY_PATTERN = /^[A-Z]{2}$/;
 const EVENT_TYPE_SET: ReadonlySet<string> = new Set(EVENT_TYPES);
 const MERCHANT_REQUIRED_TYPES: ReadonlySet<EventType> = new Set<EventType>([

@@ -1,7 +1,8 @@
 /**
  * Ledger postings of DESIGN.md section 5, in TigerBeetle's terms. A journal is the transfers
- * of one event, in one currency; transfer ids derive from the event id and the leg, so
- * re-applying an event can never post twice.
+ * of one event, in one currency. Its id is `${payment_id}/${event_id}` (payment ids hold no
+ * `/`), and transfer ids are the journal id and the leg, so re-applying an event can never
+ * post twice, and an event id that a provider reuses on another payment never collides.
  */
 import type { TransferKind } from "./records.ts";
 
@@ -27,13 +28,17 @@ export const ACCOUNT_PSP_DISPUTES = "psp:disputes";
 export const ACCOUNT_REVENUE_FEES = "revenue:fees";
 export const merchantPayable = (merchant_id: string) => `merchant:${merchant_id}:payable`;
 
-export function transferId(event_id: string, leg: string): string {
-  return `${event_id}:${leg}`;
+export function journalId(payment_id: string, event_id: string): string {
+  return `${payment_id}/${event_id}`;
 }
 
-export function posted(event_id: string, leg: string, debit: string, credit: string, amount: number): Transfer {
+export function transferId(journal_id: string, leg: string): string {
+  return `${journal_id}:${leg}`;
+}
+
+export function posted(journal_id: string, leg: string, debit: string, credit: string, amount: number): Transfer {
   return {
-    transfer_id: transferId(event_id, leg),
+    transfer_id: transferId(journal_id, leg),
     debit_account: debit,
     credit_account: credit,
     amount,
@@ -43,20 +48,20 @@ export function posted(event_id: string, leg: string, debit: string, credit: str
   };
 }
 
-export function pending(event_id: string, leg: string, debit: string, credit: string, amount: number): Transfer {
-  return { ...posted(event_id, leg, debit, credit, amount), kind: "pending" };
+export function pending(journal_id: string, leg: string, debit: string, credit: string, amount: number): Transfer {
+  return { ...posted(journal_id, leg, debit, credit, amount), kind: "pending" };
 }
 
 /** Settles `hold` for `amount` (<= hold.amount); the remainder is released. */
 export function postPending(
-  event_id: string,
+  journal_id: string,
   hold: { transfer_id: string; amount: number },
   debit: string,
   credit: string,
   amount: number,
 ): Transfer {
   return {
-    transfer_id: transferId(event_id, "post"),
+    transfer_id: transferId(journal_id, "post"),
     debit_account: debit,
     credit_account: credit,
     amount,
@@ -67,13 +72,13 @@ export function postPending(
 }
 
 export function voidPending(
-  event_id: string,
+  journal_id: string,
   hold: { transfer_id: string; amount: number },
   debit: string,
   credit: string,
 ): Transfer {
   return {
-    transfer_id: transferId(event_id, "void"),
+    transfer_id: transferId(journal_id, "void"),
     debit_account: debit,
     credit_account: credit,
     amount: 0,

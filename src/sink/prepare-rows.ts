@@ -22,7 +22,7 @@ export interface PreparedRows {
 export function prepareRows(rows: SinkRows): PreparedRows {
   return {
     payments: latest(rows.payments, (row) => row.payment_id, (row) => row.revision).map(paymentInsert),
-    payment_events: first(rows.payment_events, (row) => row.event_id).map((row) => ({
+    payment_events: first(rows.payment_events, (row) => `${row.payment_id}\u0000${row.event_id}`).map((row) => ({
       ...row,
       occurred_at: new Date(row.occurred_at),
       applied_at: new Date(row.applied_at),

@@ -34,11 +34,15 @@ export const payments = pgTable("payments", {
   updated_at: moment(),
 });
 
-/** Every applied event, once. */
+/**
+ * Every applied event, once per payment. Keyed by (payment_id, event_id), not the event id
+ * alone: actors recognise duplicates per payment, so an id a provider reuses on another
+ * payment must not make this payment's row vanish as a "conflict".
+ */
 export const payment_events = pgTable(
   "payment_events",
   {
-    event_id: text().primaryKey(),
+    event_id: text().notNull(),
     payment_id: text().notNull(),
     type: text().notNull(),
     sequence: integer(),
@@ -48,7 +52,10 @@ export const payment_events = pgTable(
     source: jsonb().$type<MessageSource>().notNull(),
     event: jsonb().$type<PaymentEvent>().notNull(),
   },
-  (table) => [index("payment_events_payment_version").on(table.payment_id, table.version)],
+  (table) => [
+    primaryKey({ columns: [table.payment_id, table.event_id] }),
+    index("payment_events_payment_version").on(table.payment_id, table.version),
+  ],
 );
 
 /** The transfers of one event, applied atomically. */

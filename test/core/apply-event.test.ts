@@ -106,7 +106,7 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
       expect(state.amounts.authorized).toBe(5000);
       expect(state.version).toBe(start.version + 1);
       const hold: Transfer = {
-        transfer_id: `${e.id}:hold`,
+        transfer_id: `${P}/${e.id}:hold`,
         debit_account: "psp:clearing",
         credit_account: PAYABLE,
         amount: 5000,
@@ -114,7 +114,7 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
         pending_id: null,
         pending_amount: 0,
       };
-      expect(journal).toEqual({ journal_id: e.id, currency: "USD", transfers: [hold] });
+      expect(journal).toEqual({ journal_id: `${P}/${e.id}`, currency: "USD", transfers: [hold] });
       expect(state.hold).toEqual({ transfer_id: hold.transfer_id, amount: 5000 });
     });
   }
@@ -129,11 +129,11 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
     expect(state.hold).toBeNull();
     expect(state.version).toBe(before.version + 1);
     expect(journal).toEqual({
-      journal_id: e.id,
+      journal_id: `${P}/${e.id}`,
       currency: "USD",
       transfers: [
         {
-          transfer_id: `${e.id}:post`,
+          transfer_id: `${P}/${e.id}:post`,
           debit_account: "psp:clearing",
           credit_account: PAYABLE,
           amount: 4000,
@@ -143,7 +143,7 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
           pending_amount: 5000,
         },
         {
-          transfer_id: `${e.id}:fee`,
+          transfer_id: `${P}/${e.id}:fee`,
           debit_account: PAYABLE,
           credit_account: "revenue:fees",
           amount: 120,
@@ -163,7 +163,7 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
       expect(state.amounts.captured).toBe(5000);
       expect(state.amounts.fees).toBe(0);
       expect(journal!.transfers.map((t) => [t.transfer_id, t.kind, t.amount, t.pending_amount])).toEqual([
-        [`${e.id}:post`, "post_pending", 5000, 5000],
+        [`${P}/${e.id}:post`, "post_pending", 5000, 5000],
       ]);
     });
   }
@@ -185,11 +185,11 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
       expect(state.amounts.authorized).toBe(5000);
       expect(state.version).toBe(before.version + 1);
       expect(journal).toEqual({
-        journal_id: e.id,
+        journal_id: `${P}/${e.id}`,
         currency: "USD",
         transfers: [
           {
-            transfer_id: `${e.id}:void`,
+            transfer_id: `${P}/${e.id}:void`,
             debit_account: "psp:clearing",
             credit_account: PAYABLE,
             amount: 0,
@@ -217,11 +217,11 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
     expect(state.status).toBe("partially_refunded");
     expect(state.amounts.refunded).toBe(1000);
     expect(journal).toEqual({
-      journal_id: e.id,
+      journal_id: `${P}/${e.id}`,
       currency: "USD",
       transfers: [
         {
-          transfer_id: `${e.id}:refund`,
+          transfer_id: `${P}/${e.id}:refund`,
           debit_account: PAYABLE,
           credit_account: "psp:clearing",
           amount: 1000,
@@ -259,11 +259,11 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
       expect(state.status).toBe("disputed");
       expect(state.amounts.disputed).toBe(3000);
       expect(journal).toEqual({
-        journal_id: e.id,
+        journal_id: `${P}/${e.id}`,
         currency: "USD",
         transfers: [
           {
-            transfer_id: `${e.id}:dispute`,
+            transfer_id: `${P}/${e.id}:dispute`,
             debit_account: PAYABLE,
             credit_account: "psp:disputes",
             amount: 3000,
@@ -289,11 +289,11 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
       expect(state.amounts.disputed).toBe(3000);
       expect(state.dispute_open_amount).toBe(0);
       expect(journal).toEqual({
-        journal_id: e.id,
+        journal_id: `${P}/${e.id}`,
         currency: "USD",
         transfers: [
           {
-            transfer_id: `${e.id}:${status}`,
+            transfer_id: `${P}/${e.id}:${status}`,
             debit_account: "psp:disputes",
             credit_account: credit,
             amount: 3000,

@@ -12,6 +12,7 @@ import {
   posted,
   postPending,
   transferEffect,
+  journalId,
   transferId,
   voidPending,
   type BalanceDeltas,
@@ -88,6 +89,7 @@ describe("accountTotals", () => {
   });
 
   test("transfer ids derive from the event id and the leg", () => {
+    expect(journalId("pay_1", "evt_9")).toBe("pay_1/evt_9");
     expect(transferId("evt_9", "fee")).toBe("evt_9:fee");
     expect(posted("evt_9", "fee", "a", "b", 1).transfer_id).toBe("evt_9:fee");
   });

@@ -363,30 +363,30 @@ export function expectedLegs(plan: LifecyclePlan): ExpectedLeg[] {
       case "payment.created":
         break;
       case "payment.authorized":
-        legs.push([e.id, "pending", "psp:clearing", payable, amount, 0]);
+        legs.push([`${plan.payment_id}/${e.id}`, "pending", "psp:clearing", payable, amount, 0]);
         hold = amount;
         break;
       case "payment.captured":
-        legs.push([e.id, "post_pending", "psp:clearing", payable, amount, hold]);
-        if ((e.data.fee ?? 0) > 0) legs.push([e.id, "posted", payable, "revenue:fees", e.data.fee!, 0]);
+        legs.push([`${plan.payment_id}/${e.id}`, "post_pending", "psp:clearing", payable, amount, hold]);
+        if ((e.data.fee ?? 0) > 0) legs.push([`${plan.payment_id}/${e.id}`, "posted", payable, "revenue:fees", e.data.fee!, 0]);
         hold = 0;
         break;
       case "payment.failed":
       case "payment.canceled":
-        if (hold > 0) legs.push([e.id, "void_pending", "psp:clearing", payable, 0, hold]);
+        if (hold > 0) legs.push([`${plan.payment_id}/${e.id}`, "void_pending", "psp:clearing", payable, 0, hold]);
         hold = 0;
         break;
       case "payment.refunded":
-        legs.push([e.id, "posted", payable, "psp:clearing", amount, 0]);
+        legs.push([`${plan.payment_id}/${e.id}`, "posted", payable, "psp:clearing", amount, 0]);
         break;
       case "payment.dispute.opened":
-        legs.push([e.id, "posted", payable, "psp:disputes", amount, 0]);
+        legs.push([`${plan.payment_id}/${e.id}`, "posted", payable, "psp:disputes", amount, 0]);
         break;
       case "payment.dispute.won":
-        legs.push([e.id, "posted", "psp:disputes", payable, amount, 0]);
+        legs.push([`${plan.payment_id}/${e.id}`, "posted", "psp:disputes", payable, amount, 0]);
         break;
       case "payment.dispute.lost":
-        legs.push([e.id, "posted", "psp:disputes", "psp:clearing", amount, 0]);
+        legs.push([`${plan.payment_id}/${e.id}`, "posted", "psp:disputes", "psp:clearing", amount, 0]);
         break;
     }
   }
