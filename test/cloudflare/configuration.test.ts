@@ -12,11 +12,11 @@ import { startWorkerd, type WorkerdInstance } from "../support/workerd-miniflare
 const SECRETS = JSON.stringify({ dev: [randomWebhookSecret()] });
 
 describe("Cloudflare configuration", () => {
-  test("defaults: four sink writers of one connection, Durable Object velocity counters", () => {
+  test("defaults: four sink writers of one connection, 32 Durable Object velocity shards", () => {
     const config = loadWorkerConfig({ WEBHOOK_SECRETS: SECRETS });
     expect(config.ok && config.value.sink).toEqual({ database_url: null, ws_proxy: null, writer_count: 4, connections_per_writer: 1 });
     expect(config.ok && config.value.admin_token).toBeNull();
-    expect(config.ok && config.value.velocity).toBe("durable-objects");
+    expect(config.ok && config.value.velocity).toEqual({ store: "durable-objects", shard_count: 32 });
   });
 
   test("a missing WEBHOOK_SECRETS is refused with a message that names it and how to set it", () => {

@@ -153,7 +153,7 @@ export default {
     try {
       if (path === "/velocity") {
         const { observations, now_ms } = (await request.json()) as { observations: never; now_ms: number };
-        return Response.json({ answer: await new DurableObjectVelocityStore(env).observe(observations, now_ms) });
+        return Response.json({ answer: await new DurableObjectVelocityStore(env, 4).observe(observations, now_ms) });
       }
       const match = /^\/pitfall\/([^/]+)\/(\w+)$/.exec(path);
       if (match === null) return new Response("not found", { status: 404 });

@@ -11,6 +11,9 @@
  * - SINK_WRITER_COUNT, SINK_CONNECTIONS_PER_WRITER (vars): the Postgres connection bound.
  * - DATABASE_WS_PROXY (var): `host:port` of a plain WebSocket-to-TCP proxy for a Postgres
  *   that is not Neon (local tests); unset talks to Neon's own proxy.
+ * - VELOCITY_SHARD_COUNT (var): Durable Objects holding the fraud velocity counters. Changing
+ *   it moves counters to other shards, so velocity under-counts until the windows (at most
+ *   a day) have passed.
  * - RETRY_ATTEMPTS_MAX, HOLD_TIMEOUT_MS, BODY_BYTES_MAX, FRAUD_RULES (inline JSON only:
  *   a Worker has no file system).
  */
@@ -35,7 +38,7 @@ export interface ActorConfig {
   fraud_rules: FraudRuleSet;
   sink: SinkConfig;
   /** Where velocity counters live; "upstash" arrives with the Upstash Redis store. */
-  velocity: "durable-objects";
+  velocity: { store: "durable-objects"; shard_count: number };
 }
 
 export interface WorkerConfig extends ActorConfig {
@@ -65,6 +68,8 @@ export function loadActorConfig(env: Environment): Result<ActorConfig> {
   if (!writer_count.ok) return writer_count;
   const connections = integerVariable(env, "SINK_CONNECTIONS_PER_WRITER", 1, { min: 1, max: 8 });
   if (!connections.ok) return connections;
+  const velocity_shards = integerVariable(env, "VELOCITY_SHARD_COUNT", 32, { min: 1, max: 1024 });
+  if (!velocity_shards.ok) return velocity_shards;
   const database_url = env.DATABASE_URL?.trim() || null;
   if (database_url !== null && !/^postgres(ql)?:\/\/\S+$/.test(database_url)) {
     return fail("invalid_config", "DATABASE_URL must be a postgres:// or postgresql:// URL");
@@ -77,7 +82,7 @@ export function loadActorConfig(env: Environment): Result<ActorConfig> {
     limits: limits.value,
     fraud_rules: fraud_rules.value,
     sink: { database_url, ws_proxy, writer_count: writer_count.value, connections_per_writer: connections.value },
-    velocity: "durable-objects",
+    velocity: { store: "durable-objects", shard_count: velocity_shards.value },
   });
 }
 

@@ -51,7 +51,7 @@ export class PaymentActorObject extends DurableObject<CloudflareEnv> {
     if (this.actor !== null) return this.actor;
     const config = actorConfig(this.env);
     this.actor = new PaymentActor(this.runtime.context(payment_id), {
-      velocity: new DurableObjectVelocityStore(this.env),
+      velocity: new DurableObjectVelocityStore(this.env, config.velocity.shard_count),
       sink: outboxSink(this.env, config.sink, payment_id),
       fraud_rules: config.fraud_rules,
       limits: {

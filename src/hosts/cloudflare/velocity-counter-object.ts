@@ -1,35 +1,48 @@
 /**
- * One fraud velocity counter (e.g. `cards_per_ip:203.0.113.7`) as a Durable Object: its
- * members in a SQL table of the object's own SQLite storage, with the semantics of
- * src/velocity/memory.ts and embedded-sqlite.ts (a member counts once within the window and
- * keeps its first time and weight). Every call is synchronous inside, so concurrent calls
- * never interleave. The object's alarm deletes members past the retention, and the whole
- * counter once it is empty, so counters never observed again do not stay forever.
+ * A shard of the fraud velocity counters as a Durable Object: the members of every counter
+ * whose name hashes to this shard, in a SQL table of the object's own SQLite storage, with the
+ * semantics of src/velocity/embedded-sqlite.ts (a member counts once within the window and
+ * keeps its first time and weight). Each call runs in one synchronous transaction, so
+ * concurrent calls never interleave. The object's alarm sweeps members past the retention,
+ * and the whole shard once it is empty.
+ *
+ * Shards rather than one object per counter: a burst of new payments would otherwise create
+ * several new objects per payment (one per IP, card and customer seen), each a SQLite database
+ * of its own, for counters that mostly hold one member.
  */
 import { DurableObject } from "cloudflare:workers";
 import type { VelocityObservation } from "../../core/fraud/velocity.ts";
 import { VELOCITY_RETENTION_MS_DEFAULT } from "../../velocity/retention.ts";
 import type { CloudflareEnv } from "./env.ts";
 
-export type CounterObservation = Omit<VelocityObservation, "counter">;
+const SWEEP_INTERVAL_MS = 10 * 60_000;
 
 export class VelocityCounterObject extends DurableObject<CloudflareEnv> {
   private readonly sql = this.ctx.storage.sql;
   private created = false;
+  private sweep_armed = false;
 
-  /** Observes in order and returns each total, as VelocityStore.observe does for one counter. */
-  async observe(observations: CounterObservation[], now_ms: number): Promise<number[]> {
+  /** Observes in order and returns each total, as VelocityStore.observe does. */
+  async observe(observations: VelocityObservation[], now_ms: number): Promise<number[]> {
     this.create();
     const totals = this.ctx.storage.transactionSync(() =>
-      observations.map(({ member, weight, window_ms }) => {
-        this.sql.exec("DELETE FROM members WHERE observed_at_ms <= ?", now_ms - window_ms);
-        this.sql.exec("INSERT OR IGNORE INTO members (member, weight, observed_at_ms) VALUES (?, ?, ?)", member, weight, now_ms);
-        const [row] = this.sql.exec("SELECT COALESCE(SUM(weight), 0) AS total FROM members").toArray();
+      observations.map(({ counter, member, weight, window_ms }) => {
+        this.sql.exec("DELETE FROM members WHERE counter = ? AND observed_at_ms <= ?", counter, now_ms - window_ms);
+        this.sql.exec(
+          "INSERT OR IGNORE INTO members (counter, member, weight, observed_at_ms) VALUES (?, ?, ?, ?)",
+          counter,
+          member,
+          weight,
+          now_ms,
+        );
+        const [row] = this.sql.exec("SELECT COALESCE(SUM(weight), 0) AS total FROM members WHERE counter = ?", counter).toArray();
         return Number(row?.total ?? 0);
       }),
     );
-    const window_ms_max = Math.max(VELOCITY_RETENTION_MS_DEFAULT, ...observations.map((observation) => observation.window_ms));
-    void this.ctx.storage.setAlarm(Date.now() + window_ms_max);
+    if (!this.sweep_armed) {
+      this.sweep_armed = true;
+      void this.ctx.storage.getAlarm().then((at: number | null) => (at === null ? this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS) : undefined));
+    }
     return totals;
   }
 
@@ -38,12 +51,16 @@ export class VelocityCounterObject extends DurableObject<CloudflareEnv> {
     try {
       this.create();
       this.sql.exec("DELETE FROM members WHERE observed_at_ms <= ?", Date.now() - VELOCITY_RETENTION_MS_DEFAULT);
-      const [row] = this.sql.exec("SELECT MIN(observed_at_ms) AS oldest FROM members").toArray();
-      const oldest = row?.oldest as number | null | undefined;
-      if (oldest === null || oldest === undefined) await this.ctx.storage.deleteAll();
-      else await this.ctx.storage.setAlarm(oldest + VELOCITY_RETENTION_MS_DEFAULT);
+      const [row] = this.sql.exec("SELECT COUNT(*) AS members FROM members").toArray();
+      if (Number(row?.members ?? 0) === 0) {
+        await this.ctx.storage.deleteAll();
+        this.created = false;
+        this.sweep_armed = false;
+      } else {
+        await this.ctx.storage.setAlarm(Date.now() + SWEEP_INTERVAL_MS);
+      }
     } catch (error) {
-      console.error("velocity counter sweep failed; retrying in a minute:", error);
+      console.error("velocity sweep failed; retrying in a minute:", error);
       await this.ctx.storage.setAlarm(Date.now() + 60_000).catch(() => {});
     }
   }
@@ -51,7 +68,10 @@ export class VelocityCounterObject extends DurableObject<CloudflareEnv> {
   private create(): void {
     if (this.created) return;
     this.sql.exec(`CREATE TABLE IF NOT EXISTS members (
-      member TEXT PRIMARY KEY, weight INTEGER NOT NULL, observed_at_ms INTEGER NOT NULL)`);
+      counter TEXT NOT NULL, member TEXT NOT NULL, weight INTEGER NOT NULL, observed_at_ms INTEGER NOT NULL,
+      PRIMARY KEY (counter, member)) WITHOUT ROWID`);
+    this.sql.exec("CREATE INDEX IF NOT EXISTS members_counter_observed_at ON members (counter, observed_at_ms)");
+    this.sql.exec("CREATE INDEX IF NOT EXISTS members_observed_at ON members (observed_at_ms)");
     this.created = true;
   }
 }
