@@ -17,7 +17,8 @@ const PAYMENTS = 24;
 let host: WorkerdHost;
 
 beforeAll(async () => {
-  host = await startWorkerdHost();
+  // Held events must not time out into the DLQ while their predecessors are on the way.
+  host = await startWorkerdHost({ variables: { HOLD_TIMEOUT_MS: "120000" } });
 }, 60_000);
 
 afterAll(async () => {
