@@ -134,6 +134,15 @@ export class ActorDatabase {
     this.statements.alarmDelete.run(actor);
   }
 
+  /** Actors holding a row under any of these key prefixes (a full scan: for start-up only). */
+  actorsWithRows(prefixes: readonly string[]): string[] {
+    if (prefixes.length === 0) return [];
+    const clauses = prefixes.map(() => "substr(key, 1, ?) = ?").join(" OR ");
+    const parameters = prefixes.flatMap((prefix) => [prefix.length, prefix]);
+    const rows = this.db.query(`SELECT DISTINCT actor FROM actor_rows WHERE ${clauses}`).all(...parameters) as Array<{ actor: string }>;
+    return rows.map((row) => row.actor);
+  }
+
   alarms(): Array<{ actor: string; at_ms: number }> {
     return this.db.query("SELECT actor, at_ms FROM actor_alarms").all() as Array<{ actor: string; at_ms: number }>;
   }

@@ -57,9 +57,21 @@ export class BunActorSystem<A extends Actor> {
     }
   }
 
-  /** Re-arms stored alarms; returns how many actors had pending work. */
-  start(): number {
-    return this.scheduler.restore();
+  /**
+   * Re-arms stored alarms, then (the watchdog) wakes every actor that holds rows under one of
+   * `pending_prefixes` but has no alarm: pending work must never depend on one stored row
+   * having been written right. Returns how many actors were woken.
+   */
+  start(options: { pending_prefixes?: readonly string[] } = {}): number {
+    const restored = this.scheduler.restore();
+    let woken = 0;
+    for (const actor of this.database.actorsWithRows(options.pending_prefixes ?? [])) {
+      if (this.scheduler.get(actor) !== null) continue;
+      this.scheduler.set(actor, this.now());
+      woken += 1;
+    }
+    if (woken > 0) console.error(`watchdog: woke ${woken} actors with pending work and no stored alarm`);
+    return restored + woken;
   }
 
   async stop(): Promise<void> {

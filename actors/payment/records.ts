@@ -26,6 +26,9 @@ export const PREFIX_EVENT = "event:";
 export const PREFIX_JOURNAL = "journal:";
 export const PREFIX_OUTBOX = "outbox:";
 
+/** Rows that mean work is pending: the host's watchdog wakes an actor holding any of them. */
+export const PENDING_WORK_PREFIXES = [PREFIX_INBOX, PREFIX_HELD, PREFIX_OUTBOX] as const;
+
 /** Zero-padded so that key order is number order. */
 export function numbered(prefix: string, n: number): string {
   return prefix + String(n).padStart(12, "0");

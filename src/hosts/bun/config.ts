@@ -2,7 +2,7 @@
  * The Bun host's configuration: the shared variables plus listen address and data folder.
  * Secrets not given are generated once, kept in DATA_DIR, and printed at start.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { integerVariable, parseLimits, parseRedisConfig, type Environment, type Limits } from "../../core/config.ts";
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
@@ -52,7 +52,12 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
   } catch (error) {
     return fail("invalid_config", `DATA_DIR ${data_dir} cannot be created: ${(error as Error).message}`);
   }
-  const generated = generatedSecrets(data_dir);
+  let generated: GeneratedSecrets;
+  try {
+    generated = generatedSecrets(data_dir);
+  } catch (error) {
+    return fail("invalid_config", `DATA_DIR: ${(error as Error).message}`);
+  }
 
   let webhook_secrets = generated.webhook_secrets;
   const secrets_variable = env.WEBHOOK_SECRETS?.trim();
@@ -83,12 +88,25 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
 /** Secrets generated on the first start and kept, so restarts and the demo agree on them. */
 function generatedSecrets(data_dir: string): GeneratedSecrets {
   const path = join(data_dir, "secrets.json");
-  if (existsSync(path)) return JSON.parse(readFileSync(path, "utf8")) as GeneratedSecrets;
+  if (existsSync(path)) {
+    try {
+      return JSON.parse(readFileSync(path, "utf8")) as GeneratedSecrets;
+    } catch {
+      throw new Error(`${path} is not valid JSON: fix it, or delete it to generate new secrets (WEBHOOK_SECRETS and ADMIN_TOKEN override it)`);
+    }
+  }
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   const secrets: GeneratedSecrets = {
     webhook_secrets: { dev: [generateWebhookSecret()] },
     admin_token: `adm_${Buffer.from(bytes).toString("base64url")}`,
   };
-  writeFileSync(path, JSON.stringify(secrets, null, 2) + "\n", { mode: 0o600 });
+  // Written to a temporary file, flushed, then renamed: a crash mid-write must not leave an
+  // empty secrets file that stops every later start.
+  const temporary = `${path}.${process.pid}.tmp`;
+  const descriptor = openSync(temporary, "w", 0o600);
+  writeSync(descriptor, JSON.stringify(secrets, null, 2) + "\n");
+  fsyncSync(descriptor);
+  closeSync(descriptor);
+  renameSync(temporary, path);
   return secrets;
 }

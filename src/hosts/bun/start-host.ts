@@ -2,12 +2,12 @@
  * Wires the Bun host: actor storage, velocity store, Postgres sink, actors, HTTP server.
  * Used by `npm start` (main.ts) and by tests that need a whole running host.
  */
-import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { ActorDatabase, type Durability } from "../../../actors/bun/actor-database.ts";
 import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
 import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
 import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
+import { PENDING_WORK_PREFIXES } from "../../../actors/payment/records.ts";
 import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
@@ -28,12 +28,10 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   const { thread: sink, migration } = await SinkThread.start({ database_url: config.database_url, data_dir: config.data_dir });
 
   const actor_database = new ActorDatabase({ path: join(config.data_dir, "actors.sqlite"), durability: options.durability ?? "fsync" });
-  // Velocity counters have their own file: they commit on their own schedule, not in the
-  // actors' group commit, and losing the last few to a power cut only under-counts briefly.
-  const velocity_database = new Database(join(config.data_dir, "velocity.sqlite"), { create: true });
-  velocity_database.exec("PRAGMA journal_mode = WAL");
-  velocity_database.exec("PRAGMA synchronous = NORMAL");
-  const velocity = new EmbeddedVelocityStore(velocity_database);
+  // Velocity counters share the actor database: their writes join the group commit (a
+  // savepoint in the open batch) instead of paying a commit and checkpoints of their own on
+  // the event loop, and a crash undoes an observation with the processing that made it.
+  const velocity = new EmbeddedVelocityStore(actor_database.db);
 
   const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: 5_000 });
   const registry = new MetricsRegistry();
@@ -95,7 +93,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     // The app enforces BODY_BYTES_MAX with a JSON error; this is only a backstop.
     maxRequestBodySize: config.limits.body_bytes_max * 4,
   });
-  const resumed = system.start();
+  const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES });
 
   let stopping: Promise<void> | null = null;
   return {
@@ -113,7 +111,6 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
         await actor_database.flush();
         await batcher.close();
         await actor_database.close();
-        velocity_database.close();
         await sink.close();
       })();
       return stopping;
