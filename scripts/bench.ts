@@ -6,6 +6,8 @@
  *
  * Bounded: BENCH_EVENTS events (default 40,000) or BENCH_SECONDS (default 30) per target.
  * BENCH_PAYMENTS (default 10,000) payments, BENCH_CONCURRENCY (default 64) in flight.
+ * Then (3) the Cloudflare Worker on local workerd (scripts/bench-workerd.ts; BENCH_WORKERD=0
+ * skips it): local workerd, not Cloudflare's network.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -72,7 +74,7 @@ const metrics = await (await fetch(`${host.url}/metrics`)).text();
 await host.stop();
 rmSync(data_dir, { recursive: true, force: true });
 
-const rows = [report("bare Bun.serve (ceiling)", ceiling_result), report("Bun host (durable, FULL)", host_result)];
+const rows = [report("bare Bun.serve (ceiling)", ceiling_result), report("Bun host (durable: ack after fsync)", host_result)];
 console.table(rows);
 const ratio = rows[1]!["events/s"] / rows[0]!["events/s"];
 const commits = /actor_storage_commits (\d+)/.exec(metrics)?.[1];
@@ -83,3 +85,9 @@ console.log(
     ? `NOT all accepted events visible in Postgres within ${visible_timeout_ms / 1000} s`
     : `all ${accepted} accepted events visible in Postgres ${(visible_ms / 1000).toFixed(1)} s after the first request (sending took ${(host_result.elapsed_ms / 1000).toFixed(1)} s)`,
 );
+
+if (process.env.BENCH_WORKERD !== "0") {
+  console.log("");
+  const workerd = Bun.spawn([process.execPath, "run", "scripts/bench-workerd.ts"], { stdout: "inherit", stderr: "inherit" });
+  await workerd.exited;
+}

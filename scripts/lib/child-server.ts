@@ -28,7 +28,13 @@ export async function startChildServer(
     stderr: "pipe",
   });
   const collect = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream) output += new TextDecoder().decode(chunk);
+    const reader = stream.getReader();
+    const decoder = new TextDecoder();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      output += decoder.decode(value, { stream: true });
+    }
   };
   void collect(child.stdout as ReadableStream<Uint8Array>);
   void collect(child.stderr as ReadableStream<Uint8Array>);

@@ -42,9 +42,4 @@ const workerdHost: HostFactory = {
   },
 };
 
-runActorHostSuite("actor host: workerd (Durable Objects on SQLite storage, via Miniflare)", workerdHost, {
-  skip: {
-    "an alarm set before a restart keeps its time and fires after the restart":
-      "a workerd restart (Miniflare dispose and start) takes about 180-250 ms, longer than the case's 150 ms alarm, so the alarm has rightly fired before the first read after the restart; with a 2 s alarm the same steps pass, and alarms pending across restarts are covered by the retry and restart cases",
-  },
-});
+runActorHostSuite("actor host: workerd (Durable Objects on SQLite storage, via Miniflare)", workerdHost);

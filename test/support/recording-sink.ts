@@ -15,6 +15,6 @@ export class RecordingSink {
   }
 
   rows<K extends keyof SinkRows>(table: K): SinkRows[K] {
-    return this.batches.flatMap((batch) => batch[table]) as SinkRows[K];
+    return this.batches.flatMap((batch) => batch[table] as unknown[]) as SinkRows[K];
   }
 }

@@ -12,7 +12,7 @@ import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
 import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
-import { actorMetrics } from "./actor-metrics.ts";
+import { actorMetrics } from "../actor-metrics.ts";
 import type { BunHostConfig } from "./config.ts";
 import { bunPaymentActors } from "./payment-actors.ts";
 import { SinkThread } from "./sink-thread.ts";

@@ -1,6 +1,6 @@
-/** The actors' counters and histograms, exposed through the Prometheus registry. */
-import type { ActorCounter, ActorHistogram, ActorMetrics } from "../../../actors/payment/limits.ts";
-import type { Counter, Histogram, MetricsRegistry } from "../../http/metrics.ts";
+/** The actors' counters and histograms, exposed through the Prometheus registry (both hosts). */
+import type { ActorCounter, ActorHistogram, ActorMetrics } from "../../actors/payment/limits.ts";
+import type { Counter, Histogram, MetricsRegistry } from "../http/metrics.ts";
 
 const COUNTER_HELP: Record<ActorCounter, string> = {
   events_processed: "Events applied to a payment.",

@@ -5,14 +5,14 @@
  * Local workerd, not Cloudflare's network: no edge latency, one process, two cores shared
  * with the sender and PostgreSQL.
  *
- *   bun run test/support/workerd-bench.ts
+ *   npm run bench (after the Bun host), or alone: bun run scripts/bench-workerd.ts
  * Bounded like scripts/bench.ts: BENCH_EVENTS (default 10,000) or BENCH_SECONDS (30),
  * BENCH_PAYMENTS (2,500), BENCH_CONCURRENCY (64); SINK_WRITER_COUNT (4).
  */
-import { eventStream } from "../../scripts/lib/event-stream.ts";
-import { latencySummary, sendAll, signAll } from "../../scripts/lib/sender.ts";
-import { countPaymentEvents } from "../../src/sink/queries.ts";
-import { startWorkerdHost } from "./workerd-host.ts";
+import { eventStream } from "./lib/event-stream.ts";
+import { latencySummary, sendAll, signAll } from "./lib/sender.ts";
+import { countPaymentEvents } from "../src/sink/queries.ts";
+import { startWorkerdHost } from "../test/support/workerd-host.ts";
 
 const events_max = Number(process.env.BENCH_EVENTS ?? 10_000);
 const seconds_max = Number(process.env.BENCH_SECONDS ?? 30);
