@@ -15,11 +15,12 @@ type Fire = (actor: string) => Promise<void>;
 
 export interface AlarmSchedulerOptions {
   /**
-   * How long one slice of alarm handlers may run before the event loop serves I/O again.
-   * Due alarms wait in a queue and start in slices, so a burst of work never starves the
-   * requests being acknowledged; the host makes slices short while requests are in flight.
+   * How long one slice of alarm handlers may run before the event loop serves I/O again, and
+   * how long to wait before the next slice (0: the next turn of the loop). Due alarms wait in
+   * a queue and start in slices, so the host can let acknowledging requests come first.
    */
   slice_ms?: () => number;
+  pause_ms?: () => number;
 }
 
 export class AlarmScheduler {
@@ -32,6 +33,7 @@ export class AlarmScheduler {
   private readonly ready_set = new Set<string>();
   private pump_scheduled = false;
   private readonly slice_ms: () => number;
+  private readonly pause_ms: () => number;
 
   constructor(
     private readonly database: ActorDatabase,
@@ -40,6 +42,7 @@ export class AlarmScheduler {
     options: AlarmSchedulerOptions = {},
   ) {
     this.slice_ms = options.slice_ms ?? (() => 5);
+    this.pause_ms = options.pause_ms ?? (() => 0);
   }
 
   get(actor: string): number | null {
@@ -80,6 +83,11 @@ export class AlarmScheduler {
     return this.alarms.size;
   }
 
+  /** Actors whose alarm is due and waiting for a slice: the processing backlog. */
+  due(): number {
+    return this.ready.length;
+  }
+
   /** Stops firing alarms and waits for handlers already running. Stored alarms stay. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -114,7 +122,9 @@ export class AlarmScheduler {
   private schedulePump(): void {
     if (this.pump_scheduled) return;
     this.pump_scheduled = true;
-    setImmediate(() => this.pump());
+    const pause = this.pause_ms();
+    if (pause > 0) setTimeout(() => this.pump(), pause);
+    else setImmediate(() => this.pump());
   }
 
   private pump(): void {

@@ -7,7 +7,8 @@ import type { AccountBalance, DeadLetterRow, DeadLetterStatus, FraudDecisionValu
 import type { HmacSha256 } from "../ingest/standard-webhooks.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 
-export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full";
+/** `inbox_full`: this payment has too many events waiting; `overloaded`: the whole host has. */
+export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full" | "overloaded";
 export type OperatorOutcome = "done" | "not_found";
 
 export interface PaymentActorsPort {

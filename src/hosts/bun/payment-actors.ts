@@ -3,9 +3,10 @@ import type { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
 import type { PaymentActor } from "../../../actors/payment/payment-actor.ts";
 import type { PaymentActorsPort } from "../../http/ports.ts";
 
-export function bunPaymentActors(system: BunActorSystem<PaymentActor>): PaymentActorsPort {
+/** `overloaded()`: the processing backlog is past its limit, so new events are refused. */
+export function bunPaymentActors(system: BunActorSystem<PaymentActor>, overloaded: () => boolean): PaymentActorsPort {
   return {
-    accept: (event, source) => system.get(event.payment_id).accept(event, source),
+    accept: async (event, source) => (overloaded() ? "overloaded" : system.get(event.payment_id).accept(event, source)),
     inspect: async (payment_id) => system.get(payment_id).inspect(),
     replay: (payment_id, event_id) => system.get(payment_id).replay(event_id),
     discard: (payment_id, event_id) => system.get(payment_id).discard(event_id),

@@ -15,6 +15,7 @@ import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
 import { actorMetrics } from "../actor-metrics.ts";
 import type { BunHostConfig } from "./config.ts";
 import { bunPaymentActors } from "./payment-actors.ts";
+import { ACTORS_DUE_MAX, processingSchedule } from "./processing-schedule.ts";
 import { SinkThread } from "./sink-thread.ts";
 
 export interface StartOptions {
@@ -42,7 +43,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   };
   let requests_in_flight = 0;
   const metrics_for_actors = actorMetrics(registry, countOutbox(actor_database));
-  const system = new BunActorSystem(
+  const system: BunActorSystem<PaymentActor> = new BunActorSystem(
     actor_database,
     (context) =>
       new PaymentActor(context, {
@@ -54,9 +55,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
         random: Math.random,
       }),
     now,
-    // Acknowledging webhooks comes first: while requests are in flight, actors run in short
-    // slices between them, and catch up in long ones when ingress is quiet.
-    { slice_ms: () => (requests_in_flight > 0 ? 1 : 20) },
+    processingSchedule(() => requests_in_flight, () => system.scheduler.due()),
   );
   registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => actor_database.commits);
@@ -65,7 +64,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     webhook_secrets: config.webhook_secrets,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
-    actors: bunPaymentActors(system),
+    actors: bunPaymentActors(system, () => system.scheduler.due() >= ACTORS_DUE_MAX),
     sink: {
       listDeadLetters: (filter) => sink.call({ method: "listDeadLetters", filter }),
       ledgerAccounts: (currency) => sink.call({ method: "ledgerAccounts", currency }),

@@ -43,6 +43,12 @@ export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
         "Retry-After": "1",
       });
     }
+    if (outcome === "overloaded") {
+      metrics.rejected.increment(1, { reason: "overloaded" });
+      throw new HttpProblem(503, "overloaded", "too many events are waiting to be processed; retry later", {
+        "Retry-After": "1",
+      });
+    }
     metrics.outcomes.increment(1, { outcome });
     metrics.acceptance_latency.observe(deps.now() - started);
     return c.json({ status: outcome }, 202);

@@ -1,0 +1,49 @@
+import { describe, expect, test } from "bun:test";
+import { createApp } from "../../src/http/app.ts";
+import { MetricsRegistry } from "../../src/http/metrics.ts";
+import type { AcceptOutcome, PaymentActorsPort } from "../../src/http/ports.ts";
+import { signWebhook } from "../../src/ingest/standard-webhooks.ts";
+import { event } from "../support/events.ts";
+
+const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+function appAnswering(outcome: AcceptOutcome) {
+  const actors = { accept: async () => outcome } as unknown as PaymentActorsPort;
+  return createApp({
+    webhook_secrets: { dev: [secret] },
+    admin_token: "a".repeat(20),
+    body_bytes_max: 262_144,
+    actors,
+    sink: { listDeadLetters: async () => [], ledgerAccounts: async () => [] },
+    metrics: new MetricsRegistry(),
+    health_checks: [],
+    now: Date.now,
+  });
+}
+
+async function deliver(outcome: AcceptOutcome) {
+  const body = JSON.stringify(event("payment.created", "pay_overload", { amount: 100 }));
+  const timestamp_s = Math.floor(Date.now() / 1000);
+  const signature = await signWebhook({ id: "msg_1", timestamp_s, body, secret });
+  return appAnswering(outcome).request("/webhooks/dev", {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", "webhook-id": "msg_1", "webhook-timestamp": String(timestamp_s), "webhook-signature": signature },
+  });
+}
+
+describe("overload answers", () => {
+  test("a payment with too many events waiting answers 429 with Retry-After", async () => {
+    const response = await deliver("inbox_full");
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("inbox_full");
+  });
+
+  test("a host whose processing backlog is past its limit answers 503 with Retry-After", async () => {
+    const response = await deliver("overloaded");
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("overloaded");
+  });
+});
