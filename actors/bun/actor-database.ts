@@ -57,6 +57,9 @@ export class ActorDatabase {
     list: Statement;
     alarmSet: Statement;
     alarmDelete: Statement;
+    savepoint: Statement;
+    release: Statement;
+    rollbackTo: Statement;
   };
   commits = 0;
 
@@ -96,6 +99,10 @@ export class ActorDatabase {
       ),
       alarmSet: this.db.prepare("INSERT OR REPLACE INTO actor_alarms (actor, at_ms) VALUES (?, ?)"),
       alarmDelete: this.db.prepare("DELETE FROM actor_alarms WHERE actor = ?"),
+      // Prepared once: exec() compiles its SQL on every call, and these run per message.
+      savepoint: this.db.prepare("SAVEPOINT actor_change"),
+      release: this.db.prepare("RELEASE actor_change"),
+      rollbackTo: this.db.prepare("ROLLBACK TO actor_change"),
     };
   }
 
@@ -152,15 +159,15 @@ export class ActorDatabase {
     if (this.savepoint_depth > 0) throw new Error("actor transactions do not nest");
     if (this.batch_writes >= this.batch_writes_max) this.commit();
     this.openBatch();
-    this.db.exec("SAVEPOINT actor_change");
+    this.statements.savepoint.run();
     this.savepoint_depth += 1;
     try {
       const result = fn();
-      this.db.exec("RELEASE actor_change");
+      this.statements.release.run();
       return result;
     } catch (error) {
-      this.db.exec("ROLLBACK TO actor_change");
-      this.db.exec("RELEASE actor_change");
+      this.statements.rollbackTo.run();
+      this.statements.release.run();
       throw error;
     } finally {
       this.savepoint_depth -= 1;
