@@ -141,6 +141,18 @@ export class ActorDatabase {
     this.statements.alarmDelete.run(actor);
   }
 
+  /**
+   * A prepared write that joins the current batch, for tables beside the actors' rows (the
+   * ingress log). The statement runs inside the group commit like every actor write.
+   */
+  prepareWrite(sql: string): (...parameters: Array<string | number>) => void {
+    const statement = this.db.prepare(sql);
+    return (...parameters) => {
+      this.write();
+      statement.run(...parameters);
+    };
+  }
+
   /** Actors holding a row under any of these key prefixes (a full scan: for start-up only). */
   actorsWithRows(prefixes: readonly string[]): string[] {
     if (prefixes.length === 0) return [];

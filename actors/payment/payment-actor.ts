@@ -59,17 +59,29 @@ export class PaymentActor {
 
   /** Appends the message to the inbox and resolves once it is durable. */
   async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
-    const outcome = this.store.transaction((): AcceptOutcome => {
+    const outcome = this.acceptNow(event, source);
+    // A duplicate is answered only once the original is durable too.
+    await this.context.storage.sync();
+    return outcome;
+  }
+
+  /**
+   * The synchronous part of accept: appends to the inbox in one transaction; durable once the
+   * storage syncs. A host that acknowledged the message already (the Bun host's ingress log)
+   * passes when it was accepted and skips the inbox limit it enforced then.
+   */
+  acceptNow(event: PaymentEvent, source: MessageSource, acknowledged?: { accepted_at: number }): AcceptOutcome {
+    return this.store.transaction((): AcceptOutcome => {
       const storage = this.context.storage;
       if (storage.get(PREFIX_SEEN + event.id) !== undefined) return "duplicate";
       const meta = this.store.meta();
-      if (meta.inbox_count >= this.dependencies.limits.inbox_messages_max) return "inbox_full";
+      if (!acknowledged && meta.inbox_count >= this.dependencies.limits.inbox_messages_max) return "inbox_full";
       const now = this.context.now();
       storage.put(PREFIX_SEEN + event.id, now);
       this.store.appendInbox(meta, {
         event,
         source,
-        accepted_at: now,
+        accepted_at: acknowledged?.accepted_at ?? now,
         replay: false,
         attempts: 0,
         next_attempt_at: null,
@@ -80,9 +92,16 @@ export class PaymentActor {
       this.wakeAt(now);
       return "accepted";
     });
-    // A duplicate is answered only once the original is durable too.
-    await this.context.storage.sync();
-    return outcome;
+  }
+
+  /** Whether an event id was ever accepted into this actor (a read, no write). */
+  hasSeen(event_id: string): boolean {
+    return this.context.storage.get(PREFIX_SEEN + event_id) !== undefined;
+  }
+
+  /** Messages waiting in the inbox, for the host's per-payment limit. */
+  inboxCount(): number {
+    return this.store.meta().inbox_count;
   }
 
   /** The alarm handler. Idempotent: alarms fire late, early or twice. Never throws. */

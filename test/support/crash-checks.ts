@@ -147,6 +147,12 @@ export function snapshotActors(data_dir: string): Map<string, ActorSnapshot> {
         }
       }
       for (const { actor } of db.query("SELECT actor FROM actor_alarms").all() as Array<{ actor: string }>) of(actor).has_alarm = true;
+      // Acknowledged events not yet moved into their actor's inbox: durable in the host's
+      // ingress log, which the host moves at every start (so no alarm is needed for them).
+      const has_ingress = db.query("SELECT name FROM sqlite_master WHERE name = 'ingress_log'").get() !== null;
+      if (has_ingress) {
+        for (const { actor, id } of db.query("SELECT actor, id FROM ingress_log").all() as Array<{ actor: string; id: string }>) of(actor).seen.add(id);
+      }
       return actors;
     } finally {
       db.close();

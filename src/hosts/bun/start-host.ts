@@ -15,7 +15,8 @@ import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
 import { actorMetrics } from "../actor-metrics.ts";
 import type { BunHostConfig } from "./config.ts";
 import { bunPaymentActors } from "./payment-actors.ts";
-import { ACTORS_DUE_MAX, processingSchedule } from "./processing-schedule.ts";
+import { BunIngress } from "./ingress.ts";
+import { BACKLOG_MAX, processingSchedule } from "./processing-schedule.ts";
 import { SinkThread } from "./sink-thread.ts";
 
 export interface StartOptions {
@@ -42,6 +43,8 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     hold_timeout_ms: config.limits.hold_timeout_ms,
   };
   let requests_in_flight = 0;
+  const backlog = () => system.scheduler.due() + ingress.log.size();
+  const schedule = processingSchedule(() => requests_in_flight, backlog);
   const metrics_for_actors = actorMetrics(registry, countOutbox(actor_database));
   const system: BunActorSystem<PaymentActor> = new BunActorSystem(
     actor_database,
@@ -55,8 +58,10 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
         random: Math.random,
       }),
     now,
-    processingSchedule(() => requests_in_flight, () => system.scheduler.due()),
+    schedule,
   );
+  const ingress = new BunIngress(actor_database, system, { inbox_messages_max: limits.inbox_messages_max, now, schedule });
+  registry.gauge("ingress_log_entries", "Events acknowledged and not yet moved into their actor's inbox.", () => ingress.log.size());
   registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => actor_database.commits);
 
@@ -64,7 +69,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     webhook_secrets: config.webhook_secrets,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
-    actors: bunPaymentActors(system, () => system.scheduler.due() >= ACTORS_DUE_MAX),
+    actors: bunPaymentActors(system, ingress, () => backlog() >= BACKLOG_MAX),
     sink: {
       listDeadLetters: (filter) => sink.call({ method: "listDeadLetters", filter }),
       ledgerAccounts: (currency) => sink.call({ method: "ledgerAccounts", currency }),
@@ -92,7 +97,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     // The app enforces BODY_BYTES_MAX with a JSON error; this is only a backstop.
     maxRequestBodySize: config.limits.body_bytes_max * 4,
   });
-  const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES });
+  const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES }) + ingress.start();
 
   let stopping: Promise<void> | null = null;
   return {
@@ -106,6 +111,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     stop(): Promise<void> {
       stopping ??= (async () => {
         await server.stop();
+        ingress.stop();
         await system.stop();
         await actor_database.flush();
         await batcher.close();
