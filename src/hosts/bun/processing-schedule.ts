@@ -1,7 +1,7 @@
 /**
  * When the Bun host's actors run, relative to acknowledging webhooks. Both share one event
  * loop. Acknowledging comes first during a burst: the acknowledgement is what the sender waits
- * for, and processing catches up after it. Measured with \`npm run bench\` (30,000 events, 64 in
+ * for, and processing catches up after it. Measured with `npm run bench` (30,000 events, 64 in
  * flight): with processing interleaved on every turn, 2.7K events/s with p99 62 ms; with 1 ms
  * slices every 50 ms while requests are in flight, 8.5K events/s with p99 20 ms, and every event
  * in Postgres sooner (8.4 s against 9.2 s), because a backlog flushes in larger batches.
