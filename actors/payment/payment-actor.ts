@@ -23,6 +23,7 @@ import { checkFraud } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics, PaymentActorLimits } from "./limits.ts";
 import { numbered, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./records.ts";
+import { SingleLoop } from "./single-loop.ts";
 import { iso, mergeRows } from "./sink-rows.ts";
 import { UnitOfWork, type Disposition } from "./unit-of-work.ts";
 
@@ -45,10 +46,8 @@ export type OperatorOutcome = "done" | "not_found";
 
 export class PaymentActor {
   private readonly store: ActorStore;
-  private processing = false;
-  private process_again = false;
-  private flushing = false;
-  private flush_again = false;
+  private readonly processing = new SingleLoop();
+  private readonly flushing = new SingleLoop();
 
   constructor(
     private readonly context: ActorContext,
@@ -115,7 +114,7 @@ export class PaymentActor {
   }
 
   idle(): boolean {
-    return !this.processing && !this.flushing;
+    return !this.processing.running && !this.flushing.running;
   }
 
   inspect(): PaymentView | null {
@@ -176,21 +175,11 @@ export class PaymentActor {
     return outcome;
   }
 
-  private async process(): Promise<void> {
-    if (this.processing) {
-      this.process_again = true;
-      return;
-    }
-    this.processing = true;
-    try {
-      do {
-        this.process_again = false;
-        this.expireHeld();
-        while (await this.processNext()) {}
-      } while (this.process_again);
-    } finally {
-      this.processing = false;
-    }
+  private process(): Promise<void> {
+    return this.processing.run(async () => {
+      this.expireHeld();
+      while (await this.processNext()) {}
+    });
   }
 
   /** Processes the inbox head; false when there is nothing to do now. */
@@ -265,20 +254,10 @@ export class PaymentActor {
     });
   }
 
-  private async flush(): Promise<void> {
-    if (this.flushing) {
-      this.flush_again = true;
-      return;
-    }
-    this.flushing = true;
-    try {
-      do {
-        this.flush_again = false;
-        while (await this.flushPage()) {}
-      } while (this.flush_again);
-    } finally {
-      this.flushing = false;
-    }
+  private flush(): Promise<void> {
+    return this.flushing.run(async () => {
+      while (await this.flushPage()) {}
+    });
   }
 
   /** Sends one page of the outbox; false when it is empty or backing off. */
@@ -336,20 +315,20 @@ export class PaymentActor {
       due = due === null ? at : Math.min(due, at);
     };
     // A loop that is running re-arms when it ends; waking it now would only spin.
-    if (meta.inbox_count > 0 && !this.processing) {
+    if (meta.inbox_count > 0 && !this.processing.running) {
       const head = this.store.firstInbox();
       if (head) consider(head.next_attempt_at ?? now);
     }
     if (meta.held_count > 0) {
       for (const [, held] of this.store.all<HeldMessage>(PREFIX_HELD)) consider(held.deadline_at);
     }
-    if (meta.outbox_count > 0 && !this.flushing) consider(meta.flush_retry_at ?? now);
+    if (meta.outbox_count > 0 && !this.flushing.running) consider(meta.flush_retry_at ?? now);
     const alarm = this.context.alarm;
     if (due === null) {
       // A running loop re-arms when it ends; until then its stored alarm must survive, or a
       // crash mid-loop would strand acknowledged messages. Otherwise always delete: a host
       // may keep a stored alarm after it fired (actors/bun does) until told.
-      if (!this.processing && !this.flushing) alarm.delete();
+      if (!this.processing.running && !this.flushing.running) alarm.delete();
     } else if (alarm.get() !== due) {
       alarm.set(due);
     }

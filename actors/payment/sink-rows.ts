@@ -1,11 +1,12 @@
 /** The Postgres rows one committed change produces (contract in src/core/records.ts). */
 import type { FraudState, PaymentState } from "../../src/core/payment.ts";
-import type {
-  DeadLetterRow,
-  DeadLetterStatus,
-  FraudDecisionRow,
-  PaymentRow,
-  SinkRows,
+import {
+  emptySinkRows,
+  type DeadLetterRow,
+  type DeadLetterStatus,
+  type FraudDecisionRow,
+  type PaymentRow,
+  type SinkRows,
 } from "../../src/core/records.ts";
 import type { StoredJournal, AppliedEvent, DeadLetter, InboxMessage } from "./records.ts";
 
@@ -119,14 +120,7 @@ export function deadLetterRow(
 
 /** Merges outbox entries; a later projection row of the same key replaces an earlier one. */
 export function mergeRows(entries: Array<Partial<SinkRows>>): SinkRows {
-  const merged: SinkRows = {
-    payments: [],
-    payment_events: [],
-    ledger_journals: [],
-    ledger_transfers: [],
-    fraud_decisions: [],
-    dead_letters: [],
-  };
+  const merged = emptySinkRows();
   const payments = new Map<string, PaymentRow>();
   const deadLetters = new Map<string, DeadLetterRow>();
   for (const rows of entries) {
