@@ -42,12 +42,16 @@ export interface PaymentActorDependencies {
 }
 
 export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full";
+
+const ALARM_BACKOFF_MS_MAX = 60_000;
 export type OperatorOutcome = "done" | "not_found";
 
 export class PaymentActor {
   private readonly store: ActorStore;
   private readonly processing = new SingleLoop();
   private readonly flushing = new SingleLoop();
+  private handlers_running = 0;
+  private alarm_failures = 0;
 
   constructor(
     private readonly context: ActorContext,
@@ -103,18 +107,32 @@ export class PaymentActor {
     return this.store.meta().inbox_count;
   }
 
-  /** The alarm handler. Idempotent: alarms fire late, early or twice. Never throws. */
+  /**
+   * The alarm handler. Idempotent: alarms fire late, early or twice. Never throws: a failure
+   * the loops could not classify (the storage itself failing) is logged and the alarm backs
+   * off, instead of re-arming at once and spinning.
+   */
   async alarm(): Promise<void> {
+    this.handlers_running += 1;
+    let not_before: number | undefined;
     try {
       await this.process();
       await this.flush();
+      this.alarm_failures = 0;
+    } catch (error) {
+      this.alarm_failures += 1;
+      const delay = Math.min(ALARM_BACKOFF_MS_MAX, 1_000 * 2 ** (this.alarm_failures - 1));
+      not_before = this.context.now() + delay;
+      console.error(`payment ${this.context.key}: alarm failed (${errorClass(error)}: ${errorMessage(error)}); again in ${delay} ms`);
     } finally {
-      this.rearm();
+      this.handlers_running -= 1;
+      this.rearm(not_before);
     }
   }
 
+  /** True when nothing of this instance is running, so a host may drop it from memory. */
   idle(): boolean {
-    return !this.processing.running && !this.flushing.running;
+    return this.handlers_running === 0 && !this.processing.running && !this.flushing.running;
   }
 
   inspect(): PaymentView | null {
@@ -189,13 +207,27 @@ export class PaymentActor {
     const now = this.context.now();
     if (!head || (head.next_attempt_at !== null && head.next_attempt_at > now)) return false;
 
-    const disposition = this.commit(head, null, false);
-    if (disposition !== "needs_fraud") return true;
+    // A commit that throws (a row over the storage's limit, a storage error) is a failure of
+    // this message: retried with backoff, dead-lettered when permanent, never a stalled inbox.
+    let disposition: Disposition | "stale";
     try {
-      const fraud = await checkFraud(head.event, this.dependencies.fraud_rules, this.dependencies.velocity, now);
-      this.commit(head, fraud, true);
+      disposition = this.commit(head, null, false);
+    } catch (error) {
+      this.recordFailure(head, error, "apply");
+      return true;
+    }
+    if (disposition !== "needs_fraud") return true;
+    let fraud: FraudState;
+    try {
+      fraud = await checkFraud(head.event, this.dependencies.fraud_rules, this.dependencies.velocity, now);
     } catch (error) {
       this.recordFailure(head, error, "fraud");
+      return true;
+    }
+    try {
+      this.commit(head, fraud, true);
+    } catch (error) {
+      this.recordFailure(head, error, "apply");
     }
     return true;
   }
@@ -306,8 +338,8 @@ export class PaymentActor {
     return true;
   }
 
-  /** Sets the alarm to the earliest due work, or clears it when nothing is pending. */
-  private rearm(): void {
+  /** Sets the alarm to the earliest due work (not before `not_before`), or clears it when nothing is pending. */
+  private rearm(not_before?: number): void {
     const now = this.context.now();
     const meta = this.store.meta();
     let due: number | null = null;
@@ -324,6 +356,7 @@ export class PaymentActor {
     }
     if (meta.outbox_count > 0 && !this.flushing.running) consider(meta.flush_retry_at ?? now);
     const alarm = this.context.alarm;
+    if (due !== null && not_before !== undefined) due = Math.max(due, not_before);
     if (due === null) {
       // A running loop re-arms when it ends; until then its stored alarm must survive, or a
       // crash mid-loop would strand acknowledged messages. Otherwise always delete: a host

@@ -34,7 +34,7 @@ const STAGE_OF_REASON: Record<string, string> = {
 export class UnitOfWork {
   state: PaymentState;
   readonly meta: ActorMeta;
-  private readonly rows: SinkRows = emptySinkRows();
+  private rows: SinkRows = emptySinkRows();
   private state_changed = false;
   private readonly counters = new Map<ActorCounter, number>();
 
@@ -128,6 +128,7 @@ export class UnitOfWork {
     if (!existing) this.meta.dead_letter_count += 1;
     this.rows.dead_letters.push(deadLetterRow(this.state.payment_id, letter, "pending", letter.version, this.now));
     this.count("events_dead_lettered");
+    this.seal();
   }
 
   /** Records a dead letter leaving the queue (replayed or discarded) for the Postgres row. */
@@ -163,20 +164,27 @@ export class UnitOfWork {
     }
   }
 
-  /** Writes state, meta and the outbox entry; returns the counters to report once committed. */
+  /** Writes state, meta and the last outbox entry; returns the counters to report once committed. */
   finish(): Map<ActorCounter, number> {
     if (this.state_changed) {
       this.meta.revision += 1;
       this.store.putState(this.state);
       this.rows.payments.push(paymentRow(this.state, this.meta.revision, this.now));
     }
-    const hasRows = Object.values(this.rows).some((list) => list.length > 0);
-    if (hasRows) {
-      this.store.appendOutbox(this.meta, this.rows, this.now);
-      this.count("outbox_entries_added");
-    }
+    this.seal();
     this.store.putMeta(this.meta);
     return this.counters;
+  }
+
+  /**
+   * Closes the outbox entry of the message just handled. One entry per message keeps every
+   * stored row about the size of one event, however many held events one change releases.
+   */
+  private seal(): void {
+    if (!Object.values(this.rows).some((list) => list.length > 0)) return;
+    this.store.appendOutbox(this.meta, this.rows, this.now);
+    this.count("outbox_entries_added");
+    this.rows = emptySinkRows();
   }
 
   private recordApplied(message: InboxMessage, next: PaymentState, journal: StoredJournal | { journal_id: string; currency: string; transfers: StoredJournal["transfers"] } | null): void {
@@ -202,6 +210,7 @@ export class UnitOfWork {
     this.rows.ledger_journals.push(...(rows.ledger_journals ?? []));
     this.rows.ledger_transfers.push(...(rows.ledger_transfers ?? []));
     this.count("events_processed");
+    this.seal();
   }
 
   /** After a change, held messages that now apply (or now fail for good) leave the buffer. */
