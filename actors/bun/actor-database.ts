@@ -25,6 +25,18 @@ export interface ActorDatabaseOptions {
   batch_writes_max?: number;
   /** How often the checkpoint thread copies the WAL into the database file (default 200 ms). */
   checkpoint_interval_ms?: number;
+  /**
+   * Called when a commit or its fsync fails. By then callers' caches (actor state, the
+   * ingress log's pending set, stored alarm times) hold writes the disk does not, so the only
+   * safe answer is PostgreSQL's: stop, and let the restart rebuild from what is on disk. The
+   * default logs and exits the process; tests may pass their own.
+   */
+  on_durability_failure?: (error: unknown) => void;
+}
+
+function exitOnDurabilityFailure(error: unknown): void {
+  console.error("actor database: a commit or its fsync failed; exiting so that the restart rebuilds from disk:", error);
+  process.exit(70);
 }
 
 type Deferred = { promise: Promise<void>; resolve: () => void; reject: (error: unknown) => void };
@@ -65,9 +77,11 @@ export class ActorDatabase {
 
   private readonly path: string;
   private readonly checkpointer: Worker;
+  private readonly on_durability_failure: (error: unknown) => void;
 
   constructor(options: ActorDatabaseOptions) {
     this.path = options.path;
+    this.on_durability_failure = options.on_durability_failure ?? exitOnDurabilityFailure;
     this.db = new Database(options.path, { create: true, strict: true });
     // An in-memory database has no WAL file to fsync, and nothing survives the process anyway.
     this.durability = options.path === ":memory:" ? "process" : (options.durability ?? "fsync");
@@ -209,6 +223,7 @@ export class ActorDatabase {
         this.db.exec("ROLLBACK");
       } catch {}
       batch.reject(error);
+      this.on_durability_failure(error);
       return;
     }
     if (this.durability !== "fsync") {
@@ -232,6 +247,7 @@ export class ActorDatabase {
       this.fsync_running = false;
       this.syncing_last = null;
       for (const batch of group) batch.reject(error);
+      this.on_durability_failure(error);
       return;
     }
     fsync(this.wal_descriptor, (error) => {
@@ -240,6 +256,10 @@ export class ActorDatabase {
       for (const batch of group) {
         if (error) batch.reject(error);
         else batch.resolve();
+      }
+      if (error) {
+        this.on_durability_failure(error);
+        return;
       }
       this.fsyncWal();
     });

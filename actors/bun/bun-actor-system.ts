@@ -16,6 +16,7 @@ export interface Actor {
 
 /** Instances kept in memory; idle ones beyond this are dropped (their rows stay on disk). */
 const INSTANCES_MAX = 50_000;
+const EVICTION_SCAN_MAX = 1_000;
 
 export class BunActorSystem<A extends Actor> {
   private readonly instances = new Map<string, A>();
@@ -51,8 +52,11 @@ export class BunActorSystem<A extends Actor> {
    */
   private evictIdle(): void {
     const target = Math.floor(INSTANCES_MAX * 0.9);
+    // Bounded: when nearly everything is busy, a request must not pay for a scan of them all.
+    let scanned = 0;
     for (const [key, actor] of this.instances) {
-      if (this.instances.size <= target) break;
+      if (this.instances.size <= target || scanned >= EVICTION_SCAN_MAX) break;
+      scanned += 1;
       if (actor.idle?.() === true && this.scheduler.get(key) === null) this.instances.delete(key);
     }
   }
