@@ -20,7 +20,9 @@ import { fail, ok } from "./result.ts";
 import type { Result } from "./result.ts";
 
 const TEXT_CHARS_MAX = 200;
-const ID_PATTERN = /^[\x21-\x7e]+$/;
+// Printable ASCII with at least one letter or digit: ids like "." and ".." are rewritten by
+// URL normalization, so their dead letters could never be replayed or discarded by route.
+const ID_PATTERN = /^(?=.*[A-Za-z0-9])[\x21-\x7e]+$/;
 // At least one letter or digit: ids like ".." would be rewritten by URL normalization and
 // could never be inspected through GET /payments/:id.
 const PAYMENT_ID_PATTERN = /^(?=.*[A-Za-z0-9])[A-Za-z0-9_\-.:]+$/;
@@ -201,7 +203,7 @@ const RFC_3339 =
  * and every field range are checked here first. A leap second (:60) is refused: neither
  * Date nor most consumers downstream can represent it.
  */
-function isRfc3339(text: string): boolean {
+export function isRfc3339(text: string): boolean {
   const match = RFC_3339.exec(text);
   if (!match) return false;
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];

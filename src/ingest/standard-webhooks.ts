@@ -110,7 +110,8 @@ export function parseWebhookSecrets(json: string): Result<Record<string, string[
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
     return invalidSecrets('must be a JSON object mapping source names to lists of secrets, like {"dev": ["whsec_..."]}');
   }
-  const secrets: Record<string, string[]> = {};
+  // No prototype: a source named "__proto__" must be a source, not the object's prototype.
+  const secrets: Record<string, string[]> = Object.create(null);
   for (const [source, list] of Object.entries(parsed)) {
     if (!SOURCE_PATTERN.test(source)) {
       return invalidSecrets(`source ${JSON.stringify(source)} must be 1 to 64 letters, digits, _ or -`);

@@ -135,3 +135,25 @@ describe("bad input never hurts", () => {
     );
   });
 });
+
+describe("GET /dlq filters", () => {
+  test.each(["0000-01-01", "9999-12-31T23:59:59-23:59", "2026-02-30", "2026-11-21T10:00:00", "yesterday"])("since=%s is refused with 400", async (since) => {
+    const { app } = recordingApp();
+    const response = await app.request(`/dlq?since=${encodeURIComponent(since)}`, { headers: { authorization: `Bearer ${admin_token}` } });
+    expect(response.status).toBe(400);
+  });
+
+  test.each(["1e3", "0x10", " 1", "0", "1001", "-1"])("limit=%s is refused with 400", async (limit) => {
+    const { app } = recordingApp();
+    const response = await app.request(`/dlq?limit=${encodeURIComponent(limit)}`, { headers: { authorization: `Bearer ${admin_token}` } });
+    expect(response.status).toBe(400);
+  });
+
+  test("a date and an RFC 3339 timestamp with an offset are accepted", async () => {
+    const { app } = recordingApp();
+    for (const since of ["2026-11-21", "2026-11-21T10:00:00+02:00"]) {
+      const response = await app.request(`/dlq?since=${encodeURIComponent(since)}&limit=10`, { headers: { authorization: `Bearer ${admin_token}` } });
+      expect(response.status).toBe(200);
+    }
+  });
+});

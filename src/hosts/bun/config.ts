@@ -44,6 +44,14 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
   if (!limits.ok) return limits;
   const redis = parseRedisConfig(env);
   if (!redis.ok) return redis;
+  // Set but silently ignored would be worse than refused: these arrive in later releases.
+  if (redis.value !== null) {
+    return fail("invalid_config", "UPSTASH_REDIS_REST_URL is set, but the Redis velocity store is not available yet: unset UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN to use the embedded store");
+  }
+  const kafka = Object.keys(env).find((name) => name.startsWith("KAFKA_") && env[name]?.trim());
+  if (kafka !== undefined) {
+    return fail("invalid_config", `${kafka} is set, but the Kafka consumer is not available yet: unset the KAFKA_* variables`);
+  }
   const fraud_rules = loadFraudRules(env.FRAUD_RULES, (path) => readFileSync(path, "utf8"));
   if (!fraud_rules.ok) return fraud_rules;
 
@@ -89,11 +97,17 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
 function generatedSecrets(data_dir: string): GeneratedSecrets {
   const path = join(data_dir, "secrets.json");
   if (existsSync(path)) {
+    const problem = `${path} is not a valid secrets file: fix it, or delete it to generate new secrets (WEBHOOK_SECRETS and ADMIN_TOKEN override it)`;
+    let stored: unknown;
     try {
-      return JSON.parse(readFileSync(path, "utf8")) as GeneratedSecrets;
+      stored = JSON.parse(readFileSync(path, "utf8"));
     } catch {
-      throw new Error(`${path} is not valid JSON: fix it, or delete it to generate new secrets (WEBHOOK_SECRETS and ADMIN_TOKEN override it)`);
+      throw new Error(problem);
     }
+    const candidate = stored as Partial<GeneratedSecrets> | null;
+    const secrets = parseWebhookSecrets(JSON.stringify(candidate?.webhook_secrets ?? null));
+    if (!secrets.ok || typeof candidate?.admin_token !== "string") throw new Error(problem);
+    return { webhook_secrets: secrets.value, admin_token: candidate.admin_token };
   }
   const bytes = crypto.getRandomValues(new Uint8Array(24));
   const secrets: GeneratedSecrets = {

@@ -1,6 +1,7 @@
 /** Admin reads across payments, answered from Postgres: the DLQ and ledger balances. */
 import { Hono } from "hono";
 import { isCurrencyCode } from "../../core/currency.ts";
+import { isRfc3339 } from "../../core/event-parse.ts";
 import type { DeadLetterStatus } from "../../core/records.ts";
 import type { AppDependencies, DeadLetterFilter } from "../ports.ts";
 import { HttpProblem, jsonWithBigints } from "../problem.ts";
@@ -59,17 +60,21 @@ function stringValues(body: Record<string, unknown>): Record<string, string> {
 function parseFilter(query: Record<string, string>): DeadLetterFilter {
   const filter: DeadLetterFilter = { limit: LIMIT_DEFAULT };
   if (query.limit !== undefined) {
-    const limit = Number(query.limit);
+    const limit = /^\d{1,7}$/.test(query.limit) ? Number(query.limit) : Number.NaN;
     if (!Number.isInteger(limit) || limit < 1 || limit > LIMIT_MAX) {
       throw new HttpProblem(400, "invalid_field", `limit must be an integer from 1 to ${LIMIT_MAX}, got ${query.limit}`);
     }
     filter.limit = limit;
   }
   if (query.since !== undefined) {
-    if (!/^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:\d{2}))?$/.test(query.since) || Number.isNaN(Date.parse(query.since))) {
-      throw new HttpProblem(400, "invalid_field", `since must be an ISO 8601 date or timestamp, got ${query.since}`);
+    // A date alone means its midnight UTC. The year is bounded so the normalised timestamp
+    // is one Postgres reads (new Date() can roll a zone offset into year 10000).
+    const since = /^\d{4}-\d{2}-\d{2}$/.test(query.since) ? `${query.since}T00:00:00Z` : query.since;
+    const normalised = isRfc3339(since) ? new Date(since).toISOString() : "";
+    if (!/^\d{4}-/.test(normalised) || normalised < "0001-01-01" || normalised > "9999-12-31") {
+      throw new HttpProblem(400, "invalid_field", `since must be an RFC 3339 timestamp or a date (years 0001 to 9999), like 2026-11-21T10:00:00Z, got ${query.since}`);
     }
-    filter.since = new Date(query.since).toISOString();
+    filter.since = normalised;
   }
   if (query.reason !== undefined) {
     if (!/^[a-z0-9_]{1,64}$/.test(query.reason)) throw new HttpProblem(400, "invalid_field", `reason must be a snake_case reason code, got ${query.reason}`);
