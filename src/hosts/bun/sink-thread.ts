@@ -1,46 +1,95 @@
-/** The main thread's handle on the sink thread (sink-thread-worker.ts): requests and replies. */
+/**
+ * The main thread's handle on the sink thread (sink-thread-worker.ts): requests and replies.
+ * A call never hangs: it times out, and a thread that died is started again on the next
+ * call. Failures reach the actors as transient: their flushes retry with backoff, and the
+ * writes are idempotent, so a write that timed out but landed is harmless when retried.
+ */
 import { PermanentError, TransientError } from "../../core/errors.ts";
 import type { SinkConfig } from "../../sink/open-sink.ts";
 import type { SinkRequest, SinkResponse, SinkResults } from "./sink-thread-protocol.ts";
 
-export class SinkThread {
-  private readonly worker = new Worker(new URL("./sink-thread-worker.ts", import.meta.url));
-  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
-  private next_id = 1;
+const CALL_TIMEOUT_MS = 60_000;
 
-  private constructor() {
-    this.worker.onmessage = (message: MessageEvent<SinkResponse>) => {
-      const response = message.data;
-      const waiter = this.pending.get(response.id);
-      if (!waiter) return;
-      this.pending.delete(response.id);
-      if (response.ok) waiter.resolve(response.value);
-      // Postgres failures reach the actor as transient: its flush retries with backoff.
-      else waiter.reject(new (response.error_class === "PermanentError" ? PermanentError : TransientError)(response.error_message));
-    };
-    this.worker.onerror = (event) => {
-      const error = new TransientError(`sink thread failed: ${event.message}`);
-      for (const waiter of this.pending.values()) waiter.reject(error);
-      this.pending.clear();
-    };
-  }
+type Waiter = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> };
+
+export class SinkThread {
+  private worker: Worker | null = null;
+  private opened: Promise<unknown> | null = null;
+  private readonly pending = new Map<number, Waiter>();
+  private next_id = 1;
+  private closed = false;
+
+  private constructor(private readonly config: SinkConfig) {}
 
   static async start(config: SinkConfig): Promise<{ thread: SinkThread; migration: SinkResults["open"] }> {
-    const thread = new SinkThread();
-    const migration = await thread.call({ method: "open", config });
+    const thread = new SinkThread(config);
+    const migration = (await thread.ensureStarted()) as SinkResults["open"];
     return { thread, migration };
   }
 
-  call<M extends SinkRequest["method"]>(request: Extract<SinkRequest, { method: M }>): Promise<SinkResults[M]> {
-    const id = this.next_id++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage({ id, request });
-    });
+  async call<M extends SinkRequest["method"]>(request: Extract<SinkRequest, { method: M }>): Promise<SinkResults[M]> {
+    if (this.closed) throw new TransientError("the sink thread is closed");
+    await this.ensureStarted();
+    return this.send(request) as Promise<SinkResults[M]>;
   }
 
   async close(): Promise<void> {
-    await this.call({ method: "close" });
-    this.worker.terminate();
+    if (this.worker && !this.closed) await this.send({ method: "close" }).catch(() => {});
+    this.closed = true;
+    this.worker?.terminate();
+    this.worker = null;
+  }
+
+  /** Starts the thread (again, after it died) and opens the sink in it. */
+  private ensureStarted(): Promise<unknown> {
+    if (this.opened) return this.opened;
+    const worker = new Worker(new URL("./sink-thread-worker.ts", import.meta.url));
+    this.worker = worker;
+    worker.onmessage = (message: MessageEvent<SinkResponse>) => this.answer(message.data);
+    worker.onerror = (event) => {
+      console.error(`sink thread failed (${event.message}); it starts again on the next call`);
+      this.fail(new TransientError(`sink thread failed: ${event.message}`));
+      if (this.worker === worker) {
+        this.worker = null;
+        this.opened = null;
+      }
+      worker.terminate();
+    };
+    this.opened = this.send({ method: "open", config: this.config }).catch((error) => {
+      this.opened = null;
+      throw error;
+    });
+    return this.opened;
+  }
+
+  private send(request: SinkRequest): Promise<unknown> {
+    const worker = this.worker;
+    if (!worker) return Promise.reject(new TransientError("the sink thread is not running"));
+    const id = this.next_id++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        reject(new TransientError(`the sink thread did not answer ${request.method} within ${CALL_TIMEOUT_MS} ms`));
+      }, CALL_TIMEOUT_MS);
+      this.pending.set(id, { resolve, reject, timer });
+      worker.postMessage({ id, request });
+    });
+  }
+
+  private answer(response: SinkResponse): void {
+    const waiter = this.pending.get(response.id);
+    if (!waiter) return;
+    this.pending.delete(response.id);
+    clearTimeout(waiter.timer);
+    if (response.ok) waiter.resolve(response.value);
+    else waiter.reject(new (response.error_class === "PermanentError" ? PermanentError : TransientError)(response.error_message));
+  }
+
+  private fail(error: Error): void {
+    for (const waiter of this.pending.values()) {
+      clearTimeout(waiter.timer);
+      waiter.reject(error);
+    }
+    this.pending.clear();
   }
 }

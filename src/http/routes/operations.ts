@@ -3,6 +3,17 @@ import { Hono } from "hono";
 import { errorMessage } from "../../core/errors.ts";
 import type { AppDependencies } from "../ports.ts";
 
+/** A dependency that does not answer is failing; /health itself must answer. */
+const HEALTH_CHECK_TIMEOUT_MS = 5_000;
+
+function withTimeout<T>(work: Promise<T>, timeout_ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeout_ms} ms`)), timeout_ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
 export function operationRoutes(deps: AppDependencies) {
   return new Hono()
     .get("/health", async (c) => {
@@ -10,7 +21,7 @@ export function operationRoutes(deps: AppDependencies) {
       await Promise.all(
         deps.health_checks.map(async (health) => {
           try {
-            checks[health.name] = { status: "ok", ...((await health.check()) ?? {}) };
+            checks[health.name] = { status: "ok", ...((await withTimeout(health.check(), HEALTH_CHECK_TIMEOUT_MS)) ?? {}) };
           } catch (error) {
             checks[health.name] = { status: "failing", error: errorMessage(error) };
           }
