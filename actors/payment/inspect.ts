@@ -42,6 +42,14 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
     },
     version: state.version,
     sequence_next: state.sequence_next,
+    /** Lists below show at most this many items each (the counts here are exact). */
+    list_items_max: limits.inspection_events_max,
+    counts: {
+      events: state.version,
+      inbox: meta.inbox_count,
+      held: meta.held_count,
+      dead_letters: meta.dead_letter_count,
+    },
     events: store.all<AppliedEvent>(PREFIX_EVENT, limits.inspection_events_max).map(([, applied]) => ({
       id: applied.event_id,
       type: applied.type,
@@ -54,7 +62,7 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
     inbox: inbox
       .filter((message) => message.attempts === 0)
       .map((message) => ({ id: message.event.id, type: message.event.type, accepted_at: iso(message.accepted_at) })),
-    held: store.all<HeldMessage>(PREFIX_HELD).map(([, held]) => ({
+    held: store.all<HeldMessage>(PREFIX_HELD, limits.inspection_events_max).map(([, held]) => ({
       id: held.message.event.id,
       type: held.message.event.type,
       sequence: held.message.event.sequence ?? null,
@@ -71,7 +79,7 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
         next_attempt_at: isoOrNull(message.next_attempt_at),
         error: message.last_failure,
       })),
-    dead_letters: store.all<DeadLetter>(PREFIX_DEAD).map(([, letter]) => ({
+    dead_letters: store.all<DeadLetter>(PREFIX_DEAD, limits.inspection_events_max).map(([, letter]) => ({
       event_id: letter.message.event.id,
       type: letter.message.event.type,
       reason: letter.reason,

@@ -18,7 +18,10 @@ export const DEFAULT_PAYMENT_ACTOR_LIMITS: PaymentActorLimits = {
   hold_timeout_ms: 15 * 60_000,
   inbox_messages_max: 1_000,
   held_events_max: 100,
-  outbox_page_entries_max: 200,
+  // An entry holds one message's rows (at most about twice BODY_BYTES_MAX, which is at most
+  // 512 KiB on Cloudflare), so a page stays well under the 32 MiB limit of a Durable Object
+  // RPC, even for a payment with a backlog of large events after an outage.
+  outbox_page_entries_max: 16,
   flush_backoff_ms_initial: 500,
   flush_backoff_ms_max: 30_000,
   inspection_events_max: 1_000,
