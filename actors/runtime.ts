@@ -1,7 +1,7 @@
 /**
  * The runtime an actor is written against. Two implementations fill it in:
- * `actors/bun` (one process, one bun:sqlite file shared by every actor, group commit) and,
- * later, `actors/cloudflare` (a Durable Object's own SQLite storage and alarm).
+ * `actors/bun` (one process, one bun:sqlite file shared by every actor, group commit) and
+ * `actors/cloudflare` (a Durable Object's own SQLite storage and alarm).
  *
  * Guarantees every implementation gives, and the actor relies on:
  * - Storage calls are synchronous. Code that does not `await` between reading and writing

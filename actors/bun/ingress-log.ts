@@ -3,8 +3,9 @@
  * in the shared actor database, in acceptance order. Appending is one sequential insert, so
  * acknowledging a webhook does not pay for the random B-tree pages of the actor's own rows
  * (its dedupe row, inbox row, counters and alarm). Those are written when the message moves
- * into the inbox, in the same transaction that removes it from the log, so a crash leaves
- * every message in exactly one of the two. Per actor, the log is the head of the inbox.
+ * into the inbox, and the move is idempotent (the actor recognises an id it has seen), so a
+ * crash between adding it to the inbox and removing it from the log only repeats a move that
+ * changes nothing. Per actor, the log is the head of the inbox.
  *
  * Which (actor, id) pairs are in the log is kept in memory (rebuilt from the table at start),
  * so recognising a duplicate costs no index.
@@ -80,7 +81,7 @@ export class IngressLog<T> {
     this.remove_row(entry.sequence);
   }
 
-  /** Forgets removed entries once their transaction committed (a rolled-back one keeps them). */
+  /** Forgets a removed entry in memory; call once its removal cannot be rolled back. */
   forget(entry: IngressEntry<T>): void {
     const ids = this.pending.get(entry.actor);
     if (ids?.delete(entry.id)) this.count -= 1;

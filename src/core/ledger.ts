@@ -109,7 +109,7 @@ export function transferEffect(transfer: Transfer): { pending: number; posted: n
   }
 }
 
-/** Folds transfers into per-account totals (used by tests and inspection; Postgres keeps its own). */
+/** Folds transfers into per-account totals (used by tests; Postgres keeps its own). */
 export function accountTotals(transfers: Iterable<Transfer>): Map<string, BalanceDeltas> {
   const totals = new Map<string, BalanceDeltas>();
   const totalsOf = (account: string) => {

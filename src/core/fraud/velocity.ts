@@ -4,7 +4,7 @@
  * retry or a crash, never counts twice.
  */
 export interface VelocityObservation {
-  /** The counter's name, e.g. `cards_per_ip:203.0.113.7`. */
+  /** The counter's name, e.g. `cards_per_ip_hourly:203.0.113.7`. */
   counter: string;
   /** The set member that makes this observation idempotent, e.g. a payment id or a card fingerprint. */
   member: string;

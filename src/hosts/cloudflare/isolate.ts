@@ -6,7 +6,7 @@
 import type { ActorMetrics } from "../../../actors/payment/limits.ts";
 import type { Result } from "../../core/result.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
-// The actor counters are host-neutral; they live beside the Bun host today.
+// The actor counters are the same on both hosts (src/hosts/actor-metrics.ts).
 import { actorMetrics } from "../actor-metrics.ts";
 import { loadActorConfig, loadWorkerConfig, type ActorConfig, type WorkerConfig } from "./config.ts";
 import { variables, type CloudflareEnv } from "./env.ts";
