@@ -20,7 +20,7 @@ import { PermanentError } from "../../src/core/errors.ts";
 import type { ActorStorage } from "../runtime.ts";
 import type { DurableObjectStorageApi } from "./durable-object-api.ts";
 
-/** Half of the SQLite backend's 2 MB value limit, measured in UTF-16 code units of the JSON. */
+/** Half of the SQLite backend's 2 MB value limit, in UTF-8 bytes of the JSON. */
 export const ROW_BYTES_MAX = 1024 * 1024;
 
 export class DurableObjectActorStorage implements ActorStorage {
@@ -37,8 +37,12 @@ export class DurableObjectActorStorage implements ActorStorage {
 
   put(key: string, value: unknown): void {
     const text = JSON.stringify(value);
-    if (text.length > ROW_BYTES_MAX) {
-      throw new PermanentError(`actor row ${key} is ${text.length} characters of JSON; rows are limited to ${ROW_BYTES_MAX}`);
+    // A UTF-16 unit is at most 3 bytes of UTF-8: only a row that could be over is measured.
+    if (text.length * 3 > ROW_BYTES_MAX) {
+      const bytes = new TextEncoder().encode(text).length;
+      if (bytes > ROW_BYTES_MAX) {
+        throw new PermanentError(`actor row ${key} is ${bytes} bytes of JSON; rows are limited to ${ROW_BYTES_MAX}`);
+      }
     }
     this.storage.kv.put(key, text);
   }

@@ -4,8 +4,10 @@
  *
  * - `Durable Object reset because its code was updated` (a deploy) and every error with
  *   `.retryable === true`: retried up to `attempts_max` times with exponential backoff and
- *   jitter. Safe because what the ingress sends is idempotent: acceptance dedupes by event id,
- *   and inspection only reads.
+ *   jitter. Safe because acceptance dedupes by event id and inspection only reads. Operator
+ *   calls are retried too: a retry after a reset that came after the commit finds the work
+ *   done, so a replay or discard answers 404 and an override is recorded twice with the same
+ *   decision; nothing is applied twice.
  * - `.overloaded === true`: Cloudflare advises against retrying an overloaded object, since
  *   retries add to its load. The issue asks for a retry, so one, after the longest backoff;
  *   if it is still overloaded the caller gets a TransientError (HTTP 503 with Retry-After),
@@ -16,6 +18,7 @@
  * A stub that has thrown is broken for good (Cloudflare: create a new stub after an
  * exception), so every attempt asks `stubFor()` for a new one.
  */
+import { cappedBackoffMs } from "../../src/core/retry-policy.ts";
 import { errorMessage, TransientError } from "../../src/core/errors.ts";
 
 export interface StubRetryOptions {
@@ -57,7 +60,7 @@ export async function callWithRetry<Stub, T>(stubFor: () => Stub, call: (stub: S
         throw new TransientError(`durable object unavailable after ${attempt} attempts (${failure}): ${errorMessage(error)}`, { cause: error });
       }
       if (failure === "overloaded") overloaded_once = true;
-      const ceiling = failure === "overloaded" ? backoff_max : Math.min(backoff_max, initial * 2 ** (attempt - 1));
+      const ceiling = failure === "overloaded" ? backoff_max : cappedBackoffMs(attempt, initial, backoff_max);
       // Full jitter: deliveries that failed together do not come back together.
       await sleep(Math.round(ceiling / 2 + (random() * ceiling) / 2));
     }

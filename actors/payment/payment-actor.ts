@@ -16,7 +16,7 @@ import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { withFraudOverride } from "../../src/core/payment-fraud.ts";
 import type { FraudState } from "../../src/core/payment.ts";
 import type { FraudDecisionValue, SinkRows } from "../../src/core/records.ts";
-import { retryDelayMs } from "../../src/core/retry-policy.ts";
+import { cappedBackoffMs, retryDelayMs } from "../../src/core/retry-policy.ts";
 import type { ActorContext } from "../runtime.ts";
 import { ActorStore } from "./actor-store.ts";
 import { checkFraud } from "./fraud-check.ts";
@@ -121,7 +121,7 @@ export class PaymentActor {
       this.alarm_failures = 0;
     } catch (error) {
       this.alarm_failures += 1;
-      const delay = Math.min(ALARM_BACKOFF_MS_MAX, 1_000 * 2 ** (this.alarm_failures - 1));
+      const delay = cappedBackoffMs(this.alarm_failures, 1_000, ALARM_BACKOFF_MS_MAX);
       not_before = this.context.now() + delay;
       console.error(`payment ${this.context.key}: alarm failed (${errorClass(error)}: ${errorMessage(error)}); again in ${delay} ms`);
     } finally {
@@ -313,7 +313,7 @@ export class PaymentActor {
         const current = this.store.meta();
         current.flush_attempts += 1;
         const limits = this.dependencies.limits;
-        const delay = Math.min(limits.flush_backoff_ms_max, limits.flush_backoff_ms_initial * 2 ** (current.flush_attempts - 1));
+        const delay = cappedBackoffMs(current.flush_attempts, limits.flush_backoff_ms_initial, limits.flush_backoff_ms_max);
         current.flush_retry_at = this.context.now() + delay;
         current.flush_error = `${errorClass(error)}: ${errorMessage(error)}`;
         this.store.putMeta(current);
