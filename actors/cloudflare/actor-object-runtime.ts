@@ -15,7 +15,7 @@ import type { ActorContext } from "../runtime.ts";
 import type { DurableObjectStateApi } from "./durable-object-api.ts";
 import { DurableObjectActorAlarm } from "./durable-object-alarm.ts";
 import { DurableObjectActorStorage } from "./durable-object-storage.ts";
-import { createRuntimeTable, readRuntimeRow, writeRuntimeRow } from "./runtime-rows.ts";
+import { readRuntimeRow, writeRuntimeRow } from "./runtime-rows.ts";
 
 /** How soon an alarm handler that failed is run again. */
 export const ALARM_RETRY_MS = 1_000;
@@ -31,7 +31,6 @@ export class ActorObjectRuntime {
     private readonly alarm_retry_ms: number = ALARM_RETRY_MS,
   ) {
     const storage = state.storage;
-    createRuntimeTable(storage);
     this.key = readRuntimeRow(storage, "actor_key");
     const alarm_at = readRuntimeRow(storage, "alarm_at");
     this.storage = new DurableObjectActorStorage(storage);

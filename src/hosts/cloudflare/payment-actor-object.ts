@@ -24,20 +24,22 @@ export class PaymentActorObject extends DurableObject<CloudflareEnv> {
     return this.actorFor(event.payment_id).accept(event, source);
   }
 
+  // An object that never accepted an event holds nothing: answer without writing, so a probe
+  // of an unknown payment id leaves no object with storage behind.
   async inspect(payment_id: string): Promise<PaymentView | null> {
-    return this.actorFor(payment_id).inspect();
+    return this.seen() ? this.actorFor(payment_id).inspect() : null;
   }
 
   async replay(payment_id: string, event_id: string): Promise<OperatorOutcome> {
-    return this.actorFor(payment_id).replay(event_id);
+    return this.seen() ? this.actorFor(payment_id).replay(event_id) : "not_found";
   }
 
   async discard(payment_id: string, event_id: string): Promise<OperatorOutcome> {
-    return this.actorFor(payment_id).discard(event_id);
+    return this.seen() ? this.actorFor(payment_id).discard(event_id) : "not_found";
   }
 
   async overrideFraud(payment_id: string, decision: FraudDecisionValue, note: string | null): Promise<OperatorOutcome> {
-    return this.actorFor(payment_id).overrideFraud(decision, note);
+    return this.seen() ? this.actorFor(payment_id).overrideFraud(decision, note) : "not_found";
   }
 
   async alarm(): Promise<void> {
@@ -45,6 +47,10 @@ export class PaymentActorObject extends DurableObject<CloudflareEnv> {
       const payment_id = this.runtime.storedKey();
       if (payment_id !== null) await this.actorFor(payment_id).alarm();
     });
+  }
+
+  private seen(): boolean {
+    return this.runtime.storedKey() !== null;
   }
 
   private actorFor(payment_id: string): PaymentActor {
