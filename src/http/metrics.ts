@@ -10,11 +10,25 @@ const labelKey = (labels: Labels) =>
     .map(([name, value]) => `${name}="${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`)
     .join(",");
 
+/** Label keys of label objects used again and again (constants in the routes), built once. */
+const label_keys = new WeakMap<Labels, string>();
+
+function cachedLabelKey(labels: Labels): string {
+  let key = label_keys.get(labels);
+  if (key === undefined) {
+    key = labelKey(labels);
+    label_keys.set(labels, key);
+  }
+  return key;
+}
+
+const NO_LABELS: Labels = {};
+
 export class Counter {
   private readonly values = new Map<string, number>();
   constructor(readonly name: string, readonly help: string) {}
-  increment(by = 1, labels: Labels = {}): void {
-    const key = labelKey(labels);
+  increment(by = 1, labels: Labels = NO_LABELS): void {
+    const key = cachedLabelKey(labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
   }
   value(labels: Labels = {}): number {

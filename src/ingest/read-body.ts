@@ -21,6 +21,11 @@ export async function readBody(request: Request, bytes_max: number): Promise<Res
     return tooLarge(bytes_max, `Content-Length is ${declared.trim()}`);
   }
   if (request.body === null) return ok(new Uint8Array(0));
+  if (declared !== null && /^\d+$/.test(declared.trim())) {
+    // Declared and within the limit: one read (the server frames the body by Content-Length).
+    const bytes = new Uint8Array(await request.arrayBuffer());
+    return bytes.byteLength > bytes_max ? tooLarge(bytes_max, `more than ${bytes_max} bytes were sent`) : ok(bytes);
+  }
 
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];

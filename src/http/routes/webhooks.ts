@@ -6,6 +6,8 @@ import type { AppDependencies } from "../ports.ts";
 import { HttpProblem } from "../problem.ts";
 import type { HttpMetrics } from "./http-metrics.ts";
 
+const OUTCOME_LABELS = { accepted: { outcome: "accepted" }, duplicate: { outcome: "duplicate" } } as const;
+
 export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
   return new Hono().post("/webhooks/:source", async (c) => {
     const started = deps.now();
@@ -49,7 +51,7 @@ export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
         "Retry-After": "1",
       });
     }
-    metrics.outcomes.increment(1, { outcome });
+    metrics.outcomes.increment(1, OUTCOME_LABELS[outcome]);
     metrics.acceptance_latency.observe(deps.now() - started);
     return c.json({ status: outcome }, 202);
   });
