@@ -5,6 +5,12 @@ export interface PaymentActorLimits {
   retry: RetryPolicy;
   hold_timeout_ms: number;
   inbox_messages_max: number;
+  /**
+   * Dead letters a payment may hold before new events for it are refused (429) until an
+   * operator replays or discards some: a producer that keeps sending broken events gets
+   * backpressure, and storage stays bounded (by this plus the inbox limit), without dropping.
+   */
+  dead_letters_max: number;
   held_events_max: number;
   outbox_page_entries_max: number;
   flush_backoff_ms_initial: number;
@@ -17,6 +23,7 @@ export const DEFAULT_PAYMENT_ACTOR_LIMITS: PaymentActorLimits = {
   retry: DEFAULT_RETRY_POLICY,
   hold_timeout_ms: 15 * 60_000,
   inbox_messages_max: 1_000,
+  dead_letters_max: 1_000,
   held_events_max: 100,
   // An entry holds one message's rows (at most about twice BODY_BYTES_MAX, which is at most
   // 512 KiB on Cloudflare), so a page stays well under the 32 MiB limit of a Durable Object

@@ -41,7 +41,7 @@ export interface PaymentActorDependencies {
   random(): number;
 }
 
-export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full";
+export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full" | "dead_letters_full";
 
 const ALARM_BACKOFF_MS_MAX = 60_000;
 export type OperatorOutcome = "done" | "not_found";
@@ -78,7 +78,10 @@ export class PaymentActor {
       const storage = this.context.storage;
       if (storage.get(PREFIX_SEEN + event.id) !== undefined) return "duplicate";
       const meta = this.store.meta();
-      if (!acknowledged && meta.inbox_count >= this.dependencies.limits.inbox_messages_max) return "inbox_full";
+      if (!acknowledged) {
+        if (meta.inbox_count >= this.dependencies.limits.inbox_messages_max) return "inbox_full";
+        if (meta.dead_letter_count >= this.dependencies.limits.dead_letters_max) return "dead_letters_full";
+      }
       const now = this.context.now();
       storage.put(PREFIX_SEEN + event.id, now);
       this.store.appendInbox(meta, {
@@ -102,9 +105,13 @@ export class PaymentActor {
     return this.context.storage.get(PREFIX_SEEN + event_id) !== undefined;
   }
 
-  /** Messages waiting in the inbox, for the host's per-payment limit. */
-  inboxCount(): number {
-    return this.store.meta().inbox_count;
+  /** Why a new message would be refused now, for a host that acknowledges before the actor sees it. */
+  refusal(pending_elsewhere: number): "inbox_full" | "dead_letters_full" | null {
+    const meta = this.store.meta();
+    const limits = this.dependencies.limits;
+    if (meta.inbox_count + pending_elsewhere >= limits.inbox_messages_max) return "inbox_full";
+    if (meta.dead_letter_count >= limits.dead_letters_max) return "dead_letters_full";
+    return null;
   }
 
   /**

@@ -7,8 +7,11 @@ import type { AccountBalance, DeadLetterRow, DeadLetterStatus, FraudDecisionValu
 import type { HmacSha256 } from "../ingest/standard-webhooks.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 
-/** `inbox_full`: this payment has too many events waiting; `overloaded`: the whole host has. */
-export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full" | "overloaded";
+/**
+ * `inbox_full`: this payment has too many events waiting; `dead_letters_full`: it has too many
+ * dead letters waiting for an operator; `overloaded`: the whole host has too much waiting.
+ */
+export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full" | "dead_letters_full" | "overloaded";
 export type OperatorOutcome = "done" | "not_found";
 
 export interface PaymentActorsPort {

@@ -128,3 +128,20 @@ describe("payment actor", () => {
     expect(view.fraud?.rules_decision).toBe("block");
   });
 });
+
+describe("dead letters per payment are bounded", () => {
+  test("a payment holding dead_letters_max dead letters refuses new events until an operator discards some", async () => {
+    harness = createActorHarness({ limits: { dead_letters_max: 2 } });
+    const [created, authorized] = lifecycle("pay_dl");
+    await harness.accept(created!);
+    await harness.settle("pay_dl");
+    // Events no later event can fix: authorizations in another currency.
+    const mismatched = [1, 2].map((n) => event("payment.authorized", "pay_dl", { amount: 100, currency: "EUR" }, { id: `evt_eur_${n}` }));
+    for (const message of mismatched) await harness.accept(message);
+    await harness.settle("pay_dl");
+    expect(harness.inspect("pay_dl").dead_letters.map((letter) => letter.reason)).toEqual(["currency_mismatch", "currency_mismatch"]);
+    expect(await harness.accept(authorized!)).toBe("dead_letters_full");
+    expect(await harness.actor("pay_dl").discard("evt_eur_1")).toBe("done");
+    expect(await harness.accept(authorized!)).toBe("accepted");
+  });
+});

@@ -26,13 +26,13 @@ function open(directory = mkdtempSync(join(tmpdir(), "ingress-test-")), inbox_me
       velocity: new MemoryVelocityStore(),
       sink: { write: async () => {} },
       fraud_rules: DEFAULT_FRAUD_RULES,
-      limits: DEFAULT_PAYMENT_ACTOR_LIMITS,
+      limits: { ...DEFAULT_PAYMENT_ACTOR_LIMITS, inbox_messages_max },
       metrics: NO_METRICS,
       random: () => 0.5,
     }),
   );
   const schedule = { slice_ms: () => 1, pause_ms: () => 60_000 };
-  const ingress = new BunIngress(database, system, { inbox_messages_max, now: Date.now, schedule });
+  const ingress = new BunIngress(database, system, { now: Date.now, schedule });
   return {
     directory,
     ingress,

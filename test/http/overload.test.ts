@@ -40,6 +40,15 @@ describe("overload answers", () => {
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("inbox_full");
   });
 
+  test("a payment with too many dead letters answers 429 dead_letters_full, naming what to do", async () => {
+    const response = await deliver("dead_letters_full");
+    expect(response.status).toBe(429);
+    expect(response.headers.get("retry-after")).toBe("60");
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("dead_letters_full");
+    expect(body.error.message).toContain("replay or discard");
+  });
+
   test("a host whose processing backlog is past its limit answers 503 with Retry-After", async () => {
     const response = await deliver("overloaded");
     expect(response.status).toBe(503);

@@ -31,7 +31,7 @@ export class BunIngress {
   constructor(
     private readonly database: ActorDatabase,
     private readonly system: BunActorSystem<PaymentActor>,
-    private readonly options: { inbox_messages_max: number; now: () => number; schedule: Required<AlarmSchedulerOptions> },
+    private readonly options: { now: () => number; schedule: Required<AlarmSchedulerOptions> },
   ) {
     this.log = new IngressLog(database);
   }
@@ -68,7 +68,8 @@ export class BunIngress {
     if (this.log.has(payment_id, event.id)) return "duplicate";
     const actor = this.system.get(payment_id);
     if (actor.hasSeen(event.id)) return "duplicate";
-    if (this.log.pendingFor(payment_id) + actor.inboxCount() >= this.options.inbox_messages_max) return "inbox_full";
+    const refusal = actor.refusal(this.log.pendingFor(payment_id));
+    if (refusal !== null) return refusal;
     this.log.append(payment_id, event.id, { event, source, accepted_at: this.options.now() });
     this.scheduleMove();
     return "accepted";

@@ -60,7 +60,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     now,
     schedule,
   );
-  const ingress = new BunIngress(actor_database, system, { inbox_messages_max: limits.inbox_messages_max, now, schedule });
+  const ingress = new BunIngress(actor_database, system, { now, schedule });
   registry.gauge("ingress_log_entries", "Events acknowledged and not yet moved into their actor's inbox.", () => ingress.log.size());
   registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => actor_database.commits);

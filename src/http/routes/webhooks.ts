@@ -39,6 +39,15 @@ export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
       source,
       webhook_id: c.req.header("webhook-id")!,
     });
+    if (outcome === "dead_letters_full") {
+      metrics.rejected.increment(1, { reason: "dead_letters_full" });
+      throw new HttpProblem(
+        429,
+        "dead_letters_full",
+        `payment ${parsed.value.payment_id} has too many dead letters waiting for an operator; replay or discard them (GET /payments/${parsed.value.payment_id}), then retry`,
+        { "Retry-After": "60" },
+      );
+    }
     if (outcome === "inbox_full") {
       metrics.rejected.increment(1, { reason: "inbox_full" });
       throw new HttpProblem(429, "inbox_full", `payment ${parsed.value.payment_id} has too many events waiting; retry later`, {
