@@ -60,12 +60,18 @@ export function createActorHarness(options: HarnessOptions = {}) {
     async accept(event: PaymentEvent, source: MessageSource = WEBHOOK_SOURCE) {
       return system.get(event.payment_id).accept(event, source);
     },
-    /** Runs the actor's alarm handler until its due work is done. */
+    /**
+     * Runs the actor's alarm handler until its due work is done. Between rounds it yields a
+     * macrotask: a loop the host's own timer started may be waiting for the group commit,
+     * which runs on the next turn of the event loop.
+     */
     async settle(payment_id: string) {
-      for (let round = 0; round < 20; round += 1) {
+      const deadline = performance.now() + 5_000;
+      while (performance.now() < deadline) {
         await system.get(payment_id).alarm();
         const due = system.scheduler.get(payment_id);
-        if (due === null || due > now) return;
+        if ((due === null || due > now) && system.get(payment_id).idle()) return;
+        await new Promise((resolve) => setImmediate(resolve));
       }
       throw new Error(`actor ${payment_id} did not settle`);
     },
