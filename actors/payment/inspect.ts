@@ -1,5 +1,4 @@
 /** The answer to "what happened to this payment": GET /payments/:id (DESIGN.md section 9). */
-import type { FraudState } from "../../src/core/payment.ts";
 import type { ActorStore } from "./actor-store.ts";
 import type { PaymentActorLimits } from "./limits.ts";
 import {
@@ -98,7 +97,7 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
       created_at: iso(journal.created_at),
       transfers: journal.transfers,
     })),
-    fraud: viewFraud(state.fraud),
+    fraud: state.fraud,
     outbox: {
       pending: meta.outbox_count,
       oldest_age_ms: oldestOutbox ? Math.max(0, now - oldestOutbox.created_at) : 0,
@@ -106,20 +105,5 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
       next_flush_at: isoOrNull(meta.flush_retry_at),
       last_error: meta.flush_error,
     },
-  };
-}
-
-function viewFraud(fraud: FraudState | null) {
-  if (fraud === null) return null;
-  return {
-    decision: fraud.decision,
-    score: fraud.score,
-    rules_fired: fraud.rules_fired,
-    shadow_rules_fired: fraud.shadow_rules_fired,
-    attributes: fraud.attributes,
-    origin: fraud.origin,
-    note: fraud.note,
-    decided_at: fraud.decided_at,
-    rules_decision: fraud.rules_decision,
   };
 }
