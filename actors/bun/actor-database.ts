@@ -15,6 +15,7 @@
  */
 import { Database, type Statement } from "bun:sqlite";
 import { fsync, openSync, closeSync } from "node:fs";
+import { WalSyncer } from "./wal-syncer.ts";
 
 export type Durability = "fsync" | "full" | "process";
 
@@ -54,9 +55,9 @@ function deferred(): Deferred {
 export class ActorDatabase {
   readonly db: Database;
   private batch: Deferred | null = null;
-  /** Committed batches waiting for the next fsync of the WAL ("fsync" durability). */
-  private unsynced: Deferred[] = [];
-  private fsync_running = false;
+  /** The newest committed batch: it is answered last, once every commit before it is durable. */
+  private last_committed: Deferred | null = null;
+  private readonly wal_syncer: WalSyncer;
   private wal_descriptor: number | null = null;
   private readonly durability: Durability;
   private batch_writes = 0;
@@ -66,7 +67,8 @@ export class ActorDatabase {
     get: Statement;
     put: Statement;
     delete: Statement;
-    list: Statement;
+    listFrom: Statement;
+    listAfter: Statement;
     alarmSet: Statement;
     alarmDelete: Statement;
     savepoint: Statement;
@@ -88,6 +90,10 @@ export class ActorDatabase {
     this.db.exec("PRAGMA journal_mode = WAL");
     this.db.exec(`PRAGMA synchronous = ${this.durability === "full" ? "FULL" : "NORMAL"}`);
     this.db.exec("PRAGMA busy_timeout = 5000");
+    // Measured on processing 31,580 events in-process: 132 µs an event with SQLite's 2 MiB
+    // page cache and savepoint journals in temporary files, 98 µs with these two.
+    this.db.exec("PRAGMA cache_size = -65536");
+    this.db.exec("PRAGMA temp_store = MEMORY");
     // Checkpoints run on their own thread (checkpoint-worker.ts), never inside a COMMIT here.
     this.db.exec("PRAGMA wal_autocheckpoint = 0");
     this.db.exec(`CREATE TABLE IF NOT EXISTS actor_rows (
@@ -96,6 +102,7 @@ export class ActorDatabase {
     this.db.exec(`CREATE TABLE IF NOT EXISTS actor_alarms (
       actor TEXT PRIMARY KEY, at_ms INTEGER NOT NULL) WITHOUT ROWID`);
     this.batch_writes_max = options.batch_writes_max ?? 20_000;
+    this.wal_syncer = new WalSyncer((callback) => this.fsyncWal(callback), this.on_durability_failure);
     this.checkpointer = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
     this.checkpointer.postMessage({ type: "start", path: options.path, interval_ms: options.checkpoint_interval_ms ?? 200 });
     // Bun workers can be unref()ed so they never keep a stopping process alive.
@@ -106,10 +113,15 @@ export class ActorDatabase {
       delete: this.db.prepare("DELETE FROM actor_rows WHERE actor = ? AND key = ?"),
       // Index range from the prefix to its successor; substr() keeps the match exact whatever
       // characters follow the prefix (a bound like prefix || U+FFFF would miss astral ones).
-      list: this.db.prepare(
+      // Two statements, not one with an OR: SQLite seeks only to a plain lower bound, and
+      // with an OR it scanned every row of the actor below the upper one.
+      listFrom: this.db.prepare(
         `SELECT key, value FROM actor_rows
-         WHERE actor = ? AND (key > ? OR (? AND key = ?)) AND key < ? AND substr(key, 1, ?) = ?
-         ORDER BY key LIMIT ?`,
+         WHERE actor = ? AND key >= ? AND key < ? AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?`,
+      ),
+      listAfter: this.db.prepare(
+        `SELECT key, value FROM actor_rows
+         WHERE actor = ? AND key > ? AND key < ? AND substr(key, 1, ?) = ? ORDER BY key LIMIT ?`,
       ),
       alarmSet: this.db.prepare("INSERT OR REPLACE INTO actor_alarms (actor, at_ms) VALUES (?, ?)"),
       alarmDelete: this.db.prepare("DELETE FROM actor_alarms WHERE actor = ?"),
@@ -137,12 +149,9 @@ export class ActorDatabase {
 
   /** Keys that start with `prefix` and sort after `after`, in key order. */
   list(actor: string, prefix: string, after: string | undefined, limit: number): Array<{ key: string; value: string }> {
-    const lower = after !== undefined && after >= prefix ? after : prefix;
-    const inclusive = lower === prefix && after !== prefix ? 1 : 0;
-    return this.statements.list.all(actor, lower, inclusive, lower, upperBound(prefix), prefix.length, prefix, limit) as Array<{
-      key: string;
-      value: string;
-    }>;
+    const statement = after !== undefined && after >= prefix ? this.statements.listAfter : this.statements.listFrom;
+    const lower = statement === this.statements.listAfter ? after! : prefix;
+    return statement.all(actor, lower, upperBound(prefix), prefix.length, prefix, limit) as Array<{ key: string; value: string }>;
   }
 
   setAlarm(actor: string, at_ms: number): void {
@@ -202,12 +211,8 @@ export class ActorDatabase {
 
   /** Resolves once every write made before this call is durable. */
   sync(): Promise<void> {
-    if (this.batch) return this.batch.promise;
-    const last = this.unsynced[this.unsynced.length - 1] ?? this.syncing_last;
-    return last?.promise ?? Promise.resolve();
+    return (this.batch ?? this.last_committed)?.promise ?? Promise.resolve();
   }
-
-  private syncing_last: Deferred | null = null;
 
   /** Commits the open batch now (used at shutdown and by the batch limit). */
   commit(): void {
@@ -230,48 +235,25 @@ export class ActorDatabase {
       batch.resolve();
       return;
     }
-    this.unsynced.push(batch);
-    this.fsyncWal();
+    this.last_committed = batch;
+    this.wal_syncer.committed(batch);
   }
 
-  /** One fsync at a time; batches committed while it runs share the next one. */
-  private fsyncWal(): void {
-    if (this.fsync_running || this.unsynced.length === 0) return;
-    const group = this.unsynced;
-    this.unsynced = [];
-    this.syncing_last = group[group.length - 1]!;
-    this.fsync_running = true;
+  /** Fsyncs the WAL on a thread-pool thread (several may run at once; see wal-syncer.ts). */
+  private fsyncWal(callback: (error: Error | null) => void): void {
     try {
       this.wal_descriptor ??= openSync(`${this.path}-wal`, "r+");
     } catch (error) {
-      this.fsync_running = false;
-      this.syncing_last = null;
-      for (const batch of group) batch.reject(error);
-      this.on_durability_failure(error);
+      callback(error as Error);
       return;
     }
-    fsync(this.wal_descriptor, (error) => {
-      this.fsync_running = false;
-      if (this.syncing_last === group[group.length - 1]) this.syncing_last = null;
-      for (const batch of group) {
-        if (error) batch.reject(error);
-        else batch.resolve();
-      }
-      if (error) {
-        this.on_durability_failure(error);
-        return;
-      }
-      this.fsyncWal();
-    });
+    fsync(this.wal_descriptor, callback);
   }
 
   /** Waits for every commit to be durable; used at shutdown. */
   async flush(): Promise<void> {
     this.commit();
-    while (this.fsync_running || this.unsynced.length > 0) {
-      await (this.syncing_last ?? this.unsynced[this.unsynced.length - 1])?.promise.catch(() => {});
-      await Promise.resolve();
-    }
+    await this.last_committed?.promise.catch(() => {});
   }
 
   /** Commits, stops the checkpoint thread (it holds its own connection), and closes. */

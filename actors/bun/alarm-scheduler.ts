@@ -21,6 +21,12 @@ export interface AlarmSchedulerOptions {
    */
   slice_ms?: () => number;
   pause_ms?: () => number;
+  /**
+   * How many handlers may be running at once. A handler runs on past its slice (its awaits
+   * resume on later turns: fraud checks, fsyncs, the sink), so this is what bounds the share
+   * of the event loop that processing takes while requests wait.
+   */
+  handlers_max?: () => number;
 }
 
 export class AlarmScheduler {
@@ -29,11 +35,12 @@ export class AlarmScheduler {
   private readonly stored = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
-  private readonly ready: string[] = [];
-  private readonly ready_set = new Set<string>();
+  /** Due actors waiting for a slice, oldest first, with when they became due (performance.now). */
+  private readonly ready = new Map<string, number>();
   private pump_scheduled = false;
   private readonly slice_ms: () => number;
   private readonly pause_ms: () => number;
+  private readonly handlers_max: () => number;
 
   constructor(
     private readonly database: ActorDatabase,
@@ -43,6 +50,7 @@ export class AlarmScheduler {
   ) {
     this.slice_ms = options.slice_ms ?? (() => 5);
     this.pause_ms = options.pause_ms ?? (() => 0);
+    this.handlers_max = options.handlers_max ?? (() => Number.POSITIVE_INFINITY);
   }
 
   get(actor: string): number | null {
@@ -85,7 +93,13 @@ export class AlarmScheduler {
 
   /** Actors whose alarm is due and waiting for a slice: the processing backlog. */
   due(): number {
-    return this.ready.length;
+    return this.ready.size;
+  }
+
+  /** How long the oldest due actor has waited for a slice: the processing lag, in ms. */
+  dueAgeMs(): number {
+    for (const since of this.ready.values()) return performance.now() - since;
+    return 0;
   }
 
   /** Stops firing alarms and waits for handlers already running. Stored alarms stay. */
@@ -113,16 +127,15 @@ export class AlarmScheduler {
       this.schedule(actor, at_ms);
       return;
     }
-    if (this.ready_set.has(actor)) return;
-    this.ready_set.add(actor);
-    this.ready.push(actor);
+    if (this.ready.has(actor)) return;
+    this.ready.set(actor, performance.now());
     this.schedulePump();
   }
 
-  private schedulePump(): void {
+  private schedulePump(immediate = false): void {
     if (this.pump_scheduled) return;
     this.pump_scheduled = true;
-    const pause = this.pause_ms();
+    const pause = immediate ? 0 : this.pause_ms();
     if (pause > 0) setTimeout(() => this.pump(), pause);
     else setImmediate(() => this.pump());
   }
@@ -131,15 +144,17 @@ export class AlarmScheduler {
     this.pump_scheduled = false;
     const deadline = performance.now() + this.slice_ms();
     let started = 0;
-    while (this.ready.length > 0 && (started === 0 || performance.now() < deadline)) {
-      const actor = this.ready.shift()!;
-      this.ready_set.delete(actor);
+    const handlers_max = this.handlers_max();
+    while (this.ready.size > 0 && this.running.size < handlers_max && (started === 0 || performance.now() < deadline)) {
+      const actor = this.ready.keys().next().value!;
+      this.ready.delete(actor);
       const current = this.alarms.get(actor);
       if (!current || current.at_ms > this.now() || this.stopped) continue;
       this.start(actor);
       started += 1;
     }
-    if (this.ready.length > 0) this.schedulePump();
+    // A full set of handlers pumps again when one of them ends.
+    if (this.ready.size > 0 && this.running.size < handlers_max) this.schedulePump();
   }
 
   private start(actor: string): void {
@@ -151,6 +166,10 @@ export class AlarmScheduler {
       if (!this.alarms.has(actor)) this.set(actor, this.now() + 1_000);
     });
     this.running.add(handled);
-    handled.finally(() => this.running.delete(handled));
+    handled.finally(() => {
+      this.running.delete(handled);
+      // A handler that ends frees its place at once: the cap, not the pause, bounds the share.
+      if (this.ready.size > 0) this.schedulePump(true);
+    });
   }
 }

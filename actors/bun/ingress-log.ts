@@ -21,6 +21,8 @@ export interface IngressEntry<T> {
 
 export class IngressLog<T> {
   private readonly pending = new Map<string, Map<string, number>>();
+  /** Sequence of each entry in the log → when it was appended (performance.now), oldest first. */
+  private readonly appended_at = new Map<number, number>();
   private next_sequence = 1;
   private count = 0;
   private readonly insert: (...parameters: Array<string | number>) => void;
@@ -42,6 +44,12 @@ export class IngressLog<T> {
 
   size(): number {
     return this.count;
+  }
+
+  /** How long the oldest entry has waited to move into its actor's inbox, in ms. */
+  oldestAgeMs(): number {
+    for (const at of this.appended_at.values()) return performance.now() - at;
+    return 0;
   }
 
   has(actor: string, id: string): boolean {
@@ -85,6 +93,7 @@ export class IngressLog<T> {
   forget(entry: IngressEntry<T>): void {
     const ids = this.pending.get(entry.actor);
     if (ids?.delete(entry.id)) this.count -= 1;
+    this.appended_at.delete(entry.sequence);
     if (ids?.size === 0) this.pending.delete(entry.actor);
   }
 
@@ -96,5 +105,6 @@ export class IngressLog<T> {
     }
     if (!ids.has(id)) this.count += 1;
     ids.set(id, sequence);
+    this.appended_at.set(sequence, performance.now());
   }
 }

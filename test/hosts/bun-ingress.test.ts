@@ -31,7 +31,7 @@ function open(directory = mkdtempSync(join(tmpdir(), "ingress-test-")), inbox_me
       random: () => 0.5,
     }),
   );
-  const schedule = { slice_ms: () => 1, pause_ms: () => 60_000 };
+  const schedule = { slice_ms: () => 1, pause_ms: () => 60_000, handlers_max: () => Number.POSITIVE_INFINITY };
   const ingress = new BunIngress(database, system, { now: Date.now, schedule });
   return {
     directory,

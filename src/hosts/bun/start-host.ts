@@ -16,7 +16,7 @@ import { actorMetrics } from "../actor-metrics.ts";
 import type { BunHostConfig } from "./config.ts";
 import { bunPaymentActors } from "./payment-actors.ts";
 import { BunIngress } from "./ingress.ts";
-import { BACKLOG_MAX, processingSchedule } from "./processing-schedule.ts";
+import { BACKLOG_MAX, processingSchedule, RequestActivity } from "./processing-schedule.ts";
 import { SinkThread } from "./sink-thread.ts";
 
 export interface StartOptions {
@@ -42,9 +42,12 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     retry: { ...DEFAULT_PAYMENT_ACTOR_LIMITS.retry, attempts_max: config.limits.retry_attempts_max },
     hold_timeout_ms: config.limits.hold_timeout_ms,
   };
-  let requests_in_flight = 0;
+  const requests = new RequestActivity();
   const backlog = () => system.scheduler.due() + ingress.log.size();
-  const schedule = processingSchedule(() => requests_in_flight, backlog);
+  const schedule = processingSchedule({
+    busy: () => requests.busy(),
+    lag_ms: () => Math.max(system.scheduler.dueAgeMs(), ingress.log.oldestAgeMs()),
+  });
   const metrics_for_actors = actorMetrics(registry, countOutbox(actor_database));
   const system: BunActorSystem<PaymentActor> = new BunActorSystem(
     actor_database,
@@ -87,11 +90,11 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     hostname: config.host,
     port: config.port,
     async fetch(request) {
-      requests_in_flight += 1;
+      requests.started();
       try {
         return await app.fetch(request);
       } finally {
-        requests_in_flight -= 1;
+        requests.ended();
       }
     },
     // The app enforces BODY_BYTES_MAX with a JSON error; this is only a backstop.

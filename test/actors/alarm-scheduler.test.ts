@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import { ActorDatabase } from "../../actors/bun/actor-database.ts";
+import { AlarmScheduler } from "../../actors/bun/alarm-scheduler.ts";
+
+const databases: ActorDatabase[] = [];
+afterEach(async () => {
+  for (const database of databases.splice(0)) await database.close();
+});
+
+function openDatabase() {
+  const database = new ActorDatabase({ path: ":memory:" });
+  databases.push(database);
+  return database;
+}
+
+async function until(condition: () => boolean, timeout_ms = 5_000) {
+  const deadline = Date.now() + timeout_ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await Bun.sleep(2);
+  }
+}
+
+describe("AlarmScheduler", () => {
+  test("never runs more handlers at once than handlers_max, and runs every due one", async () => {
+    let running = 0;
+    let running_most = 0;
+    const fired: string[] = [];
+    const scheduler = new AlarmScheduler(
+      openDatabase(),
+      Date.now,
+      async (actor) => {
+        running += 1;
+        running_most = Math.max(running_most, running);
+        await Bun.sleep(3);
+        fired.push(actor);
+        running -= 1;
+      },
+      { handlers_max: () => 2, slice_ms: () => 50, pause_ms: () => 0 },
+    );
+    for (let index = 0; index < 12; index += 1) scheduler.set(`actor-${index}`, Date.now());
+    await until(() => fired.length === 12);
+    expect(running_most).toBe(2);
+    expect(new Set(fired).size).toBe(12);
+    await scheduler.stop();
+  });
+
+  test("due work waiting for a place reports how long the oldest has waited", async () => {
+    let places = 0;
+    const fired: string[] = [];
+    const scheduler = new AlarmScheduler(openDatabase(), Date.now, async (actor) => void fired.push(actor), {
+      handlers_max: () => places,
+      pause_ms: () => 0,
+    });
+    expect(scheduler.dueAgeMs()).toBe(0);
+    scheduler.set("first", Date.now());
+    scheduler.set("second", Date.now());
+    await until(() => scheduler.due() === 2);
+    await Bun.sleep(20);
+    expect(scheduler.dueAgeMs()).toBeGreaterThanOrEqual(15);
+    places = 1;
+    scheduler.set("third", Date.now()); // any new due alarm pumps again
+    await until(() => fired.length === 3);
+    expect(fired).toEqual(["first", "second", "third"]);
+    expect(scheduler.dueAgeMs()).toBe(0);
+    await scheduler.stop();
+  });
+});
