@@ -54,7 +54,7 @@ export function decodeJsonBody(bytes: Uint8Array, content_type: string | null): 
   if (!media.ok) return media;
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+    text = UTF8_STRICT.decode(bytes);
   } catch {
     return fail("invalid_utf8", "request body is not valid UTF-8");
   }
@@ -64,6 +64,9 @@ export function decodeJsonBody(bytes: Uint8Array, content_type: string | null): 
     return fail("malformed_json", `request body is not valid JSON: ${(error as Error).message}`);
   }
 }
+
+/** Stateless between calls (no `stream` option), so one instance serves every request. */
+const UTF8_STRICT = new TextDecoder("utf-8", { fatal: true });
 
 /** decodeJsonBody, then parseEvent. */
 export function parseEventBody(bytes: Uint8Array, content_type: string | null): Result<PaymentEvent> {

@@ -155,8 +155,10 @@ function parseSignatureHeader(header: string): Result<Uint8Array[]> {
   return ok(macs);
 }
 
+const UTF8 = new TextEncoder();
+
 function signedContent(id: string, timestamp: string, body: Uint8Array): Uint8Array<ArrayBuffer> {
-  const prefix = new TextEncoder().encode(`${id}.${timestamp}.`);
+  const prefix = UTF8.encode(`${id}.${timestamp}.`);
   const message = new Uint8Array(prefix.length + body.length);
   message.set(prefix, 0);
   message.set(body, prefix.length);

@@ -1,30 +1,46 @@
 import { describe, expect, test } from "bun:test";
-import { HANDLERS_HELD_BACK, LAG_TARGET_MS, processingSchedule, RequestActivity } from "../../src/hosts/bun/processing-schedule.ts";
+import {
+  BUSY_REQUESTS,
+  HANDLERS_HELD_BACK,
+  LAG_TARGET_MS,
+  processingSchedule,
+  RequestActivity,
+} from "../../src/hosts/bun/processing-schedule.ts";
 
 describe("the Bun host's processing schedule", () => {
   const scheduleFor = (busy: boolean, lag_ms: number) => processingSchedule({ busy: () => busy, lag_ms: () => lag_ms });
 
   test("while requests arrive and processing keeps up, acknowledging comes first", () => {
-    const schedule = scheduleFor(true, 10);
+    const schedule = scheduleFor(true, 0);
     expect(schedule.handlers_max()).toBe(HANDLERS_HELD_BACK);
-    expect(schedule.pause_ms()).toBeGreaterThan(0);
+    expect(schedule.pause_ms()).toBe(50);
+    expect(schedule.slice_ms()).toBe(1);
   });
 
-  test("past the lag target, or with no traffic, processing runs at full speed", () => {
-    for (const schedule of [scheduleFor(true, LAG_TARGET_MS + 1), scheduleFor(false, 10)]) {
-      expect(schedule.handlers_max()).toBe(Number.POSITIVE_INFINITY);
-      expect(schedule.pause_ms()).toBe(0);
-    }
+  test("processing's share grows with its lag, and is whole at the lag target", () => {
+    const half = scheduleFor(true, LAG_TARGET_MS / 2);
+    expect(half.handlers_max()).toBeGreaterThan(HANDLERS_HELD_BACK);
+    expect(half.handlers_max()).toBeLessThan(Number.POSITIVE_INFINITY);
+    expect(half.pause_ms()).toBe(25);
+    const late = scheduleFor(true, LAG_TARGET_MS);
+    expect(late.handlers_max()).toBe(Number.POSITIVE_INFINITY);
+    expect(late.pause_ms()).toBe(0);
   });
 
-  test("a request in flight, or one that just ended, is traffic; a quiet moment is not", async () => {
+  test("without traffic, processing runs at full speed whatever its lag", () => {
+    const schedule = scheduleFor(false, 0);
+    expect(schedule.handlers_max()).toBe(Number.POSITIVE_INFINITY);
+    expect(schedule.pause_ms()).toBe(0);
+  });
+
+  test("traffic is a burst of requests; a monitoring poll is not", async () => {
     const activity = new RequestActivity();
     expect(activity.busy()).toBe(false);
-    activity.started();
+    activity.started(); // one /health poll
+    expect(activity.busy()).toBe(false);
+    for (let index = 1; index < BUSY_REQUESTS; index += 1) activity.started();
     expect(activity.busy()).toBe(true);
-    activity.ended();
-    expect(activity.busy()).toBe(true);
-    await Bun.sleep(30);
+    await Bun.sleep(60);
     expect(activity.busy()).toBe(false);
   });
 });

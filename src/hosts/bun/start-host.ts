@@ -89,13 +89,9 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   const server = Bun.serve({
     hostname: config.host,
     port: config.port,
-    async fetch(request) {
+    fetch(request) {
       requests.started();
-      try {
-        return await app.fetch(request);
-      } finally {
-        requests.ended();
-      }
+      return app.fetch(request);
     },
     // The app enforces BODY_BYTES_MAX with a JSON error; this is only a backstop.
     maxRequestBodySize: config.limits.body_bytes_max * 4,
