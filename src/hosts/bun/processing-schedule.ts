@@ -52,7 +52,7 @@ export interface ProcessingLoad {
  */
 export function processingSchedule(load: ProcessingLoad): Required<AlarmSchedulerOptions> {
   /** 0: acknowledging first; 1: processing at full speed. */
-  const pressure = () => (load.busy() ? Math.min(1, load.lag_ms() / LAG_TARGET_MS) : 1);
+  const pressure = () => (load.busy() ? Math.min(1, (load.lag_ms() / LAG_TARGET_MS) ** 2) : 1);
   return {
     slice_ms: () => (load.busy() ? 1 + Math.round(4 * pressure()) : 20),
     pause_ms: () => Math.round(50 * (1 - pressure())),
