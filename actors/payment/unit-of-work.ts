@@ -178,7 +178,8 @@ export class UnitOfWork {
 
   /**
    * Closes the outbox entry of the message just handled. One entry per message keeps every
-   * stored row about the size of one event, however many held events one change releases.
+   * stored row about the size of one event, however many held events one change releases;
+   * the last message's entry also carries the payment's projection (one write, not two).
    */
   private seal(): void {
     if (!Object.values(this.rows).some((list) => list.length > 0)) return;
@@ -188,6 +189,8 @@ export class UnitOfWork {
   }
 
   private recordApplied(message: InboxMessage, next: PaymentState, journal: StoredJournal | { journal_id: string; currency: string; transfers: StoredJournal["transfers"] } | null): void {
+    // The rows of a message released before this one (a held event) get their own entry.
+    this.seal();
     this.state = next;
     this.state_changed = true;
     const applied: AppliedEvent = {
@@ -210,7 +213,6 @@ export class UnitOfWork {
     this.rows.ledger_journals.push(...(rows.ledger_journals ?? []));
     this.rows.ledger_transfers.push(...(rows.ledger_transfers ?? []));
     this.count("events_processed");
-    this.seal();
   }
 
   /** After a change, held messages that now apply (or now fail for good) leave the buffer. */
