@@ -13,6 +13,10 @@
  * host pass, everything earlier is in Postgres. Every pass is printed; the table shows each
  * target's median pass by events/s, since this machine's noise moves single passes by ±10%.
  *
+ * Then, on the same host, BENCH_SUSTAINED_RATE events/s (default 2,000; 0 skips) for
+ * BENCH_SUSTAINED_SECONDS (default 8), sent at that rate whatever the answers (an open loop):
+ * acknowledgement latency under steady load, and how far Postgres falls behind.
+ *
  * Then (3) the Cloudflare Worker on local workerd (scripts/bench-workerd.ts; BENCH_WORKERD=0
  * skips it): local workerd, not Cloudflare's network.
  */
@@ -21,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startChildServer } from "./lib/child-server.ts";
 import { eventStream } from "./lib/event-stream.ts";
-import { latencySummary, sendAll, signAll, type SendResult } from "./lib/sender.ts";
+import { latencySummary, sendAll, sendAtRate, signAll, type SendResult } from "./lib/sender.ts";
 import { threadCpu, threadCpuSince, type ThreadCpu } from "./lib/thread-cpu.ts";
 
 const events_max = Number(process.env.BENCH_EVENTS ?? 40_000);
@@ -30,6 +34,8 @@ const payments = Number(process.env.BENCH_PAYMENTS ?? 10_000);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const warmup_events = Number(process.env.BENCH_WARMUP_EVENTS ?? 10_000);
 const passes = Math.max(1, Number(process.env.BENCH_PASSES ?? 3));
+const sustained_rate = Number(process.env.BENCH_SUSTAINED_RATE ?? 2_000);
+const sustained_seconds = Number(process.env.BENCH_SUSTAINED_SECONDS ?? 8);
 const visible_timeout_ms = 180_000;
 const CEILING_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
@@ -116,6 +122,36 @@ for (const stream of streams) {
   in_postgres += result.outcomes.get("accepted") ?? 0;
   host_passes.push(pass(result, { visible_ms: await visibleAfter(in_postgres, started), cpu }));
 }
+
+// 2b. Sustained load: an open loop at a fixed rate, as webhooks arrive in production. How fast
+// acknowledgements stay, and how far Postgres falls behind.
+let sustained: { result: SendResult; lag_events_max: number; caught_up_ms: number | null } | null = null;
+if (sustained_rate > 0 && sustained_seconds > 0) {
+  const stream = eventStream({ payments: Math.ceil((sustained_rate * sustained_seconds) / 3), seed: 5, prefix: "sustained" }).slice(
+    0,
+    sustained_rate * sustained_seconds,
+  );
+  const requests = await signAll(stream, secret);
+  const before = in_postgres;
+  let lag_events_max = 0;
+  let sampling = true;
+  const started = performance.now();
+  const sampler = (async () => {
+    while (sampling) {
+      await Bun.sleep(250);
+      const sent = Math.min(requests.length, Math.floor(((performance.now() - started) / 1000) * sustained_rate));
+      lag_events_max = Math.max(lag_events_max, sent - ((await paymentEventsInPostgres()) - before));
+    }
+  })();
+  const result = await sendAtRate(`${host.url}/webhooks/dev`, requests, sustained_rate);
+  sampling = false;
+  await sampler;
+  const last_request = performance.now();
+  in_postgres += result.outcomes.get("accepted") ?? 0;
+  const caught_up_ms = await visibleAfter(in_postgres, last_request);
+  sustained = { result, lag_events_max, caught_up_ms };
+}
+
 const metrics = await (await fetch(`${host.url}/metrics`)).text();
 await host.stop();
 rmSync(data_dir, { recursive: true, force: true });
@@ -138,6 +174,17 @@ const accepted_median = Math.max(1, accepted);
 console.log(
   `host CPU while sending (median pass), per accepted event: ${(host_median.cpu ?? []).map(([name, ms]) => `${name} ${((ms * 1000) / accepted_median).toFixed(0)} µs`).join(", ")}`,
 );
+
+if (sustained) {
+  const latency = latencySummary(sustained.result.latencies_ms);
+  const refused = [...sustained.result.statuses].filter(([status]) => status !== 202);
+  console.log(
+    `sustained ${sustained_rate} events/s for ${sustained_seconds} s (open loop): acknowledgement p50 ${latency.p50.toFixed(2)} ms, ` +
+      `p99 ${latency.p99.toFixed(2)} ms, max ${latency.max.toFixed(1)} ms${refused.length > 0 ? `, not 202: ${refused.map(([status, n]) => `${status}:${n}`).join(" ")}` : ""}; ` +
+      `Postgres at most ${sustained.lag_events_max} events (${(sustained.lag_events_max / sustained_rate).toFixed(1)} s) behind, ` +
+      (sustained.caught_up_ms === null ? "NOT caught up" : `caught up ${(sustained.caught_up_ms / 1000).toFixed(1)} s after the last request`),
+  );
+}
 
 if (process.env.BENCH_WORKERD !== "0") {
   console.log("");

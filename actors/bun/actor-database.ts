@@ -260,6 +260,8 @@ export class ActorDatabase {
   async close(): Promise<void> {
     this.commit();
     await this.flush();
+    // Every fsync call must have returned before its descriptor closes.
+    await this.wal_syncer.idle();
     if (this.wal_descriptor !== null) closeSync(this.wal_descriptor);
     this.wal_descriptor = null;
     const stopped = new Promise<void>((resolve) => {

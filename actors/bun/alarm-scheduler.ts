@@ -10,6 +10,10 @@
  * when the actor has no work left.
  */
 import type { ActorDatabase } from "./actor-database.ts";
+import { FifoMap } from "./fifo-map.ts";
+
+/** While handlers are at their cap, how often to look whether the cap has risen. */
+const CAP_RECHECK_MS = 50;
 
 type Fire = (actor: string) => Promise<void>;
 
@@ -36,7 +40,8 @@ export class AlarmScheduler {
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
   /** Due actors waiting for a slice, oldest first, with when they became due (performance.now). */
-  private readonly ready = new Map<string, number>();
+  private readonly ready = new FifoMap<string, number>();
+  private recheck_timer: ReturnType<typeof setTimeout> | null = null;
   private pump_scheduled = false;
   private readonly slice_ms: () => number;
   private readonly pause_ms: () => number;
@@ -98,14 +103,15 @@ export class AlarmScheduler {
 
   /** How long the oldest due actor has waited for a slice: the processing lag, in ms. */
   dueAgeMs(): number {
-    for (const since of this.ready.values()) return performance.now() - since;
-    return 0;
+    const oldest = this.ready.first();
+    return oldest === undefined ? 0 : performance.now() - oldest[1];
   }
 
   /** Stops firing alarms and waits for handlers already running. Stored alarms stay. */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const { timer } of this.alarms.values()) clearTimeout(timer);
+    if (this.recheck_timer !== null) clearTimeout(this.recheck_timer);
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
@@ -127,8 +133,7 @@ export class AlarmScheduler {
       this.schedule(actor, at_ms);
       return;
     }
-    if (this.ready.has(actor)) return;
-    this.ready.set(actor, performance.now());
+    this.ready.add(actor, performance.now());
     this.schedulePump();
   }
 
@@ -144,17 +149,23 @@ export class AlarmScheduler {
     this.pump_scheduled = false;
     const deadline = performance.now() + this.slice_ms();
     let started = 0;
-    const handlers_max = this.handlers_max();
+    const handlers_max = Math.max(1, this.handlers_max());
     while (this.ready.size > 0 && this.running.size < handlers_max && (started === 0 || performance.now() < deadline)) {
-      const actor = this.ready.keys().next().value!;
+      const actor = this.ready.first()![0];
       this.ready.delete(actor);
       const current = this.alarms.get(actor);
       if (!current || current.at_ms > this.now() || this.stopped) continue;
       this.start(actor);
       started += 1;
     }
-    // A full set of handlers pumps again when one of them ends.
-    if (this.ready.size > 0 && this.running.size < handlers_max) this.schedulePump();
+    if (this.ready.size === 0) return;
+    if (this.running.size < handlers_max) this.schedulePump();
+    // A full set of handlers pumps again when one of them ends, or when the cap rises (the
+    // host's traffic stopped) while they are still running.
+    else this.recheck_timer ??= setTimeout(() => {
+      this.recheck_timer = null;
+      if (!this.stopped) this.pump();
+    }, CAP_RECHECK_MS);
   }
 
   private start(actor: string): void {

@@ -11,6 +11,7 @@
  * so recognising a duplicate costs no index.
  */
 import type { ActorDatabase } from "./actor-database.ts";
+import { FifoMap } from "./fifo-map.ts";
 
 export interface IngressEntry<T> {
   sequence: number;
@@ -21,8 +22,11 @@ export interface IngressEntry<T> {
 
 export class IngressLog<T> {
   private readonly pending = new Map<string, Map<string, number>>();
-  /** Sequence of each entry in the log → when it was appended (performance.now), oldest first. */
-  private readonly appended_at = new Map<number, number>();
+  /**
+   * Sequence of each entry → when it was appended (performance.now), oldest first. Entries
+   * found at start are overdue by definition (-Infinity): their real age is not kept.
+   */
+  private readonly appended_at = new FifoMap<number, number>();
   private next_sequence = 1;
   private count = 0;
   private readonly insert: (...parameters: Array<string | number>) => void;
@@ -38,7 +42,7 @@ export class IngressLog<T> {
       actor: string;
       id: string;
     }>;
-    for (const row of rows) this.remember(row.actor, row.id, row.sequence);
+    for (const row of rows) this.remember(row.actor, row.id, row.sequence, Number.NEGATIVE_INFINITY);
     this.next_sequence = (rows[rows.length - 1]?.sequence ?? 0) + 1;
   }
 
@@ -48,8 +52,8 @@ export class IngressLog<T> {
 
   /** How long the oldest entry has waited to move into its actor's inbox, in ms. */
   oldestAgeMs(): number {
-    for (const at of this.appended_at.values()) return performance.now() - at;
-    return 0;
+    const oldest = this.appended_at.first();
+    return oldest === undefined ? 0 : performance.now() - oldest[1];
   }
 
   has(actor: string, id: string): boolean {
@@ -63,7 +67,7 @@ export class IngressLog<T> {
   append(actor: string, id: string, value: T): void {
     const sequence = this.next_sequence++;
     this.insert(sequence, actor, id, JSON.stringify(value));
-    this.remember(actor, id, sequence);
+    this.remember(actor, id, sequence, performance.now());
   }
 
   /** The oldest entries, in acceptance order. */
@@ -97,7 +101,7 @@ export class IngressLog<T> {
     if (ids?.size === 0) this.pending.delete(entry.actor);
   }
 
-  private remember(actor: string, id: string, sequence: number): void {
+  private remember(actor: string, id: string, sequence: number, appended_at: number): void {
     let ids = this.pending.get(actor);
     if (!ids) {
       ids = new Map();
@@ -105,6 +109,6 @@ export class IngressLog<T> {
     }
     if (!ids.has(id)) this.count += 1;
     ids.set(id, sequence);
-    this.appended_at.set(sequence, performance.now());
+    this.appended_at.add(sequence, appended_at);
   }
 }

@@ -1,10 +1,13 @@
 /**
  * Makes committed batches durable with fsyncs of the WAL file on the thread pool, several in
- * flight at once. An fsync covers every write made before it started, so when one completes,
- * its batches and every batch committed before them are durable, whichever fsync started
- * them: batches are answered in commit order. Letting fsyncs overlap (instead of one at a
- * time, where a batch committed just after an fsync began waits for it and then for its
- * own) takes the wait for the running fsync out of each acknowledgement's latency.
+ * flight at once: a batch waits for its own fsync only, not also for one that was already
+ * running when it committed.
+ *
+ * A batch is answered once an fsync that started after its commit succeeded AND every fsync
+ * started before that one succeeded too: answers go strictly in start order. A later fsync is
+ * not trusted to vouch for an earlier one's data, because Linux reports a write-back error
+ * to only one of the fsyncs that share a file descriptor: the failing one may still be
+ * running while a later one returns success.
  */
 export type FsyncFunction = (callback: (error: Error | null) => void) => void;
 
@@ -15,14 +18,18 @@ export interface Waiter {
 
 interface Started {
   waiters: Waiter[];
+  succeeded: boolean;
 }
 
 export class WalSyncer {
   /** Committed, waiting for an fsync slot. */
   private queued: Waiter[] = [];
-  /** Fsyncs in the order they started. */
+  /** Fsyncs in the order they started, until they and all before them succeeded. */
   private started: Started[] = [];
+  /** Fsync calls not yet returned (some may be past `started` no more). */
+  private in_flight = 0;
   private failed = false;
+  private idle_waiters: Array<() => void> = [];
   fsyncs = 0;
 
   constructor(
@@ -46,23 +53,32 @@ export class WalSyncer {
     return this.queued.length + this.started.reduce((total, started) => total + started.waiters.length, 0);
   }
 
+  /** Resolves once no fsync call is running (before the file descriptor may be closed). */
+  idle(): Promise<void> {
+    if (this.in_flight === 0 && this.queued.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idle_waiters.push(resolve));
+  }
+
   private startFsync(): void {
-    if (this.queued.length === 0 || this.started.length >= this.in_flight_max) return;
-    const started: Started = { waiters: this.queued };
+    if (this.queued.length === 0 || this.in_flight >= this.in_flight_max || this.failed) return;
+    const started: Started = { waiters: this.queued, succeeded: false };
     this.queued = [];
     this.started.push(started);
+    this.in_flight += 1;
     this.fsyncs += 1;
     this.fsync((error) => {
-      if (error) {
-        this.fail(error);
-        return;
+      this.in_flight -= 1;
+      if (error) this.fail(error);
+      else {
+        started.succeeded = true;
+        while (this.started[0]?.succeeded) {
+          for (const waiter of this.started.shift()!.waiters) waiter.resolve();
+        }
+        this.startFsync();
       }
-      // Everything that committed before this fsync began is durable now.
-      const index = this.started.indexOf(started);
-      for (const covered of this.started.splice(0, index + 1)) {
-        for (const waiter of covered.waiters) waiter.resolve();
+      if (this.in_flight === 0 && this.queued.length === 0) {
+        for (const resolve of this.idle_waiters.splice(0)) resolve();
       }
-      this.startFsync();
     });
   }
 

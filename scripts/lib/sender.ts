@@ -69,6 +69,40 @@ export async function sendAll(
   return result;
 }
 
+/**
+ * Sends at a fixed rate whatever the answers (an open loop, as providers' webhooks arrive):
+ * request i leaves at i / rate seconds. Resolves once every request was answered.
+ */
+export async function sendAtRate(url: string, requests: SignedRequest[], rate_per_s: number): Promise<SendResult> {
+  const result: SendResult = { statuses: new Map(), outcomes: new Map(), latencies_ms: [], elapsed_ms: 0, sent: 0 };
+  const started = performance.now();
+  const answers: Array<Promise<void>> = [];
+  const send = async (request: SignedRequest) => {
+    const sent_at = performance.now();
+    try {
+      const response = await fetch(url, { method: "POST", body: request.body, headers: request.headers });
+      const text = await response.text();
+      result.latencies_ms.push(performance.now() - sent_at);
+      result.statuses.set(response.status, (result.statuses.get(response.status) ?? 0) + 1);
+      if (response.status === 202) {
+        const outcome = (JSON.parse(text) as { status: string }).status;
+        result.outcomes.set(outcome, (result.outcomes.get(outcome) ?? 0) + 1);
+      }
+    } catch (error) {
+      const key = `error: ${(error as Error).message}`.slice(0, 80);
+      result.statuses.set(key, (result.statuses.get(key) ?? 0) + 1);
+    }
+  };
+  while (result.sent < requests.length) {
+    const due = Math.min(requests.length, Math.floor(((performance.now() - started) / 1000) * rate_per_s) + 1);
+    while (result.sent < due) answers.push(send(requests[result.sent++]!));
+    await Bun.sleep(2);
+  }
+  await Promise.all(answers);
+  result.elapsed_ms = performance.now() - started;
+  return result;
+}
+
 export function percentile(sorted: number[], fraction: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;

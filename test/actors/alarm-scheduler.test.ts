@@ -45,24 +45,32 @@ describe("AlarmScheduler", () => {
     await scheduler.stop();
   });
 
-  test("due work waiting for a place reports how long the oldest has waited", async () => {
-    let places = 0;
+  test("due work waiting for a place reports its age, and starts when the cap rises with no new alarm", async () => {
+    let places = 1;
+    let release!: () => void;
+    const blocked = new Promise<void>((resolve) => (release = resolve));
     const fired: string[] = [];
-    const scheduler = new AlarmScheduler(openDatabase(), Date.now, async (actor) => void fired.push(actor), {
-      handlers_max: () => places,
-      pause_ms: () => 0,
-    });
+    const scheduler = new AlarmScheduler(
+      openDatabase(),
+      Date.now,
+      async (actor) => {
+        fired.push(actor);
+        if (actor === "first") await blocked;
+      },
+      { handlers_max: () => places, pause_ms: () => 0 },
+    );
     expect(scheduler.dueAgeMs()).toBe(0);
     scheduler.set("first", Date.now());
     scheduler.set("second", Date.now());
-    await until(() => scheduler.due() === 2);
+    scheduler.set("third", Date.now());
+    await until(() => fired.length === 1 && scheduler.due() === 2);
     await Bun.sleep(20);
     expect(scheduler.dueAgeMs()).toBeGreaterThanOrEqual(15);
-    places = 1;
-    scheduler.set("third", Date.now()); // any new due alarm pumps again
+    places = 3; // the host's traffic stopped; the slow first handler is still running
     await until(() => fired.length === 3);
     expect(fired).toEqual(["first", "second", "third"]);
     expect(scheduler.dueAgeMs()).toBe(0);
+    release();
     await scheduler.stop();
   });
 });

@@ -4,7 +4,20 @@ import { WalSyncer, type Waiter } from "../../actors/bun/wal-syncer.ts";
 /** An fsync whose completions the test releases, in any order. */
 function controlledFsync() {
   const calls: Array<(error: Error | null) => void> = [];
-  return { calls, fsync: (callback: (error: Error | null) => void) => void calls.push(callback) };
+  let running = 0;
+  let running_most = 0;
+  return {
+    calls,
+    runningMost: () => running_most,
+    fsync: (callback: (error: Error | null) => void) => {
+      running += 1;
+      running_most = Math.max(running_most, running);
+      calls.push((error) => {
+        running -= 1;
+        callback(error);
+      });
+    },
+  };
 }
 
 function waiter(log: string[], name: string): Waiter {
@@ -23,7 +36,7 @@ describe("WalSyncer", () => {
     expect(log).toEqual(["a durable"]);
   });
 
-  test("fsyncs overlap, and a later one completing first answers every earlier batch, in commit order", () => {
+  test("fsyncs overlap, but answers go in start order: a later success waits for every earlier one", () => {
     const { calls, fsync } = controlledFsync();
     const log: string[] = [];
     const syncer = new WalSyncer(fsync, () => {});
@@ -32,29 +45,58 @@ describe("WalSyncer", () => {
     syncer.committed(waiter(log, "c"));
     expect(calls).toHaveLength(3);
     calls[1]!(null);
-    expect(log).toEqual(["a durable", "b durable"]);
-    calls[0]!(null); // covered already: answers nobody twice
+    expect(log).toEqual([]);
+    calls[0]!(null);
     expect(log).toEqual(["a durable", "b durable"]);
     calls[2]!(null);
     expect(log).toEqual(["a durable", "b durable", "c durable"]);
     expect(syncer.pending()).toBe(0);
   });
 
-  test("beyond the limit in flight, batches wait and share the next fsync", () => {
+  test("an earlier fsync failing after a later one succeeded fails both: the later does not vouch for it", () => {
     const { calls, fsync } = controlledFsync();
+    const log: string[] = [];
+    const failures: unknown[] = [];
+    const syncer = new WalSyncer(fsync, (error) => failures.push(error));
+    syncer.committed(waiter(log, "a"));
+    syncer.committed(waiter(log, "b"));
+    calls[1]!(null);
+    calls[0]!(new Error("EIO"));
+    expect(log).toEqual(["a failed: EIO", "b failed: EIO"]);
+    expect(failures).toHaveLength(1);
+  });
+
+  test("never more fsync calls running than the limit; batches beyond it share the next one", () => {
+    const { calls, fsync, runningMost } = controlledFsync();
     const log: string[] = [];
     const syncer = new WalSyncer(fsync, () => {}, 2);
     for (const name of ["a", "b", "c", "d"]) syncer.committed(waiter(log, name));
     expect(calls).toHaveLength(2);
-    expect(syncer.pending()).toBe(4);
-    calls[0]!(null);
-    expect(log).toEqual(["a durable"]);
-    expect(calls).toHaveLength(3); // c and d share one
+    calls[1]!(null); // frees a slot while the first call still runs
+    expect(calls).toHaveLength(3); // c and d share it
     calls[2]!(null);
+    expect(log).toEqual([]);
+    calls[0]!(null);
     expect(log).toEqual(["a durable", "b durable", "c durable", "d durable"]);
+    expect(runningMost()).toBe(2);
   });
 
-  test("a failed fsync fails every waiting batch and every later one, and reports once", () => {
+  test("idle() waits for every fsync call to return", async () => {
+    const { calls, fsync } = controlledFsync();
+    const syncer = new WalSyncer(fsync, () => {});
+    syncer.committed(waiter([], "a"));
+    syncer.committed(waiter([], "b"));
+    let idle = false;
+    const waiting = syncer.idle().then(() => (idle = true));
+    calls[0]!(null);
+    await Promise.resolve();
+    expect(idle).toBe(false);
+    calls[1]!(null);
+    await waiting;
+    expect(idle).toBe(true);
+  });
+
+  test("after a failure every later batch fails at once, and the failure is reported once", () => {
     const { calls, fsync } = controlledFsync();
     const log: string[] = [];
     const failures: unknown[] = [];

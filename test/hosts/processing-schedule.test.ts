@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  BACKLOG_MAX,
   BUSY_REQUESTS,
   HANDLERS_HELD_BACK,
   LAG_TARGET_MS,
@@ -8,7 +9,8 @@ import {
 } from "../../src/hosts/bun/processing-schedule.ts";
 
 describe("the Bun host's processing schedule", () => {
-  const scheduleFor = (busy: boolean, lag_ms: number) => processingSchedule({ busy: () => busy, lag_ms: () => lag_ms });
+  const scheduleFor = (busy: boolean, lag_ms: number, backlog = 0) =>
+    processingSchedule({ busy: () => busy, lag_ms: () => lag_ms, backlog: () => backlog });
 
   test("while requests arrive and processing keeps up, acknowledging comes first", () => {
     const schedule = scheduleFor(true, 0);
@@ -30,6 +32,12 @@ describe("the Bun host's processing schedule", () => {
     const late = scheduleFor(true, LAG_TARGET_MS);
     expect(late.handlers_max()).toBe(Number.POSITIVE_INFINITY);
     expect(late.pause_ms()).toBe(0);
+  });
+
+  test("near the backlog bound processing runs at full speed, so 503s never come while it is held back", () => {
+    expect(scheduleFor(true, 0, BACKLOG_MAX / 2).handlers_max()).toBe(HANDLERS_HELD_BACK);
+    expect(scheduleFor(true, 0, BACKLOG_MAX * 0.75).handlers_max()).toBeGreaterThan(HANDLERS_HELD_BACK);
+    expect(scheduleFor(true, 0, BACKLOG_MAX).handlers_max()).toBe(Number.POSITIVE_INFINITY);
   });
 
   test("without traffic, processing runs at full speed whatever its lag", () => {

@@ -2,9 +2,10 @@
  * When the Bun host's actors run, relative to acknowledging webhooks. Both share one event
  * loop. While requests keep arriving, acknowledging comes first: the acknowledgement is what
  * the sender waits for, and processing catches up after it, from the durable ingress log and
- * inboxes. Processing's share grows with its lag (the oldest waiting work) and is whole at
- * LAG_TARGET_MS; past BACKLOG_MAX new webhooks are refused with 503 and Retry-After, so the
- * backlog never grows without bound.
+ * inboxes. Processing's share grows with the square of its lag (the oldest waiting work) and
+ * is whole at LAG_TARGET_MS, or as the backlog goes from half of BACKLOG_MAX to all of it; past
+ * BACKLOG_MAX new webhooks are refused with 503 and Retry-After, so the backlog never grows
+ * without bound. Work found at start (after a crash) counts as overdue: it runs at full speed.
  *
  * The share is bounded by how many actor handlers run at once, not only by time slices: a
  * handler runs on past its slice, as its awaits (fraud checks, fsyncs, the sink) resume on
@@ -42,6 +43,8 @@ export interface ProcessingLoad {
   busy(): boolean;
   /** How long the oldest waiting work has waited, in ms. */
   lag_ms(): number;
+  /** Work waiting: due actors plus events in the ingress log. */
+  backlog(): number;
 }
 
 /**
@@ -51,8 +54,17 @@ export interface ProcessingLoad {
  * rate cannot carry from swinging between fast acknowledgements and long processing stalls.
  */
 export function processingSchedule(load: ProcessingLoad): Required<AlarmSchedulerOptions> {
-  /** 0: acknowledging first; 1: processing at full speed. */
-  const pressure = () => (load.busy() ? Math.min(1, (load.lag_ms() / LAG_TARGET_MS) ** 2) : 1);
+  /**
+   * 0: acknowledging first; 1: processing at full speed. Past half of BACKLOG_MAX the backlog
+   * raises it too, to 1 at the bound: the host must never refuse webhooks with 503 while it
+   * holds its own processing back.
+   */
+  const pressure = () => {
+    if (!load.busy()) return 1;
+    const by_lag = (load.lag_ms() / LAG_TARGET_MS) ** 2;
+    const by_backlog = (load.backlog() - BACKLOG_MAX / 2) / (BACKLOG_MAX / 2);
+    return Math.min(1, Math.max(by_lag, by_backlog));
+  };
   return {
     slice_ms: () => (load.busy() ? 1 + Math.round(4 * pressure()) : 20),
     pause_ms: () => Math.round(50 * (1 - pressure())),

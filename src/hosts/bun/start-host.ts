@@ -47,6 +47,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   const schedule = processingSchedule({
     busy: () => requests.busy(),
     lag_ms: () => Math.max(system.scheduler.dueAgeMs(), ingress.log.oldestAgeMs()),
+    backlog,
   });
   const metrics_for_actors = actorMetrics(registry, countOutbox(actor_database));
   const system: BunActorSystem<PaymentActor> = new BunActorSystem(
