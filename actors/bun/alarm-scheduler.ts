@@ -159,12 +159,19 @@ export class AlarmScheduler {
       started += 1;
     }
     if (this.ready.size === 0) return;
-    if (this.running.size < handlers_max) this.schedulePump();
     // A full set of handlers pumps again when one of them ends, or when the cap rises (the
     // host's traffic stopped) while they are still running.
-    else this.recheck_timer ??= setTimeout(() => {
+    if (this.running.size < handlers_max) this.schedulePump();
+    else this.recheckCap();
+  }
+
+  /** While handlers are at their cap, looks now and then whether the cap has risen. */
+  private recheckCap(): void {
+    this.recheck_timer ??= setTimeout(() => {
       this.recheck_timer = null;
-      if (!this.stopped) this.pump();
+      if (this.stopped || this.ready.size === 0) return;
+      if (this.running.size < Math.max(1, this.handlers_max())) this.schedulePump(true);
+      else this.recheckCap();
     }, CAP_RECHECK_MS);
   }
 
