@@ -24,6 +24,9 @@ function cachedLabelKey(labels: Labels): string {
 
 const NO_LABELS: Labels = {};
 
+/** Prometheus spells infinities +Inf and -Inf. */
+const sampleValue = (value: number) => (value === Infinity ? "+Inf" : value === -Infinity ? "-Inf" : String(value));
+
 export class Counter {
   private readonly values = new Map<string, number>();
   constructor(readonly name: string, readonly help: string) {}
@@ -47,8 +50,8 @@ export class Gauge {
   render(): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
     const value = this.read();
-    if (typeof value === "number") lines.push(`${this.name} ${value}`);
-    else for (const [labels, item] of value) lines.push(`${this.name}{${labelKey(labels)}} ${item}`);
+    if (typeof value === "number") lines.push(`${this.name} ${sampleValue(value)}`);
+    else for (const [labels, item] of value) lines.push(`${this.name}{${labelKey(labels)}} ${sampleValue(item)}`);
     return lines;
   }
 }

@@ -44,11 +44,8 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   };
   const requests = new RequestActivity();
   const backlog = () => system.scheduler.due() + ingress.log.size();
-  const schedule = processingSchedule({
-    busy: () => requests.busy(),
-    lag_ms: () => Math.max(system.scheduler.dueAgeMs(), ingress.log.oldestAgeMs()),
-    backlog,
-  });
+  const processingLagMs = () => Math.max(system.scheduler.dueAgeMs(), ingress.log.oldestAgeMs());
+  const schedule = processingSchedule({ busy: () => requests.busy(), lag_ms: processingLagMs, backlog });
   const metrics_for_actors = actorMetrics(registry, countOutbox(actor_database));
   const system: BunActorSystem<PaymentActor> = new BunActorSystem(
     actor_database,
@@ -67,6 +64,12 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   const ingress = new BunIngress(actor_database, system, { now, schedule });
   registry.gauge("ingress_log_entries", "Events acknowledged and not yet moved into their actor's inbox.", () => ingress.log.size());
   registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
+  registry.gauge("processing_backlog", "Work waiting to be processed: due actors plus ingress log entries (503 at 100,000).", backlog);
+  registry.gauge(
+    "processing_lag_seconds",
+    "How long the oldest waiting work has waited for processing (work found at start counts as overdue: +Inf).",
+    () => processingLagMs() / 1000,
+  );
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => actor_database.commits);
 
   const app = createApp({

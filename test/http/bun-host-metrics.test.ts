@@ -1,0 +1,61 @@
+/** What the Bun host tells an operator about its processing backlog, in /metrics. */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadBunConfig } from "../../src/hosts/bun/config.ts";
+import { startBunHost, type BunHost } from "../../src/hosts/bun/start-host.ts";
+import { Gauge } from "../../src/http/metrics.ts";
+import { signWebhook } from "../../src/ingest/standard-webhooks.ts";
+import { event } from "../support/events.ts";
+import { randomWebhookSecret } from "../support/http-target.ts";
+
+const secret = randomWebhookSecret();
+const data_dir = mkdtempSync(join(tmpdir(), "bun-host-metrics-"));
+let host: BunHost;
+
+beforeAll(async () => {
+  const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) });
+  if (!config.ok) throw new Error(config.error.message);
+  host = await startBunHost(config.value);
+});
+
+afterAll(async () => {
+  await host?.stop();
+  rmSync(data_dir, { recursive: true, force: true });
+});
+
+async function gauge(name: string): Promise<number> {
+  const text = await (await fetch(`${host.url}/metrics`)).text();
+  const line = text.split("\n").find((candidate) => candidate.startsWith(`${name} `));
+  if (line === undefined) throw new Error(`no ${name} in /metrics`);
+  return Number(line.slice(name.length + 1).replace("+Inf", "Infinity"));
+}
+
+test("the processing backlog and lag are gauges, back to zero once the work is done", async () => {
+  const payment_id = `pay_metrics_${crypto.randomUUID()}`;
+  for (const [index, body] of [event("payment.created", payment_id, { amount: 500 }), event("payment.authorized", payment_id, { amount: 500 })].entries()) {
+    const text = JSON.stringify(body);
+    const timestamp_s = Math.floor(Date.now() / 1000);
+    const id = `msg_${index}_${payment_id}`;
+    const response = await fetch(`${host.url}/webhooks/dev`, {
+      method: "POST",
+      body: text,
+      headers: {
+        "content-type": "application/json",
+        "webhook-id": id,
+        "webhook-timestamp": String(timestamp_s),
+        "webhook-signature": await signWebhook({ id, timestamp_s, body: text, secret }),
+      },
+    });
+    expect(response.status).toBe(202);
+  }
+  const deadline = Date.now() + 10_000;
+  while ((await gauge("processing_backlog")) > 0 && Date.now() < deadline) await Bun.sleep(20);
+  expect(await gauge("processing_backlog")).toBe(0);
+  expect(await gauge("processing_lag_seconds")).toBe(0);
+});
+
+test("a gauge that reads infinity is written the Prometheus way", () => {
+  expect(new Gauge("overdue", "help", () => Number.POSITIVE_INFINITY).render()).toContain("overdue +Inf");
+});
