@@ -35,32 +35,41 @@ export interface SendResult {
   sent: number;
 }
 
+function emptyResult(): SendResult {
+  return { statuses: new Map(), outcomes: new Map(), latencies_ms: [], elapsed_ms: 0, sent: 0 };
+}
+
+/** Sends one request and records its status, outcome and latency; never rejects. */
+async function sendOne(url: string, request: SignedRequest, result: SendResult): Promise<void> {
+  const sent_at = performance.now();
+  try {
+    const response = await fetch(url, { method: "POST", body: request.body, headers: request.headers });
+    const text = await response.text();
+    result.latencies_ms.push(performance.now() - sent_at);
+    result.statuses.set(response.status, (result.statuses.get(response.status) ?? 0) + 1);
+    if (response.status === 202) {
+      const outcome = (JSON.parse(text) as { status: string }).status;
+      result.outcomes.set(outcome, (result.outcomes.get(outcome) ?? 0) + 1);
+    }
+  } catch (error) {
+    const key = `error: ${(error as Error).message}`.slice(0, 80);
+    result.statuses.set(key, (result.statuses.get(key) ?? 0) + 1);
+  }
+}
+
+/** A closed loop: `concurrency` senders, each sending its next request once answered. */
 export async function sendAll(
   url: string,
   requests: SignedRequest[],
   options: { concurrency: number; deadline_ms: number },
 ): Promise<SendResult> {
-  const result: SendResult = { statuses: new Map(), outcomes: new Map(), latencies_ms: [], elapsed_ms: 0, sent: 0 };
+  const result = emptyResult();
   let next = 0;
   const started = performance.now();
   const deadline = started + options.deadline_ms;
   const worker = async () => {
     while (next < requests.length && performance.now() < deadline) {
-      const request = requests[next++]!;
-      const sent_at = performance.now();
-      try {
-        const response = await fetch(url, { method: "POST", body: request.body, headers: request.headers });
-        const text = await response.text();
-        result.latencies_ms.push(performance.now() - sent_at);
-        result.statuses.set(response.status, (result.statuses.get(response.status) ?? 0) + 1);
-        if (response.status === 202) {
-          const outcome = (JSON.parse(text) as { status: string }).status;
-          result.outcomes.set(outcome, (result.outcomes.get(outcome) ?? 0) + 1);
-        }
-      } catch (error) {
-        const key = `error: ${(error as Error).message}`.slice(0, 80);
-        result.statuses.set(key, (result.statuses.get(key) ?? 0) + 1);
-      }
+      await sendOne(url, requests[next++]!, result);
       result.sent += 1;
     }
   };
@@ -74,28 +83,12 @@ export async function sendAll(
  * request i leaves at i / rate seconds. Resolves once every request was answered.
  */
 export async function sendAtRate(url: string, requests: SignedRequest[], rate_per_s: number): Promise<SendResult> {
-  const result: SendResult = { statuses: new Map(), outcomes: new Map(), latencies_ms: [], elapsed_ms: 0, sent: 0 };
+  const result = emptyResult();
   const started = performance.now();
   const answers: Array<Promise<void>> = [];
-  const send = async (request: SignedRequest) => {
-    const sent_at = performance.now();
-    try {
-      const response = await fetch(url, { method: "POST", body: request.body, headers: request.headers });
-      const text = await response.text();
-      result.latencies_ms.push(performance.now() - sent_at);
-      result.statuses.set(response.status, (result.statuses.get(response.status) ?? 0) + 1);
-      if (response.status === 202) {
-        const outcome = (JSON.parse(text) as { status: string }).status;
-        result.outcomes.set(outcome, (result.outcomes.get(outcome) ?? 0) + 1);
-      }
-    } catch (error) {
-      const key = `error: ${(error as Error).message}`.slice(0, 80);
-      result.statuses.set(key, (result.statuses.get(key) ?? 0) + 1);
-    }
-  };
   while (result.sent < requests.length) {
     const due = Math.min(requests.length, Math.floor(((performance.now() - started) / 1000) * rate_per_s) + 1);
-    while (result.sent < due) answers.push(send(requests[result.sent++]!));
+    while (result.sent < due) answers.push(sendOne(url, requests[result.sent++]!, result));
     await Bun.sleep(2);
   }
   await Promise.all(answers);
