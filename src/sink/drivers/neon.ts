@@ -14,10 +14,26 @@ export interface NeonOptions {
   ws_proxy?: string;
   /** Connections the pool may open (default 2). */
   connections_max?: number;
+  /** How long opening a connection may take (default 10 s). */
+  connect_timeout_ms?: number;
+  /** How long one statement may take, on the server and at the client (default 30 s). */
+  statement_timeout_ms?: number;
 }
 
+const CONNECT_TIMEOUT_MS = 10_000;
+const STATEMENT_TIMEOUT_MS = 30_000;
+
 export async function openNeon(url: string, options: NeonOptions = {}): Promise<SinkDatabase> {
-  const pool = new Pool({ connectionString: url, max: options.connections_max ?? 2 });
+  // Without timeouts a connection that stops answering would hold its sink writer forever;
+  // with them the write fails, and the actors' flushes retry it with backoff.
+  const statement_timeout_ms = options.statement_timeout_ms ?? STATEMENT_TIMEOUT_MS;
+  const pool = new Pool({
+    connectionString: url,
+    max: options.connections_max ?? 2,
+    connectionTimeoutMillis: options.connect_timeout_ms ?? CONNECT_TIMEOUT_MS,
+    statement_timeout: statement_timeout_ms,
+    query_timeout: statement_timeout_ms + 5_000,
+  });
   // Neon's Pool ignores the `Client` option (it assigns its own after construction), but it
   // creates clients lazily through this property.
   if (options.ws_proxy !== undefined) pool.Client = proxiedClient(options.ws_proxy);
