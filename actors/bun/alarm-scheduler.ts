@@ -149,7 +149,7 @@ export class AlarmScheduler {
     this.pump_scheduled = false;
     const deadline = performance.now() + this.slice_ms();
     let started = 0;
-    const handlers_max = Math.max(1, this.handlers_max());
+    const handlers_max = this.handlersMax();
     while (this.ready.size > 0 && this.running.size < handlers_max && (started === 0 || performance.now() < deadline)) {
       const actor = this.ready.first()![0];
       this.ready.delete(actor);
@@ -165,12 +165,17 @@ export class AlarmScheduler {
     else this.recheckCap();
   }
 
+  /** At least one: a cap of zero would stop processing for good. */
+  private handlersMax(): number {
+    return Math.max(1, this.handlers_max());
+  }
+
   /** While handlers are at their cap, looks now and then whether the cap has risen. */
   private recheckCap(): void {
     this.recheck_timer ??= setTimeout(() => {
       this.recheck_timer = null;
       if (this.stopped || this.ready.size === 0) return;
-      if (this.running.size < Math.max(1, this.handlers_max())) this.schedulePump(true);
+      if (this.running.size < this.handlersMax()) this.schedulePump(true);
       else this.recheckCap();
     }, CAP_RECHECK_MS);
   }

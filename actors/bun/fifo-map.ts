@@ -14,10 +14,6 @@ export class FifoMap<K, V> {
     return this.entries.size;
   }
 
-  has(key: K): boolean {
-    return this.entries.has(key);
-  }
-
   /** Adds a key at the back; a key already present keeps its place and value. */
   add(key: K, value: V): void {
     if (this.entries.has(key)) return;

@@ -26,11 +26,10 @@ export class WalSyncer {
   private queued: Waiter[] = [];
   /** Fsyncs in the order they started, until they and all before them succeeded. */
   private started: Started[] = [];
-  /** Fsync calls not yet returned (some may be past `started` no more). */
+  /** Fsync calls not yet returned; an entry of `started` may outlive its call. */
   private in_flight = 0;
   private failed = false;
   private idle_waiters: Array<() => void> = [];
-  fsyncs = 0;
 
   constructor(
     private readonly fsync: FsyncFunction,
@@ -65,7 +64,6 @@ export class WalSyncer {
     this.queued = [];
     this.started.push(started);
     this.in_flight += 1;
-    this.fsyncs += 1;
     this.fsync((error) => {
       this.in_flight -= 1;
       if (error) this.fail(error);
