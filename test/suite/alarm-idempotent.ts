@@ -1,6 +1,6 @@
 /** Alarms are at-least-once: a handler firing twice, early, or while it runs is harmless. */
 import { expect } from "bun:test";
-import { drained, eventually, probe, processedIds, type SuiteContext } from "./context.ts";
+import { drained, eventually, inAcceptanceOrder, probe, processedIds, type SuiteContext } from "./context.ts";
 
 export function alarmIdempotent({ start, test }: SuiteContext): void {
   test("an alarm firing twice, or while its handler runs, applies every message once", async () => {
@@ -9,13 +9,14 @@ export function alarmIdempotent({ start, test }: SuiteContext): void {
     const ids = Array.from({ length: 8 }, (_, i) => `m${i}`);
     const sends = ids.map((id) => actor.send({ id, amount: 1, work_ms: 5 }));
     const fires = [actor.fire(), actor.fire()];
-    await Promise.all(sends);
+    const acks = await Promise.all(sends);
+    expect(new Set(acks.map((ack) => ack.number)).size).toBe(ids.length);
     fires.push(actor.fire(), actor.fire());
     await host.elapse(12);
     fires.push(actor.fire());
     await Promise.all(fires);
     const state = await drained(host, "twice", ids.length);
-    expect(processedIds(state)).toEqual(ids);
+    expect(processedIds(state)).toEqual(inAcceptanceOrder(ids, acks));
     expect(state.sum).toBe(ids.length);
     expect(state.interleavings).toBe(0);
     expect(state.stale).toBe(0);

@@ -79,6 +79,18 @@ export function drained(host: TestHost, key: string, count: number): Promise<Pro
   );
 }
 
+/**
+ * The ids in the order their acknowledgements numbered them. Concurrent sends reach an actor
+ * through separate requests, which no host orders (Durable Objects do not): acceptance order,
+ * not send order, is what processing must keep.
+ */
+export function inAcceptanceOrder(ids: string[], acks: ProbeAck[]): string[] {
+  return ids
+    .map((id, i) => ({ id, number: acks[i]!.number }))
+    .sort((a, b) => a.number - b.number)
+    .map((entry) => entry.id);
+}
+
 /** Expects every id processed exactly once and nothing else. */
 export function processedIds(state: ProbeState): string[] {
   return state.processed.map((entry) => entry.id);

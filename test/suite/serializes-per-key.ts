@@ -1,6 +1,6 @@
 /** Guarantee 1: per key, messages are processed one at a time, in acceptance order. */
 import { expect } from "bun:test";
-import { drained, probe, processedIds, type SuiteContext } from "./context.ts";
+import { drained, inAcceptanceOrder, probe, processedIds, type SuiteContext } from "./context.ts";
 
 export function serializesPerKey({ start, test }: SuiteContext): void {
   test("concurrent messages to one key are processed one at a time, in the order they were accepted", async () => {
@@ -14,8 +14,7 @@ export function serializesPerKey({ start, test }: SuiteContext): void {
     expect(new Set(numbers).size).toBe(ids.length);
 
     const state = await drained(host, "serial", ids.length);
-    const by_acceptance = ids.map((id, i) => ({ id, number: numbers[i]! })).sort((a, b) => a.number - b.number);
-    expect(processedIds(state)).toEqual(by_acceptance.map((entry) => entry.id));
+    expect(processedIds(state)).toEqual(inAcceptanceOrder(ids, acks));
     expect(state.processed.map((entry) => entry.position)).toEqual(ids.map((_, i) => i + 1));
     expect(state.sum).toBe((ids.length * (ids.length + 1)) / 2);
     expect(state.interleavings).toBe(0);
