@@ -42,3 +42,19 @@ export interface ActorContext {
   readonly alarm: ActorAlarm;
   now(): number;
 }
+
+/** What a host calls on an actor it runs. */
+export interface HostedActor {
+  /**
+   * The alarm handler. Idempotent (alarms fire late, early or twice) and never throws: it
+   * classifies its own failures and re-arms, with backoff, through `ActorAlarm`.
+   */
+  alarm(): Promise<void>;
+  /**
+   * True while none of this instance's work is running. A host that keeps instances in
+   * memory may then drop this one: every row it wrote is in storage, and a new instance for
+   * the same key behaves identically. Never drop an instance that is not idle: two instances
+   * of one key would break per-key serialization.
+   */
+  idle(): boolean;
+}

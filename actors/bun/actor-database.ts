@@ -185,6 +185,12 @@ export class ActorDatabase {
     return rows.map((row) => row.actor);
   }
 
+  /** Rows of every actor under a key prefix (a range count: for gauges at start). */
+  count(prefix: string): number {
+    const row = this.db.query("SELECT count(*) AS n FROM actor_rows WHERE key >= ? AND key < ?").get(prefix, upperBound(prefix)) as { n: number };
+    return row.n;
+  }
+
   alarms(): Array<{ actor: string; at_ms: number }> {
     return this.db.query("SELECT actor, at_ms FROM actor_alarms").all() as Array<{ actor: string; at_ms: number }>;
   }

@@ -12,26 +12,23 @@
 import type { ActorDatabase } from "./actor-database.ts";
 import { FifoMap } from "./fifo-map.ts";
 
-/** While handlers are at their cap, how often to look whether the cap has risen. */
-const CAP_RECHECK_MS = 50;
-
 type Fire = (actor: string) => Promise<void>;
 
 export interface AlarmSchedulerOptions {
+  /** How many alarm handlers may run at once; due actors beyond it wait in a queue. */
+  handlers_max?: number;
   /**
-   * How long one slice of alarm handlers may run before the event loop serves I/O again, and
-   * how long to wait before the next slice (0: the next turn of the loop). Due alarms wait in
-   * a queue and start in slices, so the host can let acknowledging requests come first.
+   * How many handlers start in one turn of the event loop. A handler runs until its first
+   * real wait in one go, so starting them in small groups lets the requests queued behind
+   * (acceptance, inspection) be served between groups.
    */
-  slice_ms?: () => number;
-  pause_ms?: () => number;
-  /**
-   * How many handlers may be running at once. A handler runs on past its slice (its awaits
-   * resume on later turns: fraud checks, fsyncs, the sink), so this is what bounds the share
-   * of the event loop that processing takes while requests wait.
-   */
-  handlers_max?: () => number;
+  handlers_started_per_turn_max?: number;
 }
+
+export const DEFAULT_ALARM_SCHEDULER_OPTIONS: Required<AlarmSchedulerOptions> = {
+  handlers_max: 64,
+  handlers_started_per_turn_max: 8,
+};
 
 export class AlarmScheduler {
   private readonly alarms = new Map<string, { at_ms: number; timer: ReturnType<typeof setTimeout> }>();
@@ -39,13 +36,12 @@ export class AlarmScheduler {
   private readonly stored = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private stopped = false;
-  /** Due actors waiting for a slice, oldest first, with when they became due (performance.now). */
+  /** Due actors waiting for a place, oldest first, with when they became due (performance.now). */
   private readonly ready = new FifoMap<string, number>();
-  private recheck_timer: ReturnType<typeof setTimeout> | null = null;
   private pump_scheduled = false;
-  private readonly slice_ms: () => number;
-  private readonly pause_ms: () => number;
-  private readonly handlers_max: () => number;
+  /** Handlers that have ended since start. */
+  completed = 0;
+  private readonly options: Required<AlarmSchedulerOptions>;
 
   constructor(
     private readonly database: ActorDatabase,
@@ -53,9 +49,9 @@ export class AlarmScheduler {
     private readonly fire: Fire,
     options: AlarmSchedulerOptions = {},
   ) {
-    this.slice_ms = options.slice_ms ?? (() => 5);
-    this.pause_ms = options.pause_ms ?? (() => 0);
-    this.handlers_max = options.handlers_max ?? (() => Number.POSITIVE_INFINITY);
+    this.options = { ...DEFAULT_ALARM_SCHEDULER_OPTIONS, ...options };
+    this.options.handlers_max = Math.max(1, this.options.handlers_max);
+    this.options.handlers_started_per_turn_max = Math.max(1, this.options.handlers_started_per_turn_max);
   }
 
   get(actor: string): number | null {
@@ -96,12 +92,12 @@ export class AlarmScheduler {
     return this.alarms.size;
   }
 
-  /** Actors whose alarm is due and waiting for a slice: the processing backlog. */
+  /** Actors whose alarm is due and waiting for a place. */
   due(): number {
     return this.ready.size;
   }
 
-  /** How long the oldest due actor has waited for a slice: the processing lag, in ms. */
+  /** How long the oldest due actor has waited for a place, in ms. */
   dueAgeMs(): number {
     const oldest = this.ready.first();
     return oldest === undefined ? 0 : performance.now() - oldest[1];
@@ -111,7 +107,6 @@ export class AlarmScheduler {
   async stop(): Promise<void> {
     this.stopped = true;
     for (const { timer } of this.alarms.values()) clearTimeout(timer);
-    if (this.recheck_timer !== null) clearTimeout(this.recheck_timer);
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }
 
@@ -124,7 +119,7 @@ export class AlarmScheduler {
     this.alarms.set(actor, { at_ms, timer });
   }
 
-  /** A timer came due: queue the actor for the next slice. */
+  /** A timer came due: queue the actor for a place. */
   private run(actor: string, at_ms: number): void {
     const current = this.alarms.get(actor);
     if (!current || current.at_ms !== at_ms || this.stopped) return;
@@ -137,20 +132,20 @@ export class AlarmScheduler {
     this.schedulePump();
   }
 
-  private schedulePump(immediate = false): void {
+  private schedulePump(): void {
     if (this.pump_scheduled) return;
     this.pump_scheduled = true;
-    const pause = immediate ? 0 : this.pause_ms();
-    if (pause > 0) setTimeout(() => this.pump(), pause);
-    else setImmediate(() => this.pump());
+    setImmediate(() => this.pump());
   }
 
   private pump(): void {
     this.pump_scheduled = false;
-    const deadline = performance.now() + this.slice_ms();
     let started = 0;
-    const handlers_max = this.handlersMax();
-    while (this.ready.size > 0 && this.running.size < handlers_max && (started === 0 || performance.now() < deadline)) {
+    while (
+      this.ready.size > 0 &&
+      this.running.size < this.options.handlers_max &&
+      started < this.options.handlers_started_per_turn_max
+    ) {
       const actor = this.ready.first()![0];
       this.ready.delete(actor);
       const current = this.alarms.get(actor);
@@ -158,26 +153,8 @@ export class AlarmScheduler {
       this.start(actor);
       started += 1;
     }
-    if (this.ready.size === 0) return;
-    // A full set of handlers pumps again when one of them ends, or when the cap rises (the
-    // host's traffic stopped) while they are still running.
-    if (this.running.size < handlers_max) this.schedulePump();
-    else this.recheckCap();
-  }
-
-  /** At least one: a cap of zero would stop processing for good. */
-  private handlersMax(): number {
-    return Math.max(1, this.handlers_max());
-  }
-
-  /** While handlers are at their cap, looks now and then whether the cap has risen. */
-  private recheckCap(): void {
-    this.recheck_timer ??= setTimeout(() => {
-      this.recheck_timer = null;
-      if (this.stopped || this.ready.size === 0) return;
-      if (this.running.size < this.handlersMax()) this.schedulePump(true);
-      else this.recheckCap();
-    }, CAP_RECHECK_MS);
+    // Full: a handler that ends pumps again.
+    if (this.ready.size > 0 && this.running.size < this.options.handlers_max) this.schedulePump();
   }
 
   private start(actor: string): void {
@@ -191,8 +168,8 @@ export class AlarmScheduler {
     this.running.add(handled);
     handled.finally(() => {
       this.running.delete(handled);
-      // A handler that ends frees its place at once: the cap, not the pause, bounds the share.
-      if (this.ready.size > 0) this.schedulePump(true);
+      this.completed += 1;
+      if (this.ready.size > 0) this.schedulePump();
     });
   }
 }

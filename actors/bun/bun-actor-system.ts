@@ -3,22 +3,16 @@
  * the shared ActorDatabase and its own durable alarm. Per key, work is serialized by the
  * actor's inbox and run loop; different keys proceed independently.
  */
-import type { ActorContext } from "../runtime.ts";
+import type { ActorContext, HostedActor } from "../runtime.ts";
 import { ActorDatabase } from "./actor-database.ts";
 import { AlarmScheduler, type AlarmSchedulerOptions } from "./alarm-scheduler.ts";
 import { BunActorAlarm, BunActorStorage } from "./bun-actor-storage.ts";
-
-export interface Actor {
-  alarm(): Promise<void>;
-  /** True when no run loop of this instance is running, so it may be dropped from memory. */
-  idle?(): boolean;
-}
 
 /** Instances kept in memory; idle ones beyond this are dropped (their rows stay on disk). */
 const INSTANCES_MAX = 50_000;
 const EVICTION_SCAN_MAX = 1_000;
 
-export class BunActorSystem<A extends Actor> {
+export class BunActorSystem<A extends HostedActor> {
   private readonly instances = new Map<string, A>();
   readonly scheduler: AlarmScheduler;
 
@@ -57,7 +51,7 @@ export class BunActorSystem<A extends Actor> {
     for (const [key, actor] of this.instances) {
       if (this.instances.size <= target || scanned >= EVICTION_SCAN_MAX) break;
       scanned += 1;
-      if (actor.idle?.() === true && this.scheduler.get(key) === null) this.instances.delete(key);
+      if (actor.idle() && this.scheduler.get(key) === null) this.instances.delete(key);
     }
   }
 

@@ -60,34 +60,31 @@ export class PaymentActor {
     this.store = new ActorStore(context.storage, context.key);
   }
 
-  /** Appends the message to the inbox and resolves once it is durable. */
+  /**
+   * Admission, the one place that decides whether a message is accepted: a duplicate id is
+   * recognised, a payment with a full inbox or too many dead letters refuses, anything else is
+   * appended to the inbox in one transaction. Resolves once that is durable; a duplicate is
+   * answered only once its original is durable too.
+   */
   async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
-    const outcome = this.acceptNow(event, source);
-    // A duplicate is answered only once the original is durable too.
+    const outcome = this.admit(event, source);
     await this.context.storage.sync();
     return outcome;
   }
 
-  /**
-   * The synchronous part of accept: appends to the inbox in one transaction; durable once the
-   * storage syncs. A host that acknowledged the message already (the Bun host's ingress log)
-   * passes when it was accepted and skips the inbox limit it enforced then.
-   */
-  acceptNow(event: PaymentEvent, source: MessageSource, acknowledged?: { accepted_at: number }): AcceptOutcome {
+  private admit(event: PaymentEvent, source: MessageSource): AcceptOutcome {
     return this.store.transaction((): AcceptOutcome => {
       const storage = this.context.storage;
       if (storage.get(PREFIX_SEEN + event.id) !== undefined) return "duplicate";
       const meta = this.store.meta();
-      if (!acknowledged) {
-        if (meta.inbox_count >= this.dependencies.limits.inbox_messages_max) return "inbox_full";
-        if (meta.dead_letter_count >= this.dependencies.limits.dead_letters_max) return "dead_letters_full";
-      }
+      if (meta.inbox_count >= this.dependencies.limits.inbox_messages_max) return "inbox_full";
+      if (meta.dead_letter_count >= this.dependencies.limits.dead_letters_max) return "dead_letters_full";
       const now = this.context.now();
       storage.put(PREFIX_SEEN + event.id, now);
       this.store.appendInbox(meta, {
         event,
         source,
-        accepted_at: acknowledged?.accepted_at ?? now,
+        accepted_at: now,
         replay: false,
         attempts: 0,
         next_attempt_at: null,
@@ -98,20 +95,6 @@ export class PaymentActor {
       this.wakeAt(now);
       return "accepted";
     });
-  }
-
-  /** Whether an event id was ever accepted into this actor (a read, no write). */
-  hasSeen(event_id: string): boolean {
-    return this.context.storage.get(PREFIX_SEEN + event_id) !== undefined;
-  }
-
-  /** Why a new message would be refused now, for a host that acknowledges before the actor sees it. */
-  refusal(pending_elsewhere: number): "inbox_full" | "dead_letters_full" | null {
-    const meta = this.store.meta();
-    const limits = this.dependencies.limits;
-    if (meta.inbox_count + pending_elsewhere >= limits.inbox_messages_max) return "inbox_full";
-    if (meta.dead_letter_count >= limits.dead_letters_max) return "dead_letters_full";
-    return null;
   }
 
   /**

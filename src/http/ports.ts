@@ -51,6 +51,8 @@ export interface AppDependencies {
   actors: PaymentActorsPort;
   sink: SinkReaderPort;
   metrics: MetricsRegistry;
+  /** Prometheus text of registries that live outside this thread (the Bun host's actor thread). */
+  metrics_elsewhere?: Array<() => Promise<string>>;
   health_checks: HealthCheck[];
   now(): number;
   /** The host's HMAC-SHA256 for webhook signatures; WebCrypto when absent. */

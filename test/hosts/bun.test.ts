@@ -27,7 +27,7 @@ function openSystem(directory: string) {
   const system = new BunActorSystem<SuiteActor>(database, (context) => {
     const slash = context.key.indexOf("/");
     const actor = createSuiteActor(context.key.slice(0, slash) as SuiteActorKind, { ...context, key: context.key.slice(slash + 1) });
-    return { handle: (request) => alive(actor.handle(request)), alarm: () => alive(actor.alarm()) };
+    return { handle: (request) => alive(actor.handle(request)), alarm: () => alive(actor.alarm()), idle: () => actor.idle() };
   });
   system.start();
   return {

@@ -167,6 +167,10 @@ export class ProbeActor {
     }
   }
 
+  idle(): boolean {
+    return !this.processing;
+  }
+
   private async process(): Promise<void> {
     if (this.processing) {
       this.process_again = true;

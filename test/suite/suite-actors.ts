@@ -7,7 +7,7 @@
  */
 import { DEFAULT_PAYMENT_ACTOR_LIMITS, NO_METRICS } from "../../actors/payment/limits.ts";
 import { PaymentActor } from "../../actors/payment/payment-actor.ts";
-import type { ActorContext } from "../../actors/runtime.ts";
+import type { ActorContext, HostedActor } from "../../actors/runtime.ts";
 import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
@@ -18,9 +18,8 @@ import { ProbeActor } from "./probe-actor.ts";
 export type PaymentRequest = { op: "accept"; event: PaymentEvent } | { op: "inspect" };
 
 /** What a host holds per key: requests in, the alarm handler for its alarm. */
-export interface SuiteActor<K extends SuiteActorKind = SuiteActorKind> {
+export interface SuiteActor<K extends SuiteActorKind = SuiteActorKind> extends HostedActor {
   handle(request: SuiteRequests[K]): Promise<unknown>;
-  alarm(): Promise<void>;
 }
 
 const SUITE_SOURCE: MessageSource = { kind: "webhook", source: "suite", webhook_id: "msg_suite" };
@@ -46,6 +45,7 @@ export function createSuiteActor(kind: SuiteActorKind, context: ActorContext): S
       return {
         handle: (request) => probe.handle(request as SuiteRequests["probe"]),
         alarm: () => probe.alarm(),
+        idle: () => probe.idle(),
       };
     }
     case "payment": {
@@ -64,6 +64,7 @@ export function createSuiteActor(kind: SuiteActorKind, context: ActorContext): S
           return payment.inspect();
         },
         alarm: () => payment.alarm(),
+        idle: () => payment.idle(),
       };
     }
   }

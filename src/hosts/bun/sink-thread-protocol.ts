@@ -9,6 +9,7 @@ export type SinkRequest =
   | { method: "listDeadLetters"; filter: DeadLetterFilter }
   | { method: "ledgerAccounts"; currency: string }
   | { method: "countPaymentEvents" }
+  | { method: "ping" }
   | { method: "close" };
 
 export interface SinkResults {
@@ -17,6 +18,7 @@ export interface SinkResults {
   listDeadLetters: DeadLetterRow[];
   ledgerAccounts: AccountBalance[];
   countPaymentEvents: number;
+  ping: null;
   close: null;
 }
 

@@ -8,7 +8,7 @@ import { errorClass, errorMessage } from "../../core/errors.ts";
 import type { SinkDatabase } from "../../sink/database.ts";
 import { migrateSink } from "../../sink/migrate.ts";
 import { openSink } from "../../sink/open-sink.ts";
-import { countPaymentEvents, ledgerAccounts, listDeadLetters } from "../../sink/queries.ts";
+import { countPaymentEvents, ledgerAccounts, listDeadLetters, pingSink } from "../../sink/queries.ts";
 import { writeSinkRows } from "../../sink/writer.ts";
 import type { SinkRequest, SinkResponse } from "./sink-thread-protocol.ts";
 
@@ -30,6 +30,9 @@ async function handle(request: SinkRequest): Promise<unknown> {
       return ledgerAccounts(sink!, request.currency);
     case "countPaymentEvents":
       return countPaymentEvents(sink!);
+    case "ping":
+      await pingSink(sink!);
+      return null;
     case "close":
       await sink?.close();
       sink = null;

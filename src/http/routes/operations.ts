@@ -30,7 +30,8 @@ export function operationRoutes(deps: AppDependencies) {
       const healthy = Object.values(checks).every((check) => check.status === "ok");
       return c.json({ status: healthy ? "ok" : "degraded", checks }, healthy ? 200 : 503);
     })
-    .get("/metrics", (c) =>
-      c.body(deps.metrics.render(), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" }),
-    );
+    .get("/metrics", async (c) => {
+      const elsewhere = await Promise.all((deps.metrics_elsewhere ?? []).map((render) => render()));
+      return c.body(deps.metrics.render() + elsewhere.join(""), 200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
+    });
 }

@@ -1,0 +1,50 @@
+/** Requests from the Bun host's HTTP thread to its actor thread (actor-thread-worker.ts), and their answers. */
+import type { Durability } from "../../../actors/bun/actor-database.ts";
+import type { PaymentView } from "../../../actors/payment/inspect.ts";
+import type { MessageSource, PaymentEvent } from "../../core/event.ts";
+import type { AccountBalance, DeadLetterRow, FraudDecisionValue } from "../../core/records.ts";
+import type { AcceptOutcome, DeadLetterFilter, OperatorOutcome } from "../../http/ports.ts";
+import type { SinkMigrationResult } from "../../sink/migrate.ts";
+import type { BunHostConfig } from "./config.ts";
+
+export interface AcceptRequest {
+  event: PaymentEvent;
+  source: MessageSource;
+}
+
+export type ActorThreadRequest =
+  | { method: "open"; config: BunHostConfig; durability: Durability }
+  /** Many webhooks at once: one message each way, one group commit. */
+  | { method: "accept"; batch: AcceptRequest[] }
+  | { method: "inspect"; payment_id: string }
+  | { method: "replay"; payment_id: string; event_id: string }
+  | { method: "discard"; payment_id: string; event_id: string }
+  | { method: "overrideFraud"; payment_id: string; decision: FraudDecisionValue; note: string | null }
+  | { method: "listDeadLetters"; filter: DeadLetterFilter }
+  | { method: "ledgerAccounts"; currency: string }
+  | { method: "pingPostgres" }
+  | { method: "actorsHealth" }
+  | { method: "metrics" }
+  | { method: "stop" };
+
+export interface ActorThreadResults {
+  open: { migration: SinkMigrationResult; resumed: number };
+  accept: AcceptOutcome[];
+  inspect: PaymentView | null;
+  replay: OperatorOutcome;
+  discard: OperatorOutcome;
+  overrideFraud: OperatorOutcome;
+  listDeadLetters: DeadLetterRow[];
+  ledgerAccounts: AccountBalance[];
+  pingPostgres: null;
+  actorsHealth: { pending_alarms: number; processing_backlog: number };
+  /** The actor thread's metrics in Prometheus text. */
+  metrics: string;
+  stop: null;
+}
+
+export type ActorThreadMessage =
+  | { id: number; ok: true; value: unknown }
+  | { id: number; ok: false; error_class: string; error_message: string }
+  /** The actor storage failed to commit or fsync: the process must stop (see actor-database.ts). */
+  | { fatal: string };

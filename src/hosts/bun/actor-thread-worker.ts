@@ -1,0 +1,129 @@
+/**
+ * The Bun host's actor thread: it owns the actor database, every payment actor, the velocity
+ * store and the sink thread, and serves the HTTP thread's requests (actor-thread.ts).
+ *
+ * Acknowledging and processing no longer compete for one event loop with the HTTP server:
+ * the HTTP thread verifies and parses webhooks, and this thread admits them into their
+ * actors' inboxes (one group commit for all the webhooks of a turn), runs the actors' alarms
+ * and hands outbox rows to the sink thread, where Postgres (PGlite, or a driver for a URL)
+ * runs on its own.
+ */
+import { join } from "node:path";
+import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
+import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
+import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
+import { PENDING_WORK_PREFIXES, PREFIX_OUTBOX } from "../../../actors/payment/records.ts";
+import { errorClass, errorMessage } from "../../core/errors.ts";
+import { MetricsRegistry } from "../../http/metrics.ts";
+import type { AcceptOutcome } from "../../http/ports.ts";
+import { SinkBatcher } from "../../sink/batcher.ts";
+import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
+import { actorMetrics } from "../actor-metrics.ts";
+import type { ActorThreadMessage, ActorThreadRequest, ActorThreadResults } from "./actor-thread-protocol.ts";
+import { DEFAULT_PROCESSING_BACKLOG_LIMITS, ProcessingBacklog } from "./processing-backlog.ts";
+import { SinkThread } from "./sink-thread.ts";
+
+declare const self: Worker;
+
+/** Rows the sink writes in one batch. */
+const SINK_BATCH_ROWS_MAX = 5_000;
+
+type Host = Awaited<ReturnType<typeof openHost>>;
+let host: Host | null = null;
+
+async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>) {
+  const { config } = request;
+  const { thread: sink, migration } = await SinkThread.start({ database_url: config.database_url, data_dir: config.data_dir });
+  const database = new ActorDatabase({
+    path: join(config.data_dir, "actors.sqlite"),
+    durability: request.durability,
+    on_durability_failure: (error) => self.postMessage({ fatal: `${errorClass(error)}: ${errorMessage(error)}` } satisfies ActorThreadMessage),
+  });
+  // Velocity counters share the actor database: their writes join the group commit, and a
+  // crash undoes an observation together with the processing that made it.
+  const velocity = new EmbeddedVelocityStore(database.db);
+  const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: SINK_BATCH_ROWS_MAX });
+  const registry = new MetricsRegistry();
+  const limits = {
+    ...DEFAULT_PAYMENT_ACTOR_LIMITS,
+    retry: { ...DEFAULT_PAYMENT_ACTOR_LIMITS.retry, attempts_max: config.limits.retry_attempts_max },
+    hold_timeout_ms: config.limits.hold_timeout_ms,
+  };
+  const metrics = actorMetrics(registry, database.count(PREFIX_OUTBOX));
+  const system = new BunActorSystem<PaymentActor>(
+    database,
+    (context) => new PaymentActor(context, { velocity, sink: batcher, fraud_rules: config.fraud_rules, limits, metrics, random: Math.random }),
+    Date.now,
+  );
+  const backlog = new ProcessingBacklog(system.scheduler, DEFAULT_PROCESSING_BACKLOG_LIMITS);
+  registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
+  registry.gauge("processing_backlog", "Actors with due work waiting to be processed.", () => backlog.size());
+  registry.gauge(
+    "processing_lag_seconds",
+    "How long the oldest waiting work has waited for processing (work found at start counts as overdue: +Inf).",
+    () => system.scheduler.dueAgeMs() / 1000,
+  );
+  registry.gauge("processing_backlog_drain_seconds", "How long the waiting work would take to process, as estimated for overload (503 past the limit).", () => backlog.drainMs() / 1000);
+  registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => database.commits);
+  const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES });
+  return { sink, database, batcher, registry, system, backlog, migration, resumed };
+}
+
+function accept(current: Host, batch: Extract<ActorThreadRequest, { method: "accept" }>["batch"]): Promise<AcceptOutcome[]> {
+  return Promise.all(
+    batch.map(({ event, source }) =>
+      current.backlog.overloaded() ? ("overloaded" as const) : current.system.get(event.payment_id).accept(event, source),
+    ),
+  );
+}
+
+async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[ActorThreadRequest["method"]]> {
+  if (request.method === "open") {
+    host = await openHost(request);
+    return { migration: host.migration, resumed: host.resumed };
+  }
+  const current = host;
+  if (current === null) throw new Error("the actor thread is not open");
+  switch (request.method) {
+    case "accept":
+      return accept(current, request.batch);
+    case "inspect":
+      return current.system.get(request.payment_id).inspect();
+    case "replay":
+      return current.system.get(request.payment_id).replay(request.event_id);
+    case "discard":
+      return current.system.get(request.payment_id).discard(request.event_id);
+    case "overrideFraud":
+      return current.system.get(request.payment_id).overrideFraud(request.decision, request.note);
+    case "listDeadLetters":
+      return current.sink.call({ method: "listDeadLetters", filter: request.filter });
+    case "ledgerAccounts":
+      return current.sink.call({ method: "ledgerAccounts", currency: request.currency });
+    case "pingPostgres":
+      return current.sink.call({ method: "ping" });
+    case "actorsHealth":
+      return { pending_alarms: current.system.scheduler.pending(), processing_backlog: current.backlog.size() };
+    case "metrics":
+      return current.registry.render();
+    case "stop":
+      host = null;
+      await current.system.stop();
+      await current.database.flush();
+      await current.batcher.close();
+      await current.database.close();
+      await current.sink.close();
+      return null;
+  }
+}
+
+self.onmessage = async (message: MessageEvent<{ id: number; request: ActorThreadRequest }>) => {
+  const { id, request } = message.data;
+  let answer: ActorThreadMessage;
+  try {
+    answer = { id, ok: true, value: await handle(request) };
+  } catch (error) {
+    answer = { id, ok: false, error_class: errorClass(error), error_message: errorMessage(error) };
+  }
+  self.postMessage(answer);
+};
