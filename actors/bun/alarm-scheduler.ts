@@ -26,8 +26,8 @@ export interface AlarmSchedulerOptions {
 }
 
 export const DEFAULT_ALARM_SCHEDULER_OPTIONS: Required<AlarmSchedulerOptions> = {
-  handlers_max: 64,
-  handlers_started_per_turn_max: 8,
+  handlers_max: 512,
+  handlers_started_per_turn_max: 16,
 };
 
 export class AlarmScheduler {

@@ -90,8 +90,8 @@ export class ActorStore {
     meta.inbox_count -= 1;
   }
 
-  appendOutbox(meta: ActorMeta, rows: Partial<SinkRows>, now: number): void {
-    const entry: OutboxEntry = { created_at: now, rows };
+  appendOutbox(meta: ActorMeta, rows: Partial<SinkRows>, now: number, accepted_at: number | null): void {
+    const entry: OutboxEntry = accepted_at === null ? { created_at: now, rows } : { created_at: now, accepted_at, rows };
     this.storage.put(numbered(PREFIX_OUTBOX, meta.outbox_next), entry);
     meta.outbox_next += 1;
     meta.outbox_count += 1;

@@ -45,7 +45,7 @@ export type ActorCounter =
   | "outbox_entries_added"
   | "outbox_entries_flushed";
 
-export type ActorHistogram = "processing_latency_ms" | "flush_latency_ms";
+export type ActorHistogram = "processing_latency_ms" | "flush_latency_ms" | "accepted_to_postgres_ms";
 
 /** What the actor reports; the host decides how to expose it (Prometheus on both hosts). */
 export interface ActorMetrics {

@@ -324,7 +324,11 @@ export class PaymentActor {
     metrics.increment("outbox_entries_flushed", page.length);
     metrics.increment("sink_flushes");
     metrics.increment("sink_rows_flushed", Object.values(rows).reduce((sum, list) => sum + list.length, 0));
-    metrics.observe("flush_latency_ms", this.context.now() - started);
+    const written_at = this.context.now();
+    metrics.observe("flush_latency_ms", written_at - started);
+    for (const [, entry] of page) {
+      if (entry.accepted_at !== undefined) metrics.observe("accepted_to_postgres_ms", written_at - entry.accepted_at);
+    }
     return true;
   }
 

@@ -126,5 +126,7 @@ export interface StoredJournal extends Journal {
 
 export interface OutboxEntry {
   created_at: number;
+  /** When the applied event whose rows these are was accepted (absent for other changes). */
+  accepted_at?: number;
   rows: Partial<SinkRows>;
 }

@@ -35,6 +35,8 @@ export class UnitOfWork {
   state: PaymentState;
   readonly meta: ActorMeta;
   private rows: SinkRows = emptySinkRows();
+  /** When the event applied into `rows` was accepted; null while they hold no applied event. */
+  private rows_accepted_at: number | null = null;
   private state_changed = false;
   private readonly counters = new Map<ActorCounter, number>();
 
@@ -183,9 +185,10 @@ export class UnitOfWork {
    */
   private seal(): void {
     if (!Object.values(this.rows).some((list) => list.length > 0)) return;
-    this.store.appendOutbox(this.meta, this.rows, this.now);
+    this.store.appendOutbox(this.meta, this.rows, this.now, this.rows_accepted_at);
     this.count("outbox_entries_added");
     this.rows = emptySinkRows();
+    this.rows_accepted_at = null;
   }
 
   private recordApplied(message: InboxMessage, next: PaymentState, journal: StoredJournal | { journal_id: string; currency: string; transfers: StoredJournal["transfers"] } | null): void {
@@ -193,6 +196,7 @@ export class UnitOfWork {
     this.seal();
     this.state = next;
     this.state_changed = true;
+    this.rows_accepted_at = message.accepted_at;
     const applied: AppliedEvent = {
       event_id: message.event.id,
       type: message.event.type,

@@ -17,13 +17,21 @@ const COUNTER_HELP: Record<ActorCounter, string> = {
 const HISTOGRAM_HELP: Record<ActorHistogram, string> = {
   processing_latency_ms: "Time from acceptance to the event being applied, held or dead-lettered.",
   flush_latency_ms: "Time to write one outbox page to Postgres.",
+  accepted_to_postgres_ms: "Time from acceptance to the applied event being written to Postgres.",
+};
+
+/** Finer buckets where the question is "how far behind is Postgres" (the default is the registry's). */
+const HISTOGRAM_BUCKETS_MS: Partial<Record<ActorHistogram, number[]>> = {
+  accepted_to_postgres_ms: [5, 10, 25, 50, 75, 100, 150, 200, 250, 350, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000, 60000],
 };
 
 export function actorMetrics(registry: MetricsRegistry, outbox_backlog_at_start: number): ActorMetrics {
   const counters = new Map<ActorCounter, Counter>();
   for (const [name, help] of Object.entries(COUNTER_HELP)) counters.set(name as ActorCounter, registry.counter(`${name}_total`, help));
   const histograms = new Map<ActorHistogram, Histogram>();
-  for (const [name, help] of Object.entries(HISTOGRAM_HELP)) histograms.set(name as ActorHistogram, registry.histogram(name, help));
+  for (const [name, help] of Object.entries(HISTOGRAM_HELP)) {
+    histograms.set(name as ActorHistogram, registry.histogram(name, help, HISTOGRAM_BUCKETS_MS[name as ActorHistogram]));
+  }
   registry.gauge(
     "outbox_backlog_entries",
     "Outbox entries committed by actors and not yet written to Postgres.",
