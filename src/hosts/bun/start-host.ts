@@ -74,6 +74,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
 
   const app = createApp({
     webhook_secrets: config.webhook_secrets,
+    webhook_sources: config.webhook_sources,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
     actors: bunPaymentActors(system, ingress, () => backlog() >= BACKLOG_MAX),
