@@ -118,7 +118,7 @@ export function adyenItem(options: AdyenItemOptions): Fields {
 /** The item with additionalData.hmacSignature as Adyen's own library computes it. */
 export function signAdyenItem(item: Fields, hmac_key: string): Fields {
   const signed = structuredClone(item);
-  signed.additionalData = { ...signed.additionalData, hmacSignature: adyen.calculateHmac(signed, hmac_key) };
+  signed.additionalData = { ...signed.additionalData, hmacSignature: adyen.calculateHmac(signed as never, hmac_key) };
   return signed;
 }
 
