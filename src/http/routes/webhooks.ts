@@ -59,7 +59,11 @@ export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
         ignored.record({ ...entry, source: source.name, provider: source.provider, received_at: new Date(deps.now()).toISOString() });
       }
 
-      const outcomes = await acceptEvents(deps.actors, mapped.value.events);
+      const outcomes = await acceptEvents(deps.actors, mapped.value.events).catch((error: unknown) => {
+        // app.onError counts refusals below 500; an overloaded host's 503 is counted here.
+        if (error instanceof HttpProblem && error.status >= 500) metrics.rejected.increment(1, { reason: error.code });
+        throw error;
+      });
       for (const outcome of outcomes) metrics.outcomes.increment(1, OUTCOME_LABELS[outcome]);
       metrics.acceptance_latency.observe(deps.now() - started);
       const overall = outcomes.length === 0 ? "ignored" : outcomes.includes("accepted") ? "accepted" : "duplicate";
