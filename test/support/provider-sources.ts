@@ -2,7 +2,7 @@
  * The provider sources every HTTP suite runner configures through WEBHOOK_SOURCES, and how
  * the suite sends to them: signed by the providers' own libraries (provider-payloads.ts).
  */
-import { adyenHmacKey, adyenNotification, checkoutSecret, signAdyenItem, stripeSecret, stripeSignature } from "./provider-payloads.ts";
+import { adyenHmacKey, adyenNotification, checkoutSecret, checkoutSignature, signAdyenItem, stripeSecret, stripeSignature } from "./provider-payloads.ts";
 import { REQUEST_TIMEOUT_MS } from "./http-target.ts";
 
 export interface ProviderCredentials {
@@ -54,6 +54,16 @@ export async function sendAdyen(
     method: "POST",
     headers,
     body: JSON.stringify(adyenNotification(signed)),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+}
+
+export function sendCheckout(url: string, credentials: ProviderCredentials, event: object, secret = credentials.checkout.secret): Promise<Response> {
+  const body = JSON.stringify(event);
+  return fetch(`${url}/webhooks/${credentials.checkout.source}`, {
+    method: "POST",
+    headers: { "content-type": "application/json", "cko-signature": checkoutSignature(body, secret) },
+    body,
     signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
   });
 }

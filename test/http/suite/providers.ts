@@ -5,8 +5,8 @@
  * a batch with one bad item write nothing.
  */
 import { expect } from "bun:test";
-import { adyenHmacKey, adyenItem, paymentIntent, stripeEvent, stripeRefund, stripeSecret } from "../../support/provider-payloads.ts";
-import { sendAdyen, sendStripe } from "../../support/provider-sources.ts";
+import { adyenHmacKey, adyenItem, checkoutEvent, checkoutSecret, paymentIntent, stripeEvent, stripeRefund, stripeSecret } from "../../support/provider-payloads.ts";
+import { sendAdyen, sendCheckout, sendStripe } from "../../support/provider-sources.ts";
 import { REQUEST_TIMEOUT_MS, sendSigned } from "../../support/http-target.ts";
 import { adminJson, expectNothingWritten, expectProblem, pollPayment, request, type HttpSuiteContext, type Json } from "./context.ts";
 
@@ -158,6 +158,21 @@ export function providerCases(context: HttpSuiteContext): void {
     await expectNothingWritten(target, payment_id);
     // The previous secret of the rotation still verifies.
     expect((await sendStripe(target.url, target.providers, event, { secret: target.providers.stripe.secret_previous })).status).toBe(202);
+  });
+
+  context.test("a Checkout.com payment approved, captured and refunded reaches partially_refunded; a wrong Cko-Signature is 401", async () => {
+    const target = context.target();
+    const payment_id = `pay_cko_${context.paymentId("checkout")}`;
+    const data = { id: payment_id, amount: 6540, currency: "GBP", metadata: { merchant_id: `m_${payment_id}` } };
+    const approved = checkoutEvent("payment_approved", data);
+    await expectProblem(await sendCheckout(target.url, target.providers, approved, checkoutSecret()), 401, "signature_mismatch");
+    await expectNothingWritten(target, payment_id);
+    for (const event of [approved, checkoutEvent("payment_captured", { ...data, action_id: `act_${payment_id}_c` }), checkoutEvent("payment_refunded", { ...data, amount: 540, action_id: `act_${payment_id}_r` }), approved]) {
+      expect((await sendCheckout(target.url, target.providers, event)).status).toBe(202);
+    }
+    const view = await pollPayment(target, payment_id, "partially_refunded", (state) => state.status === "partially_refunded");
+    expect(view.amounts).toMatchObject({ authorized: 6540, captured: 6540, refunded: 540 });
+    expect(view.version).toBe(3);
   });
 
   context.test("a CloudEvent in structured mode on a standard source is accepted; batched mode is 415", async () => {
