@@ -26,8 +26,29 @@ export interface CanonicalFields {
   data: Record<string, unknown>;
 }
 
+/**
+ * Fraud attributes come from fields the merchant controls (Stripe metadata) or the provider
+ * fills loosely; a bad one is dropped, not refused, because a refused webhook is retried for
+ * days and then disables the endpoint. What was dropped is kept in `data.attributes_dropped`.
+ */
+const OPTIONAL_ATTRIBUTES = [
+  { path: "data.ip_country", field: "ip_country" },
+  { path: "data.ip", field: "ip" },
+  { path: "data.card", field: "card" },
+  { path: "data.customer_id", field: "customer_id" },
+] as const;
+
 export function canonicalEvent(fields: CanonicalFields, provenance: Provenance): Result<ProviderEvent> {
-  const parsed = parseEvent({ ...fields, data: withoutUndefined(fields.data) });
+  const data = withoutUndefined(fields.data);
+  let parsed = parseEvent({ ...fields, data });
+  for (let attempt = 0; !parsed.ok && attempt < OPTIONAL_ATTRIBUTES.length; attempt += 1) {
+    const message = parsed.error.message;
+    const attribute = OPTIONAL_ATTRIBUTES.find(({ path }) => message.startsWith(path));
+    if (attribute === undefined) break;
+    delete data[attribute.field];
+    data.attributes_dropped = [...((data.attributes_dropped as string[] | undefined) ?? []), attribute.field];
+    parsed = parseEvent({ ...fields, data });
+  }
   if (!parsed.ok) {
     return fail(
       parsed.error.code,

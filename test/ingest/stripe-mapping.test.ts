@@ -178,3 +178,24 @@ describe("Stripe amounts and merchants", () => {
     expect(mapStripeEvent(new TextEncoder().encode("{}"), "text/plain", SOURCE)).toMatchObject({ ok: false, error: { code: "unsupported_content_type" } });
   });
 });
+
+describe("Stripe attributes the merchant controls", () => {
+  test("a malformed metadata.ip or ip_country is dropped and noted, not refused", () => {
+    const intent = { ...pi(), metadata: { merchant_id: "m_1", ip: "not-an-ip", ip_country: "usa" } };
+    const result = map(stripeEvent("payment_intent.created", intent));
+    if (!result.ok) throw new Error(result.error.message);
+    const data = result.value.events[0]!.event.data;
+    expect(data.ip).toBeUndefined();
+    expect(data.ip_country).toBeUndefined();
+    expect(data.attributes_dropped).toEqual(["ip", "ip_country"]);
+    expect(data).toMatchObject({ amount: 2000, merchant_id: "m_1" });
+  });
+
+  test("valid ones are kept", () => {
+    const intent = { ...pi(), metadata: { merchant_id: "m_1", ip: "203.0.113.7", ip_country: "US" } };
+    const result = map(stripeEvent("payment_intent.created", intent));
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.value.events[0]!.event.data).toMatchObject({ ip: "203.0.113.7", ip_country: "US" });
+    expect(result.value.events[0]!.event.data.attributes_dropped).toBeUndefined();
+  });
+});

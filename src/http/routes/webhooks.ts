@@ -56,7 +56,10 @@ export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
       for (const entry of mapped.value.ignored) {
         const type = TYPE_LABEL_PATTERN.test(entry.provider_event_type) ? entry.provider_event_type : "other";
         ignored_total.increment(1, { provider: source.provider, type, reason: entry.reason });
-        ignored.record({ ...entry, source: source.name, provider: source.provider, received_at: new Date(deps.now()).toISOString() });
+        const record = { ...entry, source: source.name, provider: source.provider, received_at: new Date(deps.now()).toISOString() };
+        ignored.record(record);
+        // One line per ignored event: the trail that outlives this process (Workers Logs on Cloudflare).
+        console.warn(`provider event ignored: ${JSON.stringify(record)}`);
       }
 
       const outcomes = await acceptEvents(deps.actors, mapped.value.events).catch((error: unknown) => {
