@@ -7,15 +7,24 @@
  *
  * DEMO_URL (default http://127.0.0.1:8787), DATA_DIR (default ./data: where the server keeps
  * the generated secret and admin token), or WEBHOOK_SECRET and ADMIN_TOKEN directly.
+ *
+ * `--provider stripe|adyen` sends the same stream as that provider would (its own event
+ * payloads, signed as it signs) to a source of that provider: the first one in WEBHOOK_SOURCES,
+ * which the demo reads from its environment, as the server does. Without one it prints the
+ * variable to start both with.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PaymentEvent } from "../src/core/event.ts";
+import { parseWebhookSources, type WebhookSource } from "../src/ingest/webhook-sources.ts";
 import { eventStream } from "./lib/event-stream.ts";
-import { sendAll, signAll } from "./lib/sender.ts";
+import { providerStream, signProviderRequests, type ProviderName } from "./lib/provider-stream.ts";
+import { sendAll, signAll, type SignedRequest } from "./lib/sender.ts";
 
 const url = process.env.DEMO_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
 const payments = Number(process.env.DEMO_PAYMENTS ?? 2_000);
+const provider = providerArgument();
+const provider_source = provider === null ? null : providerSource(provider);
 const { secret, admin_token } = credentials();
 const admin = { authorization: `Bearer ${admin_token}` };
 
@@ -25,20 +34,32 @@ if (!health) {
   process.exit(1);
 }
 
-const prefix = `demo_${Date.now().toString(36)}`;
-const stream = eventStream({ payments, duplicate_ratio: 0.05, shuffle_ratio: 0.2, card_testing: true, seed: Date.now() % 1e6, prefix });
-const mistakes = badEvents(stream);
-const all = [...stream, ...mistakes];
-const distinct = new Set(all.map((event) => event.id)).size;
-
-console.log(`Sending ${all.length} signed webhooks (${distinct} distinct events for ${payments + 14} payments) to ${url}/webhooks/dev ...`);
-const result = await sendAll(`${url}/webhooks/dev`, await signAll(all, secret), { concurrency: 32, deadline_ms: 120_000 });
+const prefix = `demo_${provider ?? "std"}_${Date.now().toString(36)}`;
+const seed = Date.now() % 1e6;
+let requests: SignedRequest[];
+let payment_ids: string[];
+let path = "/webhooks/dev";
+if (provider === null) {
+  const stream = eventStream({ payments, duplicate_ratio: 0.05, shuffle_ratio: 0.2, card_testing: true, seed, prefix });
+  const all = [...stream, ...badEvents(stream)];
+  const distinct = new Set(all.map((event) => event.id)).size;
+  console.log(`Sending ${all.length} signed webhooks (${distinct} distinct events for ${payments + 14} payments) to ${url}${path} ...`);
+  requests = await signAll(all, secret);
+  payment_ids = [...new Set(all.map((event) => event.payment_id))];
+} else {
+  const provider_stream = providerStream(provider, { payments, duplicate_ratio: 0.05, shuffle_ratio: 0.2, seed, prefix, mistakes: badEvents });
+  path = `/webhooks/${provider_source!.name}`;
+  console.log(`Sending ${provider_stream.requests.length} ${provider === "stripe" ? "Stripe events" : "Adyen notification batches"}, signed as ${provider} signs, for ${provider_stream.payment_ids.length} payments to ${url}${path} ...`);
+  requests = await signProviderRequests(provider, provider_stream.requests, provider_source!.secrets.at(-1)!, provider_source!.basic_auth);
+  payment_ids = provider_stream.payment_ids;
+}
+const result = await sendAll(`${url}${path}`, requests, { concurrency: 32, deadline_ms: 120_000 });
 const seconds = result.elapsed_ms / 1000;
+const acknowledged = provider === "adyen" ? 200 : 202;
 console.log(`  ${result.sent} sent in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds)}/s):`,
   [...result.outcomes].map(([outcome, n]) => `${n} ${outcome}`).join(", "),
-  [...result.statuses].filter(([status]) => status !== 202).map(([status, n]) => `${n} answered ${status}`).join(", "));
+  [...result.statuses].filter(([status]) => status !== acknowledged).map(([status, n]) => `${n} answered ${status}`).join(", "));
 
-const payment_ids = [...new Set(all.map((event) => event.payment_id))];
 console.log("\nWaiting for every payment's actor to process its events and flush them to Postgres ...");
 const views = await settle(payment_ids);
 
@@ -48,8 +69,14 @@ for (const [status, n] of [...by_status].sort((a, b) => b[1] - a[1])) console.lo
 
 const reordered = views.filter((view) => view.events.some((event, index) => event.sequence !== null && event.sequence !== index + 1));
 const shuffled_sent = payment_ids.length;
-console.log(`\nOrdering: events arrived shuffled for about a fifth of the payments; every payment applied its events in sequence order (${reordered.length} of ${shuffled_sent} out of order: should be 0).`);
-console.log(`Duplicates: ${result.outcomes.get("duplicate") ?? 0} deliveries were recognised by event id and changed nothing.`);
+if (provider === null) {
+  console.log(`\nOrdering: events arrived shuffled for about a fifth of the payments; every payment applied its events in sequence order (${reordered.length} of ${shuffled_sent} out of order: should be 0).`);
+  console.log(`Duplicates: ${result.outcomes.get("duplicate") ?? 0} deliveries were recognised by event id and changed nothing.`);
+} else {
+  const still_held = views.filter((view) => view.held.length > 0).length;
+  console.log(`\nOrdering: ${provider} sends no sequence numbers; for about a fifth of the payments its first event arrived last, and events that came too early were held until they applied (${still_held} payments still hold events: should be 0).`);
+  console.log(`Duplicates: about 5% of the ${provider} events were delivered twice; their derived ids made them change nothing${provider === "stripe" ? ` (${result.outcomes.get("duplicate") ?? 0} deliveries answered "duplicate")` : " (Adyen is answered [accepted] either way)"}.`);
+}
 
 const fraud = count(views.map((view) => view.fraud?.decision ?? "not evaluated"));
 console.log(`\nFraud decisions: ${[...fraud].map(([decision, n]) => `${n} ${decision}`).join(", ")}`);
@@ -81,6 +108,36 @@ const example = views.find((view) => view.journals.length >= 3) ?? views[0]!;
 console.log(`\nAsk any payment what happened, in what order, what it posted and what failed:`);
 console.log(`  curl -s -H 'Authorization: Bearer ${admin_token}' ${url}/payments/${example.payment_id}`);
 console.log(`  curl -s -H 'Authorization: Bearer ${admin_token}' '${url}/dlq?limit=10'`);
+
+function providerArgument(): ProviderName | null {
+  const index = process.argv.indexOf("--provider");
+  if (index < 0) return null;
+  const value = process.argv[index + 1];
+  if (value !== "stripe" && value !== "adyen") {
+    console.error(`--provider must be stripe or adyen, got ${JSON.stringify(value ?? "")}`);
+    process.exit(1);
+  }
+  return value;
+}
+
+/** The first source of the provider in WEBHOOK_SOURCES, or instructions to configure one. */
+function providerSource(provider: ProviderName): WebhookSource {
+  const parsed = parseWebhookSources(process.env.WEBHOOK_SOURCES?.trim() || "{}");
+  if (!parsed.ok) {
+    console.error(parsed.error.message);
+    process.exit(1);
+  }
+  const found = Object.values(parsed.value).find((source) => source.provider === provider);
+  if (found) return found;
+  const bytes = crypto.getRandomValues(new Uint8Array(32));
+  const secret = provider === "stripe" ? `whsec_${Buffer.from(bytes).toString("base64url")}` : Buffer.from(bytes).toString("hex").toUpperCase();
+  const example = JSON.stringify({ [provider]: { provider, secrets: [secret] } });
+  console.error(`No ${provider} source in WEBHOOK_SOURCES. Start the server and the demo with one, for example:\n`);
+  console.error(`  export WEBHOOK_SOURCES='${example}'`);
+  console.error(`  npm start                             # in one terminal`);
+  console.error(`  npm run demo -- --provider ${provider}   # in another, with the same WEBHOOK_SOURCES`);
+  process.exit(1);
+}
 
 function credentials(): { secret: string; admin_token: string } {
   const path = join(process.env.DATA_DIR ?? "./data", "secrets.json");

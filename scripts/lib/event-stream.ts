@@ -110,13 +110,23 @@ export function eventStream(options: StreamOptions): PaymentEvent[] {
     lanes.push(events);
   }
   if (options.card_testing) for (const event of cardTestingBurst(prefix, 14, time)) lanes.push([event]);
-  const stream: PaymentEvent[] = [];
+  return withDuplicates(interleave(lanes, next), options.duplicate_ratio ?? 0, next);
+}
+
+/** One stream from per-payment lanes, each lane's order kept. */
+export function interleave<T>(lanes: T[][], next: () => number): T[] {
+  const stream: T[] = [];
   while (lanes.length > 0) {
     const lane = Math.floor(next() * lanes.length);
     stream.push(lanes[lane]!.shift()!);
     if (lanes[lane]!.length === 0) lanes.splice(lane, 1);
   }
-  const duplicates = Math.floor(stream.length * (options.duplicate_ratio ?? 0));
+  return stream;
+}
+
+/** Inserts `ratio` of the items again at random places (a provider redelivering). */
+export function withDuplicates<T>(stream: T[], ratio: number, next: () => number): T[] {
+  const duplicates = Math.floor(stream.length * ratio);
   for (let index = 0; index < duplicates; index += 1) {
     const original = stream[Math.floor(next() * stream.length)]!;
     stream.splice(Math.floor(next() * stream.length), 0, original);

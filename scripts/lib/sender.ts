@@ -50,6 +50,9 @@ async function sendOne(url: string, request: SignedRequest, result: SendResult):
     if (response.status === 202) {
       const outcome = (JSON.parse(text) as { status: string }).status;
       result.outcomes.set(outcome, (result.outcomes.get(outcome) ?? 0) + 1);
+    } else if (response.status === 200 && text === "[accepted]") {
+      // Adyen's acknowledgement: the whole batch is durable (its items new or duplicates).
+      result.outcomes.set("[accepted]", (result.outcomes.get("[accepted]") ?? 0) + 1);
     }
   } catch (error) {
     const key = `error: ${(error as Error).message}`.slice(0, 80);

@@ -45,7 +45,18 @@ export interface PaymentEvent {
 
 /** Where a message came from, kept with it through retries and into the DLQ. */
 export type MessageSource =
-  | { kind: "webhook"; source: string; webhook_id: string }
+  | {
+      kind: "webhook";
+      source: string;
+      /** webhook-id on standard sources; the provider's event id on provider sources. */
+      webhook_id: string;
+      /** Set on provider sources (stripe, adyen, ...): what the provider called this event. */
+      provider?: string;
+      provider_event_id?: string;
+      provider_event_type?: string;
+      /** The provider's own JSON for the event (for Adyen, its NotificationRequestItem). */
+      provider_payload?: string;
+    }
   | { kind: "kafka"; topic: string; partition: number; offset: string }
   | { kind: "replay"; original: MessageSource };
 

@@ -5,6 +5,7 @@
 import type { MessageSource, PaymentEvent } from "../core/event.ts";
 import type { AccountBalance, DeadLetterRow, DeadLetterStatus, FraudDecisionValue } from "../core/records.ts";
 import type { HmacSha256 } from "../ingest/standard-webhooks.ts";
+import type { WebhookSource } from "../ingest/webhook-sources.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 
 /**
@@ -45,6 +46,8 @@ export interface HealthCheck {
 
 export interface AppDependencies {
   webhook_secrets: Record<string, readonly string[]>;
+  /** Every source with its provider kind (WEBHOOK_SOURCES merged with WEBHOOK_SECRETS); absent: webhook_secrets as standard sources. */
+  webhook_sources?: Record<string, WebhookSource>;
   /** null: admin routes answer 503 (Cloudflare without the secret). */
   admin_token: string | null;
   body_bytes_max: number;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { loadBunConfig } from "../../src/hosts/bun/config.ts";
 import { startBunHost } from "../../src/hosts/bun/start-host.ts";
 import { randomWebhookSecret } from "../support/http-target.ts";
+import { providerSources } from "../support/provider-sources.ts";
 import { runHttpSuite } from "./http-suite.ts";
 
 const BODY_BYTES_MAX = 32 * 1024;
@@ -14,12 +15,14 @@ runHttpSuite("the Bun host over HTTP", async () => {
   const data_dir = mkdtempSync(join(tmpdir(), "http-bun-host-"));
   const secrets = [randomWebhookSecret(), randomWebhookSecret()] as const;
   const admin_token = `adm_${crypto.randomUUID()}`;
+  const providers = providerSources();
   const config = loadBunConfig({
     DATA_DIR: data_dir,
     PORT: "0",
     HOST: "127.0.0.1",
     ADMIN_TOKEN: admin_token,
     WEBHOOK_SECRETS: JSON.stringify({ dev: secrets, other: [randomWebhookSecret()] }),
+    WEBHOOK_SOURCES: providers.webhook_sources,
     BODY_BYTES_MAX: String(BODY_BYTES_MAX),
     HOLD_TIMEOUT_MS: String(HOLD_TIMEOUT_MS),
   });
@@ -30,6 +33,7 @@ runHttpSuite("the Bun host over HTTP", async () => {
     admin_token,
     webhook_secret: secrets[1],
     webhook_secret_previous: secrets[0],
+    providers: providers.credentials,
     body_bytes_max: BODY_BYTES_MAX,
     hold_timeout_ms: HOLD_TIMEOUT_MS,
     async stop() {

@@ -16,6 +16,7 @@ import { fraudOverrideCases } from "./suite/fraud-override.ts";
 import { inspectionCases } from "./suite/inspection.ts";
 import { ledgerCases } from "./suite/ledger.ts";
 import { operationCases } from "./suite/operations.ts";
+import { providerCases } from "./suite/providers.ts";
 import { signatureCases } from "./suite/signatures.ts";
 
 export type { HttpSuiteOptions } from "./suite/context.ts";
@@ -46,5 +47,6 @@ export function runHttpSuite(name: string, start: () => Promise<HttpTarget>, opt
     fraudOverrideCases(context);
     ledgerCases(context);
     operationCases(context);
+    providerCases(context);
   });
 }

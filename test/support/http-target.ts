@@ -6,6 +6,7 @@
  * Signing is written out here from the Standard Webhooks specification rather than taken
  * from src/ingest, so that a mistake shared by our signer and our verifier cannot pass.
  */
+import type { ProviderCredentials } from "./provider-sources.ts";
 
 export interface HttpTarget {
   /** Base URL without a trailing slash, e.g. `http://127.0.0.1:41234`. */
@@ -19,6 +20,8 @@ export interface HttpTarget {
    * configures a rotation in progress, WEBHOOK_SECRETS `{"dev": [previous, webhook_secret]}`.
    */
   webhook_secret_previous: string;
+  /** The Stripe, Adyen and Checkout.com sources the runner configured (provider-sources.ts). */
+  providers: ProviderCredentials;
   /** The host's BODY_BYTES_MAX (its default is 256 KiB). */
   body_bytes_max: number;
   /**

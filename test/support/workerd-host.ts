@@ -18,6 +18,7 @@ import { openPostgres } from "../../src/sink/drivers/postgres.ts";
 import { drizzle } from "drizzle-orm/pglite";
 import type { SinkDatabase } from "../../src/sink/database.ts";
 import { randomWebhookSecret, type HttpTarget } from "./http-target.ts";
+import { providerSources } from "./provider-sources.ts";
 import { POSTGRES_MISSING, postgresRequired, startPostgres } from "./postgres-server.ts";
 import { startWsTcpProxy } from "./ws-tcp-proxy.ts";
 import { startWorkerd, type WorkerdInstance } from "./workerd-miniflare.ts";
@@ -60,9 +61,11 @@ export async function startWorkerdHost(options: WorkerdHostOptions = {}): Promis
     cleanup.push(() => rmSync(persist_directory, { recursive: true, force: true }));
     const secrets = [randomWebhookSecret(), randomWebhookSecret()] as const;
     const admin_token = `adm_${crypto.randomUUID()}`;
+    const providers = providerSources();
     const sink_writer_count = database.kind === "pglite" ? 1 : 2;
     const variables: Record<string, string> = {
       WEBHOOK_SECRETS: JSON.stringify({ dev: secrets, other: [randomWebhookSecret()] }),
+      WEBHOOK_SOURCES: providers.webhook_sources,
       ADMIN_TOKEN: admin_token,
       DATABASE_URL: database.url,
       DATABASE_WS_PROXY: `127.0.0.1:${database.proxy_port}`,
@@ -86,6 +89,7 @@ export async function startWorkerdHost(options: WorkerdHostOptions = {}): Promis
       admin_token,
       webhook_secret: secrets[1],
       webhook_secret_previous: secrets[0],
+      providers: providers.credentials,
       body_bytes_max: Number(variables.BODY_BYTES_MAX),
       hold_timeout_ms: Number(variables.HOLD_TIMEOUT_MS),
       workerd,

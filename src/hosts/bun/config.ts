@@ -9,6 +9,7 @@ import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import { generateWebhookSecret, parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
+import { mergeWebhookSources, parseWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
 
 export interface BunHostConfig {
   port: number;
@@ -17,6 +18,8 @@ export interface BunHostConfig {
   database_url: string | undefined;
   webhook_secrets: Record<string, string[]>;
   webhook_secrets_generated: boolean;
+  /** WEBHOOK_SOURCES merged with the standard sources above. */
+  webhook_sources: Record<string, WebhookSource>;
   admin_token: string;
   admin_token_generated: boolean;
   redis: { url: string; token: string } | null;
@@ -74,6 +77,12 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
     if (!parsed.ok) return parsed;
     webhook_secrets = parsed.value;
   }
+  // The generated `dev` source gives way to a WEBHOOK_SOURCES entry of the same name.
+  const provider_sources = parseWebhookSources(env.WEBHOOK_SOURCES?.trim() || "{}");
+  if (!provider_sources.ok) return provider_sources;
+  const standard = secrets_variable ? webhook_secrets : Object.fromEntries(Object.entries(webhook_secrets).filter(([name]) => !Object.hasOwn(provider_sources.value, name)));
+  const webhook_sources = mergeWebhookSources(standard, env.WEBHOOK_SOURCES);
+  if (!webhook_sources.ok) return webhook_sources;
   const admin_token = env.ADMIN_TOKEN?.trim() || generated.admin_token;
   if (admin_token.length < 16) return fail("invalid_config", "ADMIN_TOKEN must be at least 16 characters");
 
@@ -84,6 +93,7 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
     database_url,
     webhook_secrets,
     webhook_secrets_generated: !secrets_variable,
+    webhook_sources: webhook_sources.value,
     admin_token,
     admin_token_generated: !env.ADMIN_TOKEN?.trim(),
     redis: redis.value,

@@ -14,12 +14,15 @@ const { value } = config;
 console.log(`payment actors listening on ${host.url}`);
 console.log(`  data:      ${value.data_dir} (actors.sqlite${value.database_url ? "" : ", postgres/ (embedded PGlite)"})`);
 console.log(`  postgres:  ${value.database_url ? value.database_url.replace(/\/\/[^@]*@/, "//***@") : "embedded PGlite"} (${host.migration.applied.length} migrations applied now)`);
+const sources = Object.values(value.webhook_sources);
 if (value.webhook_secrets_generated) {
-  for (const [source, secrets] of Object.entries(value.webhook_secrets)) {
-    console.log(`  webhooks:  POST ${host.url}/webhooks/${source}  secret ${secrets[0]} (generated, kept in DATA_DIR/secrets.json)`);
+  for (const source of sources.filter((source) => source.provider === "standard")) {
+    console.log(`  webhooks:  POST ${host.url}/webhooks/${source.name}  secret ${source.secrets[0]} (generated, kept in DATA_DIR/secrets.json)`);
   }
-} else {
-  console.log(`  webhooks:  sources ${Object.keys(value.webhook_secrets).join(", ")} (from WEBHOOK_SECRETS)`);
+}
+const configured = sources.filter((source) => !value.webhook_secrets_generated || source.provider !== "standard");
+if (configured.length > 0) {
+  console.log(`  webhooks:  sources ${configured.map((source) => `${source.name} (${source.provider})`).join(", ")} (from WEBHOOK_SECRETS and WEBHOOK_SOURCES)`);
 }
 console.log(`  admin:     Authorization: Bearer ${value.admin_token_generated ? value.admin_token + " (generated)" : "<ADMIN_TOKEN>"}`);
 console.log(`  fraud:     ${value.fraud_rules_source}\n${describeRules(value.fraud_rules).replace(/^/gm, "             ")}`);

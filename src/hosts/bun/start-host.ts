@@ -18,6 +18,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   const { thread, migration, resumed } = await ActorThread.start(config, { durability: options.durability ?? "fsync" });
   const app = createApp({
     webhook_secrets: config.webhook_secrets,
+    webhook_sources: config.webhook_sources,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
     actors: thread.actors,

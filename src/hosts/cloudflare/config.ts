@@ -3,7 +3,9 @@
  * secrets. Durable Objects read only what actors need (`loadActorConfig`), so a Worker
  * missing its webhook secrets still drains the actors it has.
  *
- * - WEBHOOK_SECRETS (secret): required; without it the Worker answers every request 503
+ * - WEBHOOK_SOURCES (secret): provider sources (stripe, adyen, checkout), merged with
+ *   WEBHOOK_SECRETS (src/ingest/webhook-sources.ts).
+ * - WEBHOOK_SECRETS (secret): required unless WEBHOOK_SOURCES is set; without either the Worker answers every request 503
  *   with a message naming the variable.
  * - ADMIN_TOKEN (secret): without it the admin routes answer 503.
  * - DATABASE_URL (secret): the Neon (or any Postgres) URL; without it outbox flushes fail
@@ -22,6 +24,7 @@ import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import { parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
+import { mergeWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
 
 /** An inbox row holds the event body; a row is limited to 1 MiB (actors/cloudflare). */
 export const BODY_BYTES_MAX_CLOUDFLARE = 512 * 1024;
@@ -43,6 +46,8 @@ export interface ActorConfig {
 
 export interface WorkerConfig extends ActorConfig {
   webhook_secrets: Record<string, string[]>;
+  /** WEBHOOK_SOURCES merged with WEBHOOK_SECRETS (standard sources). */
+  webhook_sources: Record<string, WebhookSource>;
   admin_token: string | null;
 }
 
@@ -90,12 +95,14 @@ export function loadWorkerConfig(env: Environment): Result<WorkerConfig> {
   const actor = loadActorConfig(env);
   if (!actor.ok) return actor;
   const secrets = env.WEBHOOK_SECRETS?.trim();
-  if (!secrets) {
-    return fail("invalid_config", "WEBHOOK_SECRETS is not set: run `wrangler secret put WEBHOOK_SECRETS` with a JSON object of source to whsec_ secrets");
+  if (!secrets && !env.WEBHOOK_SOURCES?.trim()) {
+    return fail("invalid_config", "WEBHOOK_SECRETS is not set: run `wrangler secret put WEBHOOK_SECRETS` with a JSON object of source to whsec_ secrets (or WEBHOOK_SOURCES for provider sources)");
   }
-  const webhook_secrets = parseWebhookSecrets(secrets);
+  const webhook_secrets = secrets ? parseWebhookSecrets(secrets) : ok({});
   if (!webhook_secrets.ok) return webhook_secrets;
+  const webhook_sources = mergeWebhookSources(webhook_secrets.value, env.WEBHOOK_SOURCES);
+  if (!webhook_sources.ok) return webhook_sources;
   const admin_token = env.ADMIN_TOKEN?.trim() || null;
   if (admin_token !== null && admin_token.length < 16) return fail("invalid_config", "ADMIN_TOKEN must be at least 16 characters");
-  return ok({ ...actor.value, webhook_secrets: webhook_secrets.value, admin_token });
+  return ok({ ...actor.value, webhook_secrets: webhook_secrets.value, webhook_sources: webhook_sources.value, admin_token });
 }

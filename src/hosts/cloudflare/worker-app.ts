@@ -21,6 +21,7 @@ export function workerApp(env: CloudflareEnv): Result<App> {
     : ok(
         createApp({
           webhook_secrets: config.value.webhook_secrets,
+          webhook_sources: config.value.webhook_sources,
           admin_token: config.value.admin_token,
           body_bytes_max: config.value.limits.body_bytes_max,
           actors: cloudflarePaymentActors(env),

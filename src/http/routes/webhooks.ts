@@ -1,67 +1,86 @@
-/** POST /webhooks/:source: Standard Webhooks verification, then one durable acceptance. */
+/**
+ * POST /webhooks/:source: verify as the source's provider, map the body to canonical events,
+ * accept every one durably, then answer as the provider expects. GET /webhooks/ignored
+ * (admin): provider events acknowledged without a canonical event.
+ */
 import { Hono } from "hono";
-import { parseEventBody, readBody } from "../../ingest/read-body.ts";
-import { verifyWebhook } from "../../ingest/standard-webhooks.ts";
+import { IgnoredEvents } from "../../ingest/ignored-events.ts";
+import type { ProviderRequest } from "../../ingest/provider.ts";
+import { PROVIDERS } from "../../ingest/providers/registry.ts";
+import { readBody } from "../../ingest/read-body.ts";
+import { mergeWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
+import { adminAuth } from "../admin-auth.ts";
 import type { AppDependencies } from "../ports.ts";
 import { HttpProblem } from "../problem.ts";
+import { acceptEvents } from "./accept-events.ts";
 import type { HttpMetrics } from "./http-metrics.ts";
 
 const OUTCOME_LABELS = { accepted: { outcome: "accepted" }, duplicate: { outcome: "duplicate" } } as const;
+const IGNORED_LIMIT_DEFAULT = 100;
+/** Provider types become metric labels only after the signature verified; this bounds their shape. */
+const TYPE_LABEL_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
 export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
-  return new Hono().post("/webhooks/:source", async (c) => {
-    const started = deps.now();
-    const source = c.req.param("source");
-    const secrets = Object.hasOwn(deps.webhook_secrets, source) ? deps.webhook_secrets[source] : undefined;
-    if (!secrets) throw new HttpProblem(404, "unknown_source", `no webhook source named "${source}" is configured`);
+  const sources = webhookSources(deps);
+  const ignored = new IgnoredEvents();
+  const ignored_total = deps.metrics.counter(
+    "webhook_provider_events_ignored_total",
+    "Provider events acknowledged without a canonical event, by provider, type and reason (GET /webhooks/ignored lists the latest).",
+  );
 
-    const body = await readBody(c.req.raw, deps.body_bytes_max);
-    if (!body.ok) throw HttpProblem.of(413, body.error);
+  return new Hono()
+    .get("/webhooks/ignored", adminAuth(deps.admin_token), (c) => {
+      const limit = Number(c.req.query("limit") ?? IGNORED_LIMIT_DEFAULT);
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1_000) throw new HttpProblem(400, "invalid_limit", "limit must be a whole number from 1 to 1000");
+      const entries = ignored.list({ provider: c.req.query("provider"), type: c.req.query("type"), limit });
+      return c.json({ ignored: entries, count: entries.length });
+    })
+    .post("/webhooks/:source", async (c) => {
+      const started = deps.now();
+      const name = c.req.param("source");
+      const source = Object.hasOwn(sources, name) ? sources[name] : undefined;
+      if (!source) throw new HttpProblem(404, "unknown_source", `no webhook source named "${name}" is configured`);
+      const provider = PROVIDERS[source.provider];
 
-    const verified = await verifyWebhook({
-      id: c.req.header("webhook-id") ?? null,
-      timestamp: c.req.header("webhook-timestamp") ?? null,
-      signature: c.req.header("webhook-signature") ?? null,
-      body: body.value,
-      secrets,
-      now_ms: deps.now(),
-      hmac: deps.hmac_sha256,
-    });
-    if (!verified.ok) throw HttpProblem.of(401, verified.error);
+      const body = await readBody(c.req.raw, deps.body_bytes_max);
+      if (!body.ok) throw HttpProblem.of(413, body.error);
+      const request: ProviderRequest = { header: (header) => c.req.header(header) ?? null, body: body.value, now_ms: deps.now(), hmac: deps.hmac_sha256 };
 
-    const parsed = parseEventBody(body.value, c.req.header("content-type") ?? null);
-    if (!parsed.ok) {
-      throw HttpProblem.of(parsed.error.code === "unsupported_content_type" ? 415 : 400, parsed.error);
-    }
+      const verified = await provider.verify(request, source);
+      if (!verified.ok) throw HttpProblem.of(401, verified.error);
+      const mapped = provider.map(request, source);
+      if (!mapped.ok) throw HttpProblem.of(mapped.error.code === "unsupported_content_type" ? 415 : 400, mapped.error);
 
-    const outcome = await deps.actors.accept(parsed.value, {
-      kind: "webhook",
-      source,
-      webhook_id: c.req.header("webhook-id")!,
-    });
-    if (outcome === "dead_letters_full") {
-      metrics.rejected.increment(1, { reason: "dead_letters_full" });
-      throw new HttpProblem(
-        429,
-        "dead_letters_full",
-        `payment ${parsed.value.payment_id} has too many dead letters waiting for an operator; replay or discard them (GET /payments/${parsed.value.payment_id}), then retry`,
-        { "Retry-After": "60" },
-      );
-    }
-    if (outcome === "inbox_full") {
-      metrics.rejected.increment(1, { reason: "inbox_full" });
-      throw new HttpProblem(429, "inbox_full", `payment ${parsed.value.payment_id} has too many events waiting; retry later`, {
-        "Retry-After": "1",
+      // Recorded before acceptance: a retried delivery counts its ignored events again, which
+      // over-counts a gap rather than hiding one.
+      for (const entry of mapped.value.ignored) {
+        const type = TYPE_LABEL_PATTERN.test(entry.provider_event_type) ? entry.provider_event_type : "other";
+        ignored_total.increment(1, { provider: source.provider, type, reason: entry.reason });
+        const record = { ...entry, source: source.name, provider: source.provider, received_at: new Date(deps.now()).toISOString() };
+        ignored.record(record);
+        // One line per ignored event: the trail that outlives this process (Workers Logs on Cloudflare).
+        console.warn(`provider event ignored: ${JSON.stringify(record)}`);
+      }
+
+      const outcomes = await acceptEvents(deps.actors, mapped.value.events).catch((error: unknown) => {
+        // app.onError counts refusals below 500; an overloaded host's 503 is counted here.
+        if (error instanceof HttpProblem && error.status >= 500) metrics.rejected.increment(1, { reason: error.code });
+        throw error;
       });
-    }
-    if (outcome === "overloaded") {
-      metrics.rejected.increment(1, { reason: "overloaded" });
-      throw new HttpProblem(503, "overloaded", "too many events are waiting to be processed; retry later", {
-        "Retry-After": "1",
-      });
-    }
-    metrics.outcomes.increment(1, OUTCOME_LABELS[outcome]);
-    metrics.acceptance_latency.observe(deps.now() - started);
-    return c.json({ status: outcome }, 202);
-  });
+      for (const outcome of outcomes) metrics.outcomes.increment(1, OUTCOME_LABELS[outcome]);
+      metrics.acceptance_latency.observe(deps.now() - started);
+      const overall = outcomes.length === 0 ? "ignored" : outcomes.includes("accepted") ? "accepted" : "duplicate";
+      const answer = provider.acknowledge(overall, outcomes.length);
+      return c.body(answer.body, answer.status, { "content-type": answer.content_type });
+    });
+}
+
+function webhookSources(deps: AppDependencies): Record<string, WebhookSource> {
+  if (deps.webhook_sources) return deps.webhook_sources;
+  const merged = mergeWebhookSources(
+    Object.fromEntries(Object.entries(deps.webhook_secrets).map(([name, list]) => [name, [...list]])),
+    undefined,
+  );
+  if (!merged.ok) throw new Error(merged.error.message);
+  return merged.value;
 }
