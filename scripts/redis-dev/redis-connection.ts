@@ -27,7 +27,7 @@ export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
 
 export class RedisConnection {
   private socket: Socket | null = null;
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
   private waiting: Waiting[] = [];
   private readonly host: string;
   private readonly port: number;
