@@ -14,8 +14,25 @@ export async function checkFraud(
 ): Promise<FraudState> {
   const observations = velocityObservations(event);
   const totals = observations.length === 0 ? [] : await velocity.observe(observations.map((item) => item.observation), now);
-  const attributes = fraudAttributes(event, velocityTotalsByAttribute(observations, totals));
-  const outcome = evaluateFraud(rules, attributes);
+  return decided(event, rules, velocityTotalsByAttribute(observations, totals), now);
+}
+
+/**
+ * FRAUD_FAIL_OPEN: the decision without velocity, while the store cannot answer. Velocity
+ * attributes are missing, so only rules over the payment itself can fire; the decision says
+ * it is degraded, and why.
+ */
+export function checkFraudWithoutVelocity(event: PaymentEvent, rules: FraudRuleSet, now: number, reason: string): FraudState {
+  return { ...decided(event, rules, {}, now), degraded: true, degraded_reason: reason };
+}
+
+function decided(
+  event: PaymentEvent,
+  rules: FraudRuleSet,
+  velocity_totals: Parameters<typeof fraudAttributes>[1],
+  now: number,
+): FraudState {
+  const outcome = evaluateFraud(rules, fraudAttributes(event, velocity_totals));
   return {
     decision: outcome.decision,
     score: outcome.score,
