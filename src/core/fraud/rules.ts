@@ -54,6 +54,11 @@ export interface FraudRuleSet {
   rules: FraudRule[];
   /** Required when any rule has a score; null when none has. */
   score_thresholds: ScoreThresholds | null;
+  /**
+   * While the velocity store cannot answer, decide without velocity (marked degraded)
+   * instead of waiting for it; FRAUD_FAIL_OPEN, when set, wins. Absent: false.
+   */
+  fail_open?: boolean;
 }
 
 export interface FraudOutcome {

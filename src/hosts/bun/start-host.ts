@@ -12,6 +12,7 @@ import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
 import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
+import { redisHealthCheck, redisVelocityStore, registerBreakerMetrics } from "../redis-velocity.ts";
 import { actorMetrics } from "../actor-metrics.ts";
 import type { BunHostConfig } from "./config.ts";
 import { bunPaymentActors } from "./payment-actors.ts";
@@ -33,7 +34,8 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   // Velocity counters share the actor database: their writes join the group commit (a
   // savepoint in the open batch) instead of paying a commit and checkpoints of their own on
   // the event loop, and a crash undoes an observation with the processing that made it.
-  const velocity = new EmbeddedVelocityStore(actor_database.db);
+  const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis, now);
+  const velocity = redis_velocity ?? new EmbeddedVelocityStore(actor_database.db);
 
   const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: 5_000 });
   const registry = new MetricsRegistry();
@@ -57,6 +59,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
         limits,
         metrics: metrics_for_actors,
         random: Math.random,
+        fraud_fail_open: config.velocity.fraud_fail_open ?? config.fraud_rules.fail_open ?? false,
       }),
     now,
     schedule,
@@ -70,6 +73,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     "How long the oldest waiting work has waited for processing (work found at start counts as overdue: +Inf).",
     () => processingLagMs() / 1000,
   );
+  if (redis_velocity !== null) registerBreakerMetrics(registry, redis_velocity);
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => actor_database.commits);
 
   const app = createApp({
@@ -85,6 +89,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     health_checks: [
       { name: "postgres", check: async () => ({ driver: config.database_url ? "postgres" : "pglite", payment_events: await sink.call({ method: "countPaymentEvents" }) }) },
       { name: "actors", check: async () => ({ pending_alarms: system.scheduler.pending() }) },
+      ...(redis_velocity === null ? [] : [redisHealthCheck(redis_velocity)]),
     ],
     now,
     hmac_sha256: (key, message) => new Bun.CryptoHasher("sha256", key).update(message).digest() as Uint8Array,
