@@ -42,8 +42,11 @@ class BadRequest extends Error {}
 export interface RestHandlerOptions {
   redis: RedisConnection;
   token: string;
-  /** Called once per request that reached Redis: lets tests and the bench count round trips. */
-  onRequest?: (path: string, commands: number) => void;
+  /**
+   * Called once per request that reached Redis, with "/pipeline", "/multi-exec" or the one
+   * command's name ("EVALSHA"): lets tests and the bench count round trips.
+   */
+  onRequest?: (what: string, commands: number) => void;
 }
 
 export function createRestHandler(options: RestHandlerOptions): (request: Request) => Promise<Response> {
@@ -66,7 +69,7 @@ export function createRestHandler(options: RestHandlerOptions): (request: Reques
           : await transaction(options.redis, commands, base64);
       }
       const command = path === "" ? parseCommand(jsonBody(body), "the body") : pathCommand(path, url, body);
-      options.onRequest?.(path === "" ? "/" : "/<command>", 1);
+      options.onRequest?.(command[0]!.toUpperCase(), 1);
       refuseUnsupported(command);
       const [reply] = await options.redis.send([command]);
       if (reply instanceof ErrorReply) return answer(400, { error: reply.message });

@@ -7,7 +7,7 @@ export interface RedisRestServer {
   url: string;
   /** The value for UPSTASH_REDIS_REST_TOKEN. */
   token: string;
-  /** Requests that reached Redis, per path ("/", "/pipeline", ...): the round trips clients made. */
+  /** Requests that reached Redis, per command name ("EVALSHA") or path ("/pipeline"): the round trips clients made. */
   readonly requests: Map<string, number>;
   stop(): Promise<void>;
 }

@@ -95,6 +95,10 @@ export class UpstashVelocityStore implements VelocityStore {
       signal: () => AbortSignal.timeout(timeout_ms),
       enableTelemetry: false,
       automaticDeserialization: false,
+      // The SDK batches concurrent commands into /pipeline by default: fewer requests, but
+      // then one evaluation's timeout and errors depend on the others in its batch. One
+      // request per evaluation keeps each failure its own, and the round trips countable.
+      enableAutoPipelining: false,
     });
     this.script = redis.createScript<number[]>(OBSERVE_SCRIPT);
     this.key_prefix = options.key_prefix ?? "velocity:";

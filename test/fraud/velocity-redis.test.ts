@@ -23,6 +23,7 @@ await withRedis("Redis velocity store", ({ rest, direct }) => {
   const store = (key_prefix = `velocity-test-${crypto.randomUUID()}:`, ttl_grace_ms?: number) =>
     new UpstashVelocityStore({ url: rest.url, token: rest.token, key_prefix, ttl_grace_ms });
   const requests = () => [...rest.requests.values()].reduce((sum, count) => sum + count, 0);
+  const commands = (name: string) => rest.requests.get(name) ?? 0;
 
   runVelocityContract("Redis through the Upstash REST protocol", () => store());
 
@@ -63,8 +64,10 @@ await withRedis("Redis velocity store", ({ rest, direct }) => {
 
     await direct.send([["SCRIPT", "FLUSH"]]);
     before = requests();
+    const evals_before = commands("EVAL");
     await assessFraud(DEFAULT_FRAUD_RULES, velocity, evaluationEvent("pay_rt_3"), T0_MS + 2);
     expect(requests() - before).toBe(2);
+    expect(commands("EVAL") - evals_before).toBe(1);
     before = requests();
     await assessFraud(DEFAULT_FRAUD_RULES, velocity, evaluationEvent("pay_rt_4"), T0_MS + 3);
     expect(requests() - before).toBe(1);
