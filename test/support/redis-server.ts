@@ -43,10 +43,17 @@ export async function startRedis(): Promise<RedisServer | null> {
   return startOwnRedis();
 }
 
-export async function startOwnRedis(): Promise<RedisServer | null> {
+export interface OwnRedisOptions {
+  /** "aof": an append-only file fsynced on every write, so a killed server restarts with its data. */
+  persistence?: "none" | "aof";
+}
+
+export async function startOwnRedis(options: OwnRedisOptions = {}): Promise<RedisServer | null> {
   const binary = redisServerBinary();
   if (binary === null) return null;
   const folder = mkdtempSync(join(tmpdir(), "redis-test-"));
+  const persistence = options.persistence === "aof" ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"];
+  const argv = (port: number) => [binary, "--bind", "127.0.0.1", "--port", String(port), "--dir", folder, "--save", "", ...persistence, "--protected-mode", "no"];
   let child: Subprocess | null = null;
   let port = 0;
   const stopAtExit = () => child?.kill("SIGKILL");
@@ -55,10 +62,7 @@ export async function startOwnRedis(): Promise<RedisServer | null> {
   const launch = async (): Promise<void> => {
     for (let attempt = 1; ; attempt += 1) {
       if (port === 0 || attempt > 1) port = await freePort();
-      child = Bun.spawn(
-        [binary, "--bind", "127.0.0.1", "--port", String(port), "--dir", folder, "--save", "", "--appendonly", "no", "--protected-mode", "no"],
-        { stdin: "ignore", stdout: "ignore", stderr: "pipe" },
-      );
+      child = Bun.spawn(argv(port), { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
       if (await answers(port, child)) return;
       child.kill("SIGKILL");
       await child.exited;
@@ -95,10 +99,7 @@ export async function startOwnRedis(): Promise<RedisServer | null> {
       // The same port, so clients pointed at it reconnect; retried while the old socket lingers.
       const same_port = port;
       for (let attempt = 1; attempt <= 50; attempt += 1) {
-        child = Bun.spawn(
-          [binary, "--bind", "127.0.0.1", "--port", String(same_port), "--dir", folder, "--save", "", "--appendonly", "no"],
-          { stdin: "ignore", stdout: "ignore", stderr: "ignore" },
-        );
+        child = Bun.spawn(argv(same_port), { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
         if (await answers(same_port, child)) return;
         await child.exited;
         await Bun.sleep(100);
@@ -124,8 +125,8 @@ export interface RedisWithRest {
 }
 
 /** A Redis (shared or started) with the REST server in front of it; null without Redis. */
-export async function startRedisWithRest(options: { own?: boolean } = {}): Promise<RedisWithRest | null> {
-  const redis = options.own ? await startOwnRedis() : await startRedis();
+export async function startRedisWithRest(options: { own?: boolean } & OwnRedisOptions = {}): Promise<RedisWithRest | null> {
+  const redis = options.own ? await startOwnRedis(options) : await startRedis();
   if (redis === null) return null;
   const rest = startRedisRestServer({ redis_url: redis.url, token: `test_${crypto.randomUUID()}` });
   const direct = new RedisConnection(redis.url);
