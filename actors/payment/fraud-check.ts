@@ -3,6 +3,7 @@ import type { PaymentEvent } from "../../src/core/event.ts";
 import { fraudAttributes, velocityObservations, velocityTotalsByAttribute } from "../../src/core/fraud/attributes.ts";
 import { evaluateFraud, type FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
+import { ruleWindows } from "../../src/core/fraud/velocity-windows.ts";
 import type { FraudState } from "../../src/core/payment.ts";
 import { iso } from "./sink-rows.ts";
 
@@ -12,7 +13,7 @@ export async function checkFraud(
   velocity: VelocityStore,
   now: number,
 ): Promise<FraudState> {
-  const observations = velocityObservations(event);
+  const observations = velocityObservations(event, ruleWindows(rules));
   const totals = observations.length === 0 ? [] : await velocity.observe(observations.map((item) => item.observation), now);
   return decided(event, rules, velocityTotalsByAttribute(observations, totals), now);
 }
@@ -32,7 +33,7 @@ function decided(
   velocity_totals: Parameters<typeof fraudAttributes>[1],
   now: number,
 ): FraudState {
-  const outcome = evaluateFraud(rules, fraudAttributes(event, velocity_totals));
+  const outcome = evaluateFraud(rules, fraudAttributes(event, velocity_totals, ruleWindows(rules)));
   return {
     decision: outcome.decision,
     score: outcome.score,

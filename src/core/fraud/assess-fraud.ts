@@ -7,6 +7,7 @@ import type { PaymentEvent } from "../event.ts";
 import { fraudAttributes, velocityObservations, velocityTotalsByAttribute } from "./attributes.ts";
 import { evaluateFraud, type FraudOutcome, type FraudRuleSet } from "./rules.ts";
 import type { VelocityStore } from "./velocity.ts";
+import { ruleWindows } from "./velocity-windows.ts";
 
 /**
  * Safe to run again for the same event after a retry or a crash: the counters count each
@@ -18,11 +19,12 @@ export async function assessFraud(
   event: PaymentEvent,
   now_ms: number,
 ): Promise<FraudOutcome> {
-  const observations = velocityObservations(event);
+  const windows = ruleWindows(rules);
+  const observations = velocityObservations(event, windows);
   const totals = await velocity.observe(
     observations.map(({ observation }) => observation),
     now_ms,
   );
   const velocity_totals = velocityTotalsByAttribute(observations, totals);
-  return evaluateFraud(rules, fraudAttributes(event, velocity_totals));
+  return evaluateFraud(rules, fraudAttributes(event, velocity_totals, windows));
 }
