@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadBunConfig } from "../../src/hosts/bun/config.ts";
 import { startBunHost } from "../../src/hosts/bun/start-host.ts";
-import { pollPayment, sendEvents, type Json } from "../http/suite/context.ts";
+import { pollPayment, request, sendEvents, type Json } from "../http/suite/context.ts";
 import { randomWebhookSecret, type HttpTarget } from "../support/http-target.ts";
 import type { RedisWithRest } from "../support/redis-server.ts";
 import { withRedis } from "../support/redis-suite.ts";
@@ -105,6 +105,21 @@ await withRedis("fraud velocity through Redis on both hosts", (redis) => {
         expect(evalsha).toBe(20);
         expect(total(redis.rest.requests) - requests_before).toBe(evalsha + evals);
         console.log(`${name}: ${evalsha} evaluations, ${evalsha + evals} Redis round trips (${evals} EVAL after NOSCRIPT)`);
+
+        // An operator overrides one blocked payment; its dead-lettered authorization is replayed.
+        const blocked_id = burst[burst_fraud.findIndex((fraud) => fraud.decision === "block")]!.payment_id as string;
+        const authorization = { id: `evt_${blocked_id}_authorized`, type: "payment.authorized", payment_id: blocked_id, occurred_at: new Date().toISOString(), data: { amount: 100, currency: "USD", merchant_id: "m_1" } };
+        await sendEvents(target, [authorization]);
+        await pollPayment(target, blocked_id, "the authorization dead-lettered", (view) => view.dead_letters.length === 1 && view.dead_letters[0].reason === "payment_blocked");
+        const override = await request(target, "POST", `/payments/${blocked_id}/fraud/override`, { body: { decision: "allow", note: "known customer" } });
+        expect(override.status).toBe(200);
+        await override.body?.cancel();
+        const replay = await request(target, "POST", `/payments/${blocked_id}/dlq/${authorization.id}/replay`);
+        expect(replay.status).toBe(202);
+        await replay.body?.cancel();
+        const replayed = await pollPayment(target, blocked_id, "authorized after the replay", (view) => view.status === "authorized");
+        expect(replayed.dead_letters).toEqual([]);
+        expect(replayed.fraud).toMatchObject({ decision: "allow", origin: "override", rules_decision: "block" });
       }, 120_000);
 
       test("/health and /metrics show the Redis breaker", async () => {
