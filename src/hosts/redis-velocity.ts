@@ -10,9 +10,15 @@ import type { RedisVelocityConfig } from "../velocity/velocity-config.ts";
 
 const STATE_VALUE: Record<BreakerState, number> = { closed: 0, half_open: 1, open: 2 };
 
-export function redisVelocityStore(config: RedisVelocityConfig, clock: () => number = Date.now): CircuitBreakerVelocityStore {
+export interface RedisVelocity {
+  /** What the actors call: Redis behind the breaker. */
+  store: CircuitBreakerVelocityStore;
+  redis: UpstashVelocityStore;
+}
+
+export function redisVelocityStore(config: RedisVelocityConfig, clock: () => number = Date.now): RedisVelocity {
   const redis = new UpstashVelocityStore({ url: config.url, token: config.token, timeout_ms: config.timeout_ms });
-  return new CircuitBreakerVelocityStore(redis, config.breaker, "redis", clock);
+  return { store: new CircuitBreakerVelocityStore(redis, config.breaker, "redis", clock), redis };
 }
 
 /** Fails while the breaker is open: fraud evaluation is waiting for Redis (or degraded). */
@@ -29,7 +35,9 @@ export function redisHealthCheck(breaker: CircuitBreakerVelocityStore): HealthCh
   };
 }
 
-export function registerBreakerMetrics(registry: MetricsRegistry, breaker: CircuitBreakerVelocityStore): void {
+export function registerRedisVelocityMetrics(registry: MetricsRegistry, { store: breaker, redis }: RedisVelocity): void {
+  registry.gauge("velocity_redis_evaluations", "Fraud evaluations sent to Redis since start.", () => redis.evaluations);
+  registry.gauge("velocity_redis_round_trips", "HTTP requests to Redis since start (EVALSHA, and EVAL after NOSCRIPT): about one per evaluation.", () => redis.round_trips);
   registry.gauge("velocity_breaker_state", "The Redis velocity store's circuit breaker: 0 closed, 1 half open (probing), 2 open.", () => STATE_VALUE[breaker.snapshot().state]);
   registry.gauge("velocity_breaker_opened", "Times the Redis velocity store's circuit breaker opened since start.", () => breaker.snapshot().opened_total);
   registry.gauge("velocity_breaker_rejected", "Velocity calls the open circuit breaker refused without calling Redis.", () => breaker.snapshot().rejected_total);

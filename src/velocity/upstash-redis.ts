@@ -78,6 +78,10 @@ export interface UpstashVelocityOptions {
 const UNAVAILABLE_REPLIES = /^(UNAVAILABLE|LOADING|BUSY|MASTERDOWN|TRYAGAIN|CLUSTERDOWN)\b/;
 
 export class UpstashVelocityStore implements VelocityStore {
+  /** HTTP requests sent to Redis (EVALSHA, and EVAL after NOSCRIPT): the round trips. */
+  round_trips = 0;
+  /** observe() calls that reached Redis: one per fraud evaluation. */
+  evaluations = 0;
   private readonly script;
   private readonly key_prefix: string;
   private readonly ttl_grace_ms: number;
@@ -116,8 +120,9 @@ export class UpstashVelocityStore implements VelocityStore {
       args.push(member, String(weight), String(window_ms));
     }
     let totals: unknown;
+    this.evaluations += 1;
     try {
-      totals = await this.script.exec(keys, args);
+      totals = await this.run(keys, args);
     } catch (error) {
       throw classify(error);
     }
@@ -125,6 +130,18 @@ export class UpstashVelocityStore implements VelocityStore {
       throw new TransientError(`redis velocity script answered ${JSON.stringify(totals)}, not ${observations.length} totals`);
     }
     return totals.map(Number);
+  }
+
+  /** EVALSHA; EVAL only when Redis lost its script cache (a restart, SCRIPT FLUSH). */
+  private async run(keys: string[], args: string[]): Promise<unknown> {
+    this.round_trips += 1;
+    try {
+      return await this.script.evalsha(keys, args);
+    } catch (error) {
+      if (!/NOSCRIPT/i.test(errorMessage(error))) throw error;
+    }
+    this.round_trips += 1;
+    return this.script.eval(keys, args);
   }
 }
 

@@ -71,6 +71,8 @@ await withRedis("Redis velocity store", ({ rest, direct }) => {
     before = requests();
     await assessFraud(DEFAULT_FRAUD_RULES, velocity, evaluationEvent("pay_rt_4"), T0_MS + 3);
     expect(requests() - before).toBe(1);
+    // The store counts what the server saw: 4 evaluations, 5 round trips.
+    expect([velocity.evaluations, velocity.round_trips]).toEqual([4, 5]);
   });
 
   test("a replayed evaluation of the same payment counts once on every counter", async () => {

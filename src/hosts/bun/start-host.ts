@@ -12,7 +12,7 @@ import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
 import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
-import { redisHealthCheck, redisVelocityStore, registerBreakerMetrics } from "../redis-velocity.ts";
+import { redisHealthCheck, redisVelocityStore, registerRedisVelocityMetrics } from "../redis-velocity.ts";
 import { actorMetrics } from "../actor-metrics.ts";
 import type { BunHostConfig } from "./config.ts";
 import { bunPaymentActors } from "./payment-actors.ts";
@@ -35,7 +35,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   // savepoint in the open batch) instead of paying a commit and checkpoints of their own on
   // the event loop, and a crash undoes an observation with the processing that made it.
   const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis, now);
-  const velocity = redis_velocity ?? new EmbeddedVelocityStore(actor_database.db);
+  const velocity = redis_velocity?.store ?? new EmbeddedVelocityStore(actor_database.db);
 
   const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: 5_000 });
   const registry = new MetricsRegistry();
@@ -73,7 +73,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     "How long the oldest waiting work has waited for processing (work found at start counts as overdue: +Inf).",
     () => processingLagMs() / 1000,
   );
-  if (redis_velocity !== null) registerBreakerMetrics(registry, redis_velocity);
+  if (redis_velocity !== null) registerRedisVelocityMetrics(registry, redis_velocity);
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => actor_database.commits);
 
   const app = createApp({
@@ -89,7 +89,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     health_checks: [
       { name: "postgres", check: async () => ({ driver: config.database_url ? "postgres" : "pglite", payment_events: await sink.call({ method: "countPaymentEvents" }) }) },
       { name: "actors", check: async () => ({ pending_alarms: system.scheduler.pending() }) },
-      ...(redis_velocity === null ? [] : [redisHealthCheck(redis_velocity)]),
+      ...(redis_velocity === null ? [] : [redisHealthCheck(redis_velocity.store)]),
     ],
     now,
     hmac_sha256: (key, message) => new Bun.CryptoHasher("sha256", key).update(message).digest() as Uint8Array,

@@ -7,7 +7,7 @@
 import type { VelocityStore } from "../../core/fraud/velocity.ts";
 import type { HealthCheck } from "../../http/ports.ts";
 import type { CircuitBreakerVelocityStore } from "../../velocity/circuit-breaker.ts";
-import { redisHealthCheck, redisVelocityStore, registerBreakerMetrics } from "../redis-velocity.ts";
+import { redisHealthCheck, redisVelocityStore, registerRedisVelocityMetrics } from "../redis-velocity.ts";
 import type { ActorConfig } from "./config.ts";
 import type { CloudflareEnv } from "./env.ts";
 import { isolateRegistry } from "./isolate.ts";
@@ -27,8 +27,9 @@ export function velocityHealthChecks(config: ActorConfig): HealthCheck[] {
 
 function isolateBreaker(redis: Extract<ActorConfig["velocity"], { store: "upstash" }>["redis"]): CircuitBreakerVelocityStore {
   if (breaker === null) {
-    breaker = redisVelocityStore(redis);
-    registerBreakerMetrics(isolateRegistry(), breaker);
+    const velocity = redisVelocityStore(redis);
+    registerRedisVelocityMetrics(isolateRegistry(), velocity);
+    breaker = velocity.store;
   }
   return breaker;
 }
