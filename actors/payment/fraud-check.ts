@@ -1,7 +1,8 @@
 /** Runs the fraud rules for one event: velocity first (the only await), then pure evaluation. */
 import type { PaymentEvent } from "../../src/core/event.ts";
-import { fraudAttributes, velocityObservations, velocityTotalsByAttribute } from "../../src/core/fraud/attributes.ts";
-import { evaluateFraud, type FraudRuleSet } from "../../src/core/fraud/rules.ts";
+import { assessFraud } from "../../src/core/fraud/assess-fraud.ts";
+import { fraudAttributes } from "../../src/core/fraud/attributes.ts";
+import { evaluateFraud, type FraudOutcome, type FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { ruleWindows } from "../../src/core/fraud/velocity-windows.ts";
 import type { FraudState } from "../../src/core/payment.ts";
@@ -13,9 +14,7 @@ export async function checkFraud(
   velocity: VelocityStore,
   now: number,
 ): Promise<FraudState> {
-  const observations = velocityObservations(event, ruleWindows(rules));
-  const totals = observations.length === 0 ? [] : await velocity.observe(observations.map((item) => item.observation), now);
-  return decided(event, rules, velocityTotalsByAttribute(observations, totals), now);
+  return decided(await assessFraud(rules, velocity, event, now), now);
 }
 
 /**
@@ -24,16 +23,11 @@ export async function checkFraud(
  * it is degraded, and why.
  */
 export function checkFraudWithoutVelocity(event: PaymentEvent, rules: FraudRuleSet, now: number, reason: string): FraudState {
-  return { ...decided(event, rules, {}, now), degraded: true, degraded_reason: reason };
+  const outcome = evaluateFraud(rules, fraudAttributes(event, {}, ruleWindows(rules)));
+  return { ...decided(outcome, now), degraded: true, degraded_reason: reason };
 }
 
-function decided(
-  event: PaymentEvent,
-  rules: FraudRuleSet,
-  velocity_totals: Parameters<typeof fraudAttributes>[1],
-  now: number,
-): FraudState {
-  const outcome = evaluateFraud(rules, fraudAttributes(event, velocity_totals, ruleWindows(rules)));
+function decided(outcome: FraudOutcome, now: number): FraudState {
   return {
     decision: outcome.decision,
     score: outcome.score,

@@ -1,7 +1,8 @@
 /**
  * The whole fraud step for one payment event: observe every velocity counter, then evaluate
- * the rules. The actor runs it before its synchronous commit (DESIGN.md section 3), because
- * the store may be remote; the outcome it returns is then stored with the payment.
+ * the rules. The actor runs it (through actors/payment/fraud-check.ts) before its synchronous
+ * commit (DESIGN.md section 3), because the store may be remote; the outcome it returns is
+ * then stored with the payment.
  */
 import type { PaymentEvent } from "../event.ts";
 import { fraudAttributes, velocityObservations, velocityTotalsByAttribute } from "./attributes.ts";
@@ -21,10 +22,8 @@ export async function assessFraud(
 ): Promise<FraudOutcome> {
   const windows = ruleWindows(rules);
   const observations = velocityObservations(event, windows);
-  const totals = await velocity.observe(
-    observations.map(({ observation }) => observation),
-    now_ms,
-  );
+  // A payment with no velocity inputs needs no store: it is decided even while Redis is down.
+  const totals = observations.length === 0 ? [] : await velocity.observe(observations.map(({ observation }) => observation), now_ms);
   const velocity_totals = velocityTotalsByAttribute(observations, totals);
   return evaluateFraud(rules, fraudAttributes(event, velocity_totals, windows));
 }
