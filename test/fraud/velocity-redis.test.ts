@@ -85,7 +85,6 @@ await withRedis("Redis velocity store", ({ rest, direct }) => {
   });
 
   test("a script error is a TransientError that spends attempts, not an outage", async () => {
-    const velocity = store();
     const prefix = `velocity-wrongtype-${crypto.randomUUID()}:`;
     const [set] = await direct.send([["SET", `${prefix}{c}:at`, "not a sorted set"]]);
     expect(set).not.toBeInstanceOf(ErrorReply);
@@ -94,7 +93,6 @@ await withRedis("Redis velocity store", ({ rest, direct }) => {
     expect(error).toBeInstanceOf(TransientError);
     expect(error).not.toBeInstanceOf(DependencyUnavailableError);
     expect(String(error.message)).toContain("WRONGTYPE");
-    void velocity;
   });
 
   test("a Redis behind the REST server that is down is an outage (DependencyUnavailableError)", async () => {
