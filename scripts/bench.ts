@@ -22,6 +22,9 @@
  * per event per thread; then the sustained capacity: the highest rate at which everything
  * was acknowledged with p99 <= 50 ms and was in Postgres with p99 <= 1 s.
  *
+ * With UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN set (e.g. at `npm run redis:dev`),
+ * the host keeps velocity in Redis and the Redis round trips per fraud evaluation are printed.
+ *
  * Then (3) the Cloudflare Worker on local workerd (scripts/bench-workerd.ts; BENCH_WORKERD=0
  * skips it): local workerd, not Cloudflare's network.
  */
@@ -204,6 +207,12 @@ console.log(
       : `all visible in Postgres ${(host_median.visible_ms / 1000).toFixed(1)} s after its first request (sending took ${(host_median.result.elapsed_ms / 1000).toFixed(1)} s)`),
 );
 console.log(`group commits of the actor database, whole run: ${/actor_storage_commits (\d+)/.exec(metrics)?.[1]}`);
+// With UPSTASH_REDIS_REST_* set (the host inherits this environment), velocity is in Redis.
+const redis_evaluations = /velocity_redis_evaluations (\d+)/.exec(metrics)?.[1];
+if (redis_evaluations !== undefined) {
+  const round_trips = Number(/velocity_redis_round_trips (\d+)/.exec(metrics)?.[1]);
+  console.log(`velocity in Redis: ${redis_evaluations} fraud evaluations, ${round_trips} round trips (${(round_trips / Number(redis_evaluations)).toFixed(3)} per evaluation)`);
+}
 const accepted_median = Math.max(1, accepted);
 console.log(
   `host CPU while sending (median pass), per accepted event: ${(host_median.cpu ?? []).map(([name, ms]) => `${name} ${((ms * 1000) / accepted_median).toFixed(0)} µs`).join(", ")}`,

@@ -1,8 +1,10 @@
 /** Runs the fraud rules for one event: velocity first (the only await), then pure evaluation. */
 import type { PaymentEvent } from "../../src/core/event.ts";
-import { fraudAttributes, velocityObservations, velocityTotalsByAttribute } from "../../src/core/fraud/attributes.ts";
-import { evaluateFraud, type FraudRuleSet } from "../../src/core/fraud/rules.ts";
+import { assessFraud } from "../../src/core/fraud/assess-fraud.ts";
+import { fraudAttributes } from "../../src/core/fraud/attributes.ts";
+import { evaluateFraud, type FraudOutcome, type FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
+import { ruleWindows } from "../../src/core/fraud/velocity-windows.ts";
 import type { FraudState } from "../../src/core/payment.ts";
 import { iso } from "./sink-rows.ts";
 
@@ -12,10 +14,20 @@ export async function checkFraud(
   velocity: VelocityStore,
   now: number,
 ): Promise<FraudState> {
-  const observations = velocityObservations(event);
-  const totals = observations.length === 0 ? [] : await velocity.observe(observations.map((item) => item.observation), now);
-  const attributes = fraudAttributes(event, velocityTotalsByAttribute(observations, totals));
-  const outcome = evaluateFraud(rules, attributes);
+  return decided(await assessFraud(rules, velocity, event, now), now);
+}
+
+/**
+ * FRAUD_FAIL_OPEN: the decision without velocity, while the store cannot answer. Velocity
+ * attributes are missing, so only rules over the payment itself can fire; the decision says
+ * it is degraded, and why.
+ */
+export function checkFraudWithoutVelocity(event: PaymentEvent, rules: FraudRuleSet, now: number, reason: string): FraudState {
+  const outcome = evaluateFraud(rules, fraudAttributes(event, {}, ruleWindows(rules)));
+  return { ...decided(outcome, now), degraded: true, degraded_reason: reason };
+}
+
+function decided(outcome: FraudOutcome, now: number): FraudState {
   return {
     decision: outcome.decision,
     score: outcome.score,

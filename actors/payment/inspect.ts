@@ -59,7 +59,7 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
       source: applied.source,
     })),
     inbox: inbox
-      .filter((message) => message.attempts === 0)
+      .filter((message) => !waitsForRetry(message))
       .map((message) => ({ id: message.event.id, type: message.event.type, accepted_at: iso(message.accepted_at) })),
     held: store.all<HeldMessage>(PREFIX_HELD, limits.inspection_events_max).map(([, held]) => ({
       id: held.message.event.id,
@@ -70,7 +70,7 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
       deadline_at: iso(held.deadline_at),
     })),
     retries: inbox
-      .filter((message) => message.attempts > 0)
+      .filter(waitsForRetry)
       .map((message) => ({
         id: message.event.id,
         type: message.event.type,
@@ -106,4 +106,9 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
       last_error: meta.flush_error,
     },
   };
+}
+
+/** Failed at least once, or waits out an outage (which spends no attempt). */
+function waitsForRetry(message: InboxMessage): boolean {
+  return message.attempts > 0 || message.last_failure !== null;
 }

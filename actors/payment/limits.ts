@@ -39,6 +39,8 @@ export type ActorCounter =
   | "events_held"
   | "events_dead_lettered"
   | "retries_scheduled"
+  | "outage_waits"
+  | "fraud_decisions_degraded"
   | "sink_flushes"
   | "sink_flush_failures"
   | "sink_rows_flushed"

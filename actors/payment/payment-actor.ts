@@ -10,7 +10,7 @@
  * flush) after every change, so pending work always has a wake-up.
  */
 import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
-import { errorClass, errorMessage, isPermanent } from "../../src/core/errors.ts";
+import { errorClass, errorMessage, isDependencyUnavailable, isPermanent } from "../../src/core/errors.ts";
 import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { withFraudOverride } from "../../src/core/payment-fraud.ts";
@@ -19,7 +19,7 @@ import type { FraudDecisionValue, SinkRows } from "../../src/core/records.ts";
 import { cappedBackoffMs, retryDelayMs } from "../../src/core/retry-policy.ts";
 import type { ActorContext } from "../runtime.ts";
 import { ActorStore } from "./actor-store.ts";
-import { checkFraud } from "./fraud-check.ts";
+import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics, PaymentActorLimits } from "./limits.ts";
 import { numbered, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./records.ts";
@@ -39,6 +39,12 @@ export interface PaymentActorDependencies {
   limits: PaymentActorLimits;
   metrics: ActorMetrics;
   random(): number;
+  /**
+   * FRAUD_FAIL_OPEN: while the velocity store cannot answer (an outage, or failures past the
+   * attempts), decide without velocity and mark the decision degraded, instead of waiting
+   * (an outage) or dead-lettering (failures past the attempts). Default false.
+   */
+  fraud_fail_open?: boolean;
 }
 
 export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full" | "dead_letters_full";
@@ -211,8 +217,12 @@ export class PaymentActor {
     try {
       fraud = await checkFraud(head.event, this.dependencies.fraud_rules, this.dependencies.velocity, now);
     } catch (error) {
-      this.recordFailure(head, error, "fraud");
-      return true;
+      if (!this.failsOpen(head, error)) {
+        this.recordFailure(head, error, "fraud");
+        return true;
+      }
+      fraud = checkFraudWithoutVelocity(head.event, this.dependencies.fraud_rules, now, `${errorClass(error)}: ${errorMessage(error)}`);
+      this.dependencies.metrics.increment("fraud_decisions_degraded");
     }
     try {
       this.commit(head, fraud, true);
@@ -240,12 +250,19 @@ export class PaymentActor {
     });
   }
 
+  private failsOpen(head: InboxMessage, error: unknown): boolean {
+    if (!this.dependencies.fraud_fail_open || isPermanent(error)) return false;
+    return isDependencyUnavailable(error) || head.attempts + 1 >= this.dependencies.limits.retry.attempts_max;
+  }
+
   private recordFailure(head: InboxMessage, error: unknown, stage: string): void {
     this.store.transaction(() => {
       const current = this.store.firstInbox();
       if (!current || current.number !== head.number) return;
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
-      const attempts = current.attempts + 1;
+      // An outage of a shared dependency is not the message's fault: it waits, attempts unspent.
+      const outage = isDependencyUnavailable(error);
+      const attempts = outage ? current.attempts : current.attempts + 1;
       const failed: InboxMessage = {
         ...current,
         attempts,
@@ -253,14 +270,19 @@ export class PaymentActor {
         last_failure: { stage, error_class: errorClass(error), error_message: errorMessage(error), at: unit.now },
       };
       const policy = this.dependencies.limits.retry;
-      if (isPermanent(error) || attempts >= policy.attempts_max) {
+      if (isPermanent(error) || (!outage && attempts >= policy.attempts_max)) {
         unit.takeFromInbox(current);
         const reason = isPermanent(error) ? "permanent_failure" : "retries_exhausted";
         unit.deadLetter(failed, reason, stage, errorClass(error), errorMessage(error), attempts);
       } else {
-        failed.next_attempt_at = unit.now + retryDelayMs(attempts, policy, this.dependencies.random);
+        failed.next_attempt_at = unit.now + retryDelayMs(Math.max(attempts, 1), policy, this.dependencies.random);
+        // A breaker that knows when it probes again: wake then, spread over a second so
+        // the actors waiting on it do not return as one wave.
+        if (outage && error.retry_at_ms !== null) {
+          failed.next_attempt_at = Math.max(failed.next_attempt_at, error.retry_at_ms + Math.round(this.dependencies.random() * 1_000));
+        }
         this.context.storage.put(numbered(PREFIX_INBOX, current.number), failed);
-        this.dependencies.metrics.increment("retries_scheduled");
+        this.dependencies.metrics.increment(outage ? "outage_waits" : "retries_scheduled");
       }
       this.report(unit.finish());
     });

@@ -90,6 +90,8 @@ export function fraudDecisionRow(
     origin: fraud.origin,
     note: fraud.note,
     decided_at: fraud.decided_at,
+    degraded: fraud.degraded ?? false,
+    degraded_reason: fraud.degraded_reason ?? null,
   };
 }
 

@@ -23,6 +23,13 @@ export interface FraudState {
   decided_at: string;
   /** The decision the rules reached, kept when an operator overrides it. */
   rules_decision: FraudDecisionValue | null;
+  /**
+   * True when the velocity store could not answer and FRAUD_FAIL_OPEN decided without it:
+   * every velocity attribute is missing (null), so no velocity rule fired. Absent: false.
+   */
+  degraded?: boolean;
+  /** Why the decision is degraded: the velocity store's error. */
+  degraded_reason?: string | null;
 }
 
 export interface PaymentState {

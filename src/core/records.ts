@@ -107,6 +107,9 @@ export interface FraudDecisionRow {
   origin: "rules" | "override";
   note: string | null;
   decided_at: string;
+  /** Decided without velocity, the velocity store unable to answer (FRAUD_FAIL_OPEN). */
+  degraded: boolean;
+  degraded_reason: string | null;
 }
 
 export type DeadLetterStatus = "pending" | "replayed" | "discarded";

@@ -7,6 +7,8 @@ const COUNTER_HELP: Record<ActorCounter, string> = {
   events_held: "Events put in a reorder buffer to wait for an earlier event.",
   events_dead_lettered: "Messages moved to a dead-letter queue.",
   retries_scheduled: "Transient failures scheduled for another attempt.",
+  outage_waits: "Messages put back to wait for a shared dependency that is down, without spending an attempt.",
+  fraud_decisions_degraded: "Fraud decisions taken without velocity because the velocity store could not answer (FRAUD_FAIL_OPEN).",
   sink_flushes: "Outbox pages written to Postgres.",
   sink_flush_failures: "Outbox flushes that failed and will be retried.",
   sink_rows_flushed: "Rows written to Postgres by outbox flushes.",

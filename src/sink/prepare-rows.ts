@@ -41,6 +41,7 @@ export function prepareRows(rows: SinkRows): PreparedRows {
       attributes: jsonbSafe(row.attributes),
       note: textSafeOrNull(row.note),
       decided_at: new Date(row.decided_at),
+      degraded_reason: textSafeOrNull(row.degraded_reason),
     })),
     dead_letters: latest(rows.dead_letters, (row) => `${row.payment_id}\u0000${row.event_id}`, (row) => row.version).map(
       deadLetterInsert,

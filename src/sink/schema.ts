@@ -9,7 +9,7 @@
 import type { MessageSource, PaymentEvent } from "../core/event.ts";
 import type { DeadLetterStatus, FraudDecisionValue, PaymentStatus, TransferKind } from "../core/records.ts";
 import { sql } from "drizzle-orm";
-import { bigint, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 const money = () => bigint({ mode: "number" }).notNull();
 // drizzle-kit cannot serialise a `0n` default, hence the SQL literal.
@@ -124,6 +124,9 @@ export const fraud_decisions = pgTable(
     origin: text().$type<"rules" | "override">().notNull(),
     note: text(),
     decided_at: moment(),
+    /** Decided without velocity while the velocity store could not answer (FRAUD_FAIL_OPEN). */
+    degraded: boolean().notNull().default(false),
+    degraded_reason: text(),
   },
   (table) => [index("fraud_decisions_payment").on(table.payment_id)],
 );

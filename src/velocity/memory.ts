@@ -2,7 +2,7 @@
  * An in-memory VelocityStore with the exact semantics of the embedded and Redis stores;
  * for tests, and a stand-in wherever counters need not survive a restart.
  */
-import { TransientError } from "../core/errors.ts";
+import { DependencyUnavailableError, TransientError } from "../core/errors.ts";
 import type { VelocityObservation, VelocityStore } from "../core/fraud/velocity.ts";
 import { checkObservations, SweepSchedule, type VelocityRetentionOptions } from "./retention.ts";
 
@@ -14,6 +14,8 @@ interface Member {
 export class MemoryVelocityStore implements VelocityStore {
   /** While true, observe() throws a TransientError, as an unreachable Redis would. */
   unavailable = false;
+  /** While true, observe() throws a DependencyUnavailableError, as a Redis that does not answer would. */
+  outage = false;
   private readonly counters = new Map<string, Map<string, Member>>();
   private readonly sweep: SweepSchedule;
 
@@ -22,6 +24,7 @@ export class MemoryVelocityStore implements VelocityStore {
   }
 
   async observe(observations: VelocityObservation[], now_ms: number): Promise<number[]> {
+    if (this.outage) throw new DependencyUnavailableError("redis", "memory velocity store: outage (test)");
     if (this.unavailable) throw new TransientError("memory velocity store: unavailable");
     checkObservations(observations, now_ms);
     const totals = observations.map((observation) => this.observeOne(observation, now_ms));

@@ -35,7 +35,37 @@ describe("Cloudflare configuration", () => {
     expect(message({ DATABASE_WS_PROXY: "ws://x" })).toContain("DATABASE_WS_PROXY");
     expect(message({ BODY_BYTES_MAX: String(4 * 1024 * 1024) })).toContain("BODY_BYTES_MAX");
     expect(message({ FRAUD_RULES: "rules.json" })).toContain("inline JSON");
-    expect(message({ UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t" })).toContain("Upstash");
+    expect(message({ UPSTASH_REDIS_REST_URL: "https://x.upstash.io" })).toContain("UPSTASH_REDIS_REST_TOKEN");
+    expect(message({ UPSTASH_REDIS_REST_URL: "https://x.upstash.io", UPSTASH_REDIS_REST_TOKEN: "t", UPSTASH_REDIS_TIMEOUT_MS: "0" })).toContain("UPSTASH_REDIS_TIMEOUT_MS");
+    expect(message({ FRAUD_FAIL_OPEN: "1" })).toContain("FRAUD_FAIL_OPEN");
+  });
+
+  test("with UPSTASH_REDIS_REST_* set, velocity counters live in Redis, with the timeout and breaker given", () => {
+    const config = loadActorConfig({
+      UPSTASH_REDIS_REST_URL: "https://x.upstash.io",
+      UPSTASH_REDIS_REST_TOKEN: "t",
+      UPSTASH_REDIS_TIMEOUT_MS: "250",
+      UPSTASH_REDIS_BREAKER_OPEN_MS: "2000",
+      FRAUD_FAIL_OPEN: "true",
+    });
+    if (!config.ok) throw new Error(config.error.message);
+    expect(config.value.velocity).toEqual({
+      store: "upstash",
+      redis: { url: "https://x.upstash.io", token: "t", timeout_ms: 250, breaker: { failures_max: 3, open_ms: 2000 } },
+    });
+    expect(config.value.fraud_fail_open).toBe(true);
+    const without = loadActorConfig({});
+    if (!without.ok) throw new Error(without.error.message);
+    expect(without.value.velocity).toEqual({ store: "durable-objects", shard_count: 32 });
+    expect(without.value.fraud_fail_open).toBe(false);
+  });
+
+  test("the rules file may ask to fail open; FRAUD_FAIL_OPEN wins over it", () => {
+    const rules = JSON.stringify({ rules: [], fail_open: true });
+    const from_rules = loadActorConfig({ FRAUD_RULES: rules });
+    expect(from_rules.ok && from_rules.value.fraud_fail_open).toBe(true);
+    const overridden = loadActorConfig({ FRAUD_RULES: rules, FRAUD_FAIL_OPEN: "false" });
+    expect(overridden.ok && overridden.value.fraud_fail_open).toBe(false);
   });
 
   test("payments spread over the sink writers by a stable hash of their id", () => {

@@ -107,8 +107,8 @@ describe("condition errors", () => {
   const at = (condition: unknown) => ruleError(one({ when: condition }));
 
   test("an unknown attribute lists the known ones", () => {
-    const message = at({ attribute: "cards_per_ip", op: ">", value: 10 });
-    expect(message).toContain(`rule "r1" at rules[0].when.attribute: unknown attribute "cards_per_ip"; known attributes: ${ATTRIBUTE_NAMES.join(", ")}`);
+    const message = at({ attribute: "cards_per_ipp", op: ">", value: 10 });
+    expect(message).toContain(`rule "r1" at rules[0].when.attribute: unknown attribute "cards_per_ipp"; known attributes: ${ATTRIBUTE_NAMES.join(", ")}`);
   });
 
   test("an unknown attribute_ref", () => {

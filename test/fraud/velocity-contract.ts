@@ -5,6 +5,9 @@
  */
 import { describe, expect, test } from "bun:test";
 import type { VelocityObservation, VelocityStore } from "../../src/core/fraud/velocity.ts";
+import { assessFraud } from "../../src/core/fraud/assess-fraud.ts";
+import { parseFraudRules } from "../../src/core/fraud/parse-rules.ts";
+import type { PaymentEvent } from "../../src/core/event.ts";
 
 const HOUR_MS = 60 * 60 * 1000;
 const T0_MS = Date.UTC(2026, 10, 21, 10, 0, 0);
@@ -94,6 +97,35 @@ export function runVelocityContract(
       await store.observe([count(counter("w"), "m1")], T0_MS);
       expect(await store.observe([count(counter("w"), "m1")], T0_MS + HOUR_MS)).toEqual([1]);
       expect(await store.observe([count(counter("w"), "m2")], T0_MS + 2 * HOUR_MS - 1)).toEqual([2]);
+    });
+
+    it("a rule's own window counts exactly that window, at its edges", async (store, counter) => {
+      const parsed = parseFraudRules({
+        rules: [{ id: "fast_card", when: { attribute: "payments_per_card", window: "10m", op: ">", value: 2 }, action: "block" }],
+      });
+      if (!parsed.ok) throw new Error(parsed.error.message);
+      const card = counter("card");
+      const payment = (id: string): PaymentEvent => ({
+        id: `evt_${id}`, type: "payment.created", payment_id: `${card}:${id}`, occurred_at: "2026-11-21T10:00:00Z",
+        data: { amount: 100, currency: "USD", card: { fingerprint: card } },
+      });
+      const ten_minutes_ms = 10 * 60 * 1000;
+      const seen = async (id: string, at_ms: number) => {
+        const outcome = await assessFraud(parsed.value, store, payment(id), at_ms);
+        return [outcome.attributes.payments_per_card_10m, outcome.decision, outcome.attributes.payments_per_card_hourly];
+      };
+      expect(await seen("p1", T0_MS)).toEqual([1, "allow", 1]);
+      expect(await seen("p2", T0_MS + 1)).toEqual([2, "allow", 2]);
+      // Just inside p1's window: three payments in ten minutes.
+      expect(await seen("p3", T0_MS + ten_minutes_ms - 1)).toEqual([3, "block", 3]);
+      // A retried evaluation of p3 counts once.
+      expect(await seen("p3", T0_MS + ten_minutes_ms - 1)).toEqual([3, "block", 3]);
+      // Exactly ten minutes after p1 it has left the window; the hourly counter still has it.
+      expect(await seen("p4", T0_MS + ten_minutes_ms)).toEqual([3, "block", 4]);
+      // p2 leaves too; p3, p4 and p5 are in the window.
+      expect(await seen("p5", T0_MS + ten_minutes_ms + 2)).toEqual([3, "block", 5]);
+      // Twenty minutes after p1 only p5 is left, with p6.
+      expect(await seen("p6", T0_MS + 2 * ten_minutes_ms)).toEqual([2, "allow", 6]);
     });
 
     it("each counter expires by its own window", async (store, counter) => {

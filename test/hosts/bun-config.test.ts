@@ -36,7 +36,13 @@ describe("Bun host configuration", () => {
     [{ WEBHOOK_SECRETS: "{" }, "WEBHOOK_SECRETS"],
     [{ ADMIN_TOKEN: "short" }, "ADMIN_TOKEN"],
     [{ FRAUD_RULES: '{"rules":[{"id":"x"}]}' }, "FRAUD_RULES"],
-    [{ UPSTASH_REDIS_REST_URL: "https://redis.example", UPSTASH_REDIS_REST_TOKEN: "t" }, "UPSTASH_REDIS_REST_URL"],
+    [{ UPSTASH_REDIS_REST_URL: "https://redis.example" }, "UPSTASH_REDIS_REST_TOKEN"],
+    [{ UPSTASH_REDIS_REST_URL: "ftp://redis.example", UPSTASH_REDIS_REST_TOKEN: "t" }, "UPSTASH_REDIS_REST_URL"],
+    [{ UPSTASH_REDIS_REST_URL: "https://redis.example", UPSTASH_REDIS_REST_TOKEN: "t", UPSTASH_REDIS_TIMEOUT_MS: "soon" }, "UPSTASH_REDIS_TIMEOUT_MS"],
+    [{ UPSTASH_REDIS_REST_URL: "https://redis.example", UPSTASH_REDIS_REST_TOKEN: "t", UPSTASH_REDIS_BREAKER_FAILURES: "0" }, "UPSTASH_REDIS_BREAKER_FAILURES"],
+    [{ UPSTASH_REDIS_REST_URL: "https://redis.example", UPSTASH_REDIS_REST_TOKEN: "t", UPSTASH_REDIS_BREAKER_OPEN_MS: "5" }, "UPSTASH_REDIS_BREAKER_OPEN_MS"],
+    [{ UPSTASH_REDIS_TIMEOUT_MS: "500" }, "UPSTASH_REDIS_TIMEOUT_MS"],
+    [{ FRAUD_FAIL_OPEN: "yes" }, "FRAUD_FAIL_OPEN"],
     [{ KAFKA_REST_URL: "http://127.0.0.1:8082" }, "KAFKA_REST_URL"],
   ])("a bad or unsupported value stops the start with a message naming it: %p", (env, variable) => {
     const config = loadBunConfig({ DATA_DIR: dataDir(), ...env });

@@ -98,6 +98,8 @@ export function fraudRow(payment_id: string, n: number, fields: Partial<FraudDec
     attributes: { amount: 1000, card_country: "US", ip_country: null, first_seen: true },
     origin: "rules",
     note: null,
+    degraded: false,
+    degraded_reason: null,
     decided_at: AT,
     ...fields,
   };

@@ -8,6 +8,7 @@ import { migrateSink } from "../../src/sink/migrate.ts";
 import { batchingCases } from "./suite/batching.ts";
 import { caseRunner, type SinkSuiteContext } from "./suite/context.ts";
 import { deadLetterCases } from "./suite/dead-letters.ts";
+import { fraudDecisionCases } from "./suite/fraud-decisions.ts";
 import { idempotencyCases } from "./suite/idempotency.ts";
 import { ledgerCases } from "./suite/ledger.ts";
 import { migrationCases } from "./suite/migrations.ts";
@@ -41,6 +42,7 @@ export function runSinkSuite(name: string, open: () => Promise<SinkDatabase>, op
     };
     migrationCases(context);
     idempotencyCases(context);
+    fraudDecisionCases(context);
     ledgerCases(context);
     deadLetterCases(context);
     batchingCases(context);

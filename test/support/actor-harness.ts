@@ -12,6 +12,7 @@ import { PaymentActor } from "../../actors/payment/payment-actor.ts";
 import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
 import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
+import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
 import { RecordingSink } from "./recording-sink.ts";
 
@@ -21,6 +22,9 @@ export interface HarnessOptions {
   limits?: Partial<PaymentActorLimits>;
   fraud_rules?: FraudRuleSet;
   directory?: string;
+  /** Puts something (a circuit breaker) between the actors and the memory velocity store. */
+  wrap_velocity?: (memory: MemoryVelocityStore, clock: () => number) => VelocityStore;
+  fraud_fail_open?: boolean;
 }
 
 export function createActorHarness(options: HarnessOptions = {}) {
@@ -29,18 +33,20 @@ export function createActorHarness(options: HarnessOptions = {}) {
   const clock = () => now;
   const sink = new RecordingSink();
   const velocity = new MemoryVelocityStore();
+  const actor_velocity = options.wrap_velocity?.(velocity, clock) ?? velocity;
   const database = new ActorDatabase({ path: join(directory, "actors.sqlite"), durability: "process" });
   const limits = { ...DEFAULT_PAYMENT_ACTOR_LIMITS, ...options.limits };
   const system = new BunActorSystem(
     database,
     (context) =>
       new PaymentActor(context, {
-        velocity,
+        velocity: actor_velocity,
         sink,
         fraud_rules: options.fraud_rules ?? DEFAULT_FRAUD_RULES,
         limits,
         metrics: NO_METRICS,
         random: () => 0.5,
+        fraud_fail_open: options.fraud_fail_open ?? false,
       }),
     clock,
   );

@@ -22,6 +22,24 @@ export const VELOCITY_ATTRIBUTE_NAMES = [
   "amount_per_customer_daily",
 ] as const;
 
+/**
+ * What a velocity attribute counts, without its window: a rule names one with its own window,
+ * `{"attribute": "payments_per_card", "window": "10m", ...}` (velocity-windows.ts).
+ */
+export const VELOCITY_BASE_NAMES = [
+  "payments_per_card",
+  "payments_per_ip",
+  "cards_per_ip",
+  "payments_per_customer",
+  "amount_per_customer",
+] as const;
+
+export type VelocityBaseName = (typeof VELOCITY_BASE_NAMES)[number];
+
+export function isVelocityBaseName(name: unknown): name is VelocityBaseName {
+  return typeof name === "string" && (VELOCITY_BASE_NAMES as readonly string[]).includes(name);
+}
+
 export type PaymentAttributeName = (typeof PAYMENT_ATTRIBUTE_NAMES)[number];
 export type VelocityAttributeName = (typeof VELOCITY_ATTRIBUTE_NAMES)[number];
 export type AttributeName = PaymentAttributeName | VelocityAttributeName;
@@ -36,8 +54,12 @@ export type AttributeKind = "number" | "string";
 /** What a rule compares against: an attribute holds a number, a string, or nothing (null). */
 export type AttributeValue = number | string | null;
 
-/** Attribute values of one payment; an absent or null entry is a missing attribute. */
-export type FraudAttributes = Partial<Record<AttributeName, AttributeValue>>;
+/**
+ * Attribute values of one payment; an absent or null entry is a missing attribute. Besides
+ * the named attributes it holds the windowed velocity attributes the rules name, such as
+ * `payments_per_card_10m`.
+ */
+export type FraudAttributes = Partial<Record<AttributeName, AttributeValue>> & { readonly [windowed: string]: AttributeValue | undefined };
 
 export const ATTRIBUTE_KINDS: Readonly<Record<AttributeName, AttributeKind>> = {
   amount: "number",

@@ -7,7 +7,8 @@
  * for a payment with no card country, and so is `card_country not_in ["US"]`. Only an
  * explicit `not` turns that around: `not card_country == "US"` is true for it.
  */
-import type { AttributeName, FraudAttributes } from "./attribute-names.ts";
+import type { AttributeName, FraudAttributes, VelocityBaseName } from "./attribute-names.ts";
+import { windowedAttributeName } from "./velocity-windows.ts";
 
 export const SCALAR_OPERATORS = [">", ">=", "<", "<=", "==", "!="] as const;
 export const LIST_OPERATORS = ["in", "not_in"] as const;
@@ -20,23 +21,30 @@ export type ComparisonOperator = ScalarOperator | ListOperator;
 /** Literals have the kind of the attribute they are compared with (checked at parse time). */
 export type Literal = number | string;
 
+/**
+ * The left side of a comparison: a named attribute, or a velocity base with the window the
+ * rule counts over (`{"attribute": "payments_per_card", "window": "10m"}`).
+ */
+interface ComparisonSubject {
+  attribute: AttributeName | VelocityBaseName;
+  /** Only with a velocity base: `10m`, `6h`, `7d` (velocity-windows.ts). */
+  window?: string;
+}
+
 /** `{"attribute":"amount","op":">=","value":1000000}` */
-export interface ValueComparison {
-  attribute: AttributeName;
+export interface ValueComparison extends ComparisonSubject {
   op: ScalarOperator;
   value: Literal;
 }
 
 /** `{"attribute":"currency","op":"in","value":["USD","EUR"]}` */
-export interface ListComparison {
-  attribute: AttributeName;
+export interface ListComparison extends ComparisonSubject {
   op: ListOperator;
   value: Literal[];
 }
 
 /** `{"attribute":"card_country","op":"!=","attribute_ref":"ip_country"}` */
-export interface AttributeComparison {
-  attribute: AttributeName;
+export interface AttributeComparison extends ComparisonSubject {
   op: ScalarOperator;
   attribute_ref: AttributeName;
 }
@@ -54,7 +62,7 @@ export function evaluateCondition(condition: Condition, attributes: FraudAttribu
   if ("any" in condition) return condition.any.some((inner) => evaluateCondition(inner, attributes));
   if ("not" in condition) return !evaluateCondition(condition.not, attributes);
 
-  const left = attributes[condition.attribute] ?? null;
+  const left = attributes[subjectName(condition)] ?? null;
   if (left === null) return false;
   if ("attribute_ref" in condition) {
     const right = attributes[condition.attribute_ref] ?? null;
@@ -65,6 +73,11 @@ export function evaluateCondition(condition: Condition, attributes: FraudAttribu
     return condition.op === "in" ? found : !found;
   }
   return compare(left, condition.op, condition.value);
+}
+
+/** The attribute a comparison reads: `payments_per_card` over `10m` reads `payments_per_card_10m`. */
+export function subjectName(comparison: Comparison): string {
+  return comparison.window === undefined ? comparison.attribute : windowedAttributeName(comparison.attribute as VelocityBaseName, comparison.window);
 }
 
 function isListComparison(comparison: ValueComparison | ListComparison): comparison is ListComparison {

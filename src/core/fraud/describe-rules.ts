@@ -28,5 +28,6 @@ export function describeCondition(condition: Condition): string {
   if ("any" in condition) return `(${condition.any.map(describeCondition).join(" or ")})`;
   if ("not" in condition) return `not ${describeCondition(condition.not)}`;
   const right = "attribute_ref" in condition ? condition.attribute_ref : JSON.stringify(condition.value);
-  return `${condition.attribute} ${condition.op} ${right}`;
+  const window = condition.window === undefined ? "" : ` over ${condition.window}`;
+  return `${condition.attribute}${window} ${condition.op} ${right}`;
 }

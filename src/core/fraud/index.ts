@@ -9,3 +9,4 @@ export * from "./parse-condition.ts";
 export * from "./parse-rules.ts";
 export * from "./rules.ts";
 export * from "./velocity.ts";
+export * from "./velocity-windows.ts";

@@ -3,7 +3,8 @@
  * kind, so a rule that could never match (`"amount" > "1000"`, a misspelt attribute) is
  * rejected when the rules load instead of silently never firing.
  */
-import { ATTRIBUTE_KINDS, ATTRIBUTE_NAMES, isAttributeName, type AttributeKind } from "./attribute-names.ts";
+import { ATTRIBUTE_KINDS, ATTRIBUTE_NAMES, isAttributeName, isVelocityBaseName, VELOCITY_BASE_NAMES, type AttributeKind } from "./attribute-names.ts";
+import { parseWindow, windowText } from "./velocity-windows.ts";
 import {
   LIST_OPERATORS,
   ORDERING_OPERATORS,
@@ -19,7 +20,7 @@ export const CONDITION_DEPTH_MAX = 16;
 export const LIST_VALUES_MAX = 1000;
 
 const OPERATORS: readonly ComparisonOperator[] = [...SCALAR_OPERATORS, ...LIST_OPERATORS];
-const COMPARISON_FIELDS = ["attribute", "op", "value", "attribute_ref"];
+const COMPARISON_FIELDS = ["attribute", "op", "value", "attribute_ref", "window"];
 const COMBINATORS = ["all", "any", "not"];
 
 /** Returns null after reporting to `issues` when the condition is invalid. */
@@ -70,11 +71,23 @@ function parseComparison(
   };
   for (const field of Object.keys(input)) {
     if (!COMPARISON_FIELDS.includes(field)) {
-      invalid(`${path}.${field}`, `unknown field; a comparison has "attribute", "op", and "value" or "attribute_ref"`);
+      invalid(`${path}.${field}`, `unknown field; a comparison has "attribute", "op", "value" or "attribute_ref", and "window" for a velocity base`);
     }
   }
   const { attribute, op } = input;
-  if (!isAttributeName(attribute)) invalid(`${path}.attribute`, unknownAttribute(attribute));
+  const windowed = isVelocityBaseName(attribute);
+  if (!isAttributeName(attribute) && !windowed) invalid(`${path}.attribute`, unknownAttribute(attribute));
+  let window: string | undefined;
+  if (windowed) {
+    const window_ms = parseWindow(input.window);
+    if (window_ms === null) {
+      invalid(`${path}.window`, `"${attribute}" counts over the window the rule names: give "window" as a whole number of s, m, h or d from 1s to 30d, e.g. "10m"; found ${quote(input.window)}`);
+    } else {
+      window = windowText(window_ms);
+    }
+  } else if ("window" in input && isAttributeName(attribute)) {
+    invalid(`${path}.window`, `only ${VELOCITY_BASE_NAMES.join(", ")} take a "window"; "${attribute}" has none of its own`);
+  }
   if (!OPERATORS.includes(op as ComparisonOperator)) {
     invalid(`${path}.op`, `unknown operator ${quote(op)}; expected one of ${OPERATORS.join(", ")}`);
   }
@@ -83,10 +96,11 @@ function parseComparison(
   if (has_value === has_reference) {
     invalid(path, has_value ? `has both "value" and "attribute_ref"; give one` : `needs a "value" or an "attribute_ref"`);
   }
-  if (!valid || !isAttributeName(attribute)) return null;
+  if (!valid || !(isAttributeName(attribute) || windowed)) return null;
 
   const operator = op as ComparisonOperator;
-  const kind = ATTRIBUTE_KINDS[attribute];
+  const kind: AttributeKind = windowed ? "number" : ATTRIBUTE_KINDS[attribute as keyof typeof ATTRIBUTE_KINDS];
+  const subject = window === undefined ? { attribute } : { attribute, window };
   if (kind === "string" && ORDERING_OPERATORS.includes(operator as ScalarOperator)) {
     return report(`${path}.op`, `"${operator}" compares numbers, but "${attribute}" holds strings; use ==, !=, in or not_in`);
   }
@@ -99,20 +113,20 @@ function parseComparison(
     if (ATTRIBUTE_KINDS[reference] !== kind) {
       return report(`${path}.attribute_ref`, `"${reference}" holds ${ATTRIBUTE_KINDS[reference]}s but "${attribute}" holds ${kind}s`);
     }
-    return { attribute, op: operator as ScalarOperator, attribute_ref: reference };
+    return { ...subject, op: operator as ScalarOperator, attribute_ref: reference };
   }
 
   const value = input.value;
   if (!is_list) {
     if (!isLiteralOf(value, kind)) return report(`${path}.value`, `must be a ${kind} ("${attribute}" holds ${kind}s); found ${quote(value)}`);
-    return { attribute, op: operator as ScalarOperator, value };
+    return { ...subject, op: operator as ScalarOperator, value };
   }
   if (!Array.isArray(value) || value.length === 0 || value.length > LIST_VALUES_MAX) {
     return report(`${path}.value`, `"${operator}" needs a non-empty array of at most ${LIST_VALUES_MAX} ${kind}s; found ${quote(value)}`);
   }
   const wrong = value.findIndex((item) => !isLiteralOf(item, kind));
   if (wrong >= 0) return report(`${path}.value[${wrong}]`, `must be a ${kind} ("${attribute}" holds ${kind}s); found ${quote(value[wrong])}`);
-  return { attribute, op: operator as ListOperator, value: value as (string | number)[] };
+  return { ...subject, op: operator as ListOperator, value: value as (string | number)[] };
 }
 
 function isLiteralOf(value: unknown, kind: AttributeKind): value is string | number {
@@ -120,5 +134,5 @@ function isLiteralOf(value: unknown, kind: AttributeKind): value is string | num
 }
 
 function unknownAttribute(name: unknown): string {
-  return `unknown attribute ${quote(name)}; known attributes: ${ATTRIBUTE_NAMES.join(", ")}`;
+  return `unknown attribute ${quote(name)}; known attributes: ${ATTRIBUTE_NAMES.join(", ")}; and, with a "window" such as "10m": ${VELOCITY_BASE_NAMES.join(", ")}`;
 }

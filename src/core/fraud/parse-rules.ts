@@ -15,7 +15,7 @@ export const RULE_ID_LENGTH_MAX = 100;
 export const SCORE_MAGNITUDE_MAX = 1_000_000;
 const ISSUES_SHOWN_MAX = 20;
 const RULE_ID_PATTERN = /^[A-Za-z0-9_.:-]+$/;
-const RULE_SET_FIELDS = ["rules", "score_thresholds"];
+const RULE_SET_FIELDS = ["rules", "score_thresholds", "fail_open"];
 const RULE_FIELDS = ["id", "when", "action", "score", "mode"];
 
 export function parseFraudRules(input: unknown): Result<FraudRuleSet> {
@@ -24,7 +24,7 @@ export function parseFraudRules(input: unknown): Result<FraudRuleSet> {
   }
   const issues = new ParseIssues();
   for (const field of Object.keys(input)) {
-    if (!RULE_SET_FIELDS.includes(field)) issues.report(null, field, `unknown field; a rule set has "rules" and "score_thresholds"`);
+    if (!RULE_SET_FIELDS.includes(field)) issues.report(null, field, `unknown field; a rule set has "rules", "score_thresholds" and "fail_open"`);
   }
   const rules: FraudRule[] = [];
   if (!Array.isArray(input.rules)) {
@@ -50,8 +50,10 @@ export function parseFraudRules(input: unknown): Result<FraudRuleSet> {
   if (scored.length > 0 && !has_thresholds) {
     issues.report(null, "score_thresholds", `required because rules ${scored.join(", ")} have a score: {"review": n, "block": n}`);
   }
+  const fail_open = input.fail_open ?? false;
+  if (typeof fail_open !== "boolean") issues.report(null, "fail_open", `must be true or false; found ${quote(input.fail_open)}`);
   if (!issues.empty) return fail("invalid_fraud_rules", `invalid fraud rules: ${issues.summary(ISSUES_SHOWN_MAX)}`);
-  return ok({ rules, score_thresholds });
+  return fail_open === true ? ok({ rules, score_thresholds, fail_open }) : ok({ rules, score_thresholds });
 }
 
 function parseRule(input: unknown, path: string, issues: ParseIssues): FraudRule | null {

@@ -54,6 +54,11 @@ export interface FraudRuleSet {
   rules: FraudRule[];
   /** Required when any rule has a score; null when none has. */
   score_thresholds: ScoreThresholds | null;
+  /**
+   * While the velocity store cannot answer, decide without velocity (marked degraded)
+   * instead of waiting for it; FRAUD_FAIL_OPEN, when set, wins. Absent: false.
+   */
+  fail_open?: boolean;
 }
 
 export interface FraudOutcome {
@@ -106,5 +111,7 @@ export function evaluateFraud(rules: FraudRuleSet, attributes: FraudAttributes):
 function auditAttributes(attributes: FraudAttributes): Record<string, AttributeValue> {
   const seen: Record<string, AttributeValue> = {};
   for (const name of ATTRIBUTE_NAMES) seen[name] = attributes[name] ?? null;
+  // The windowed velocity attributes the rules named (payments_per_card_10m).
+  for (const [name, value] of Object.entries(attributes)) if (!(name in seen)) seen[name] = value ?? null;
   return seen;
 }

@@ -24,6 +24,8 @@ export type ActorThreadRequest =
   | { method: "ledgerAccounts"; currency: string }
   | { method: "pingPostgres" }
   | { method: "actorsHealth" }
+  /** Throws while the Redis velocity store's circuit breaker is open. */
+  | { method: "redisHealth" }
   | { method: "metrics" }
   | { method: "stop" };
 
@@ -38,6 +40,7 @@ export interface ActorThreadResults {
   ledgerAccounts: AccountBalance[];
   pingPostgres: null;
   actorsHealth: { pending_alarms: number; processing_backlog: number };
+  redisHealth: Record<string, unknown> | null;
   /** The actor thread's metrics in Prometheus text. */
   metrics: string;
   stop: null;

@@ -20,6 +20,7 @@ import type { AcceptOutcome } from "../../http/ports.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
 import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
 import { actorMetrics } from "../actor-metrics.ts";
+import { redisHealthCheck, redisVelocityStore, registerRedisVelocityMetrics } from "../redis-velocity.ts";
 import type { ActorThreadMessage, ActorThreadRequest, ActorThreadResults } from "./actor-thread-protocol.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS, ProcessingBacklog } from "./processing-backlog.ts";
 import { SinkThread } from "./sink-thread.ts";
@@ -40,9 +41,11 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
     durability: request.durability,
     on_durability_failure: (error) => self.postMessage({ fatal: `${errorClass(error)}: ${errorMessage(error)}` } satisfies ActorThreadMessage),
   });
-  // Velocity counters share the actor database: their writes join the group commit, and a
-  // crash undoes an observation together with the processing that made it.
-  const velocity = new EmbeddedVelocityStore(database.db);
+  // Embedded velocity counters share the actor database: their writes join the group commit,
+  // and a crash undoes an observation together with the processing that made it.
+  const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
+  const velocity = redis_velocity?.store ?? new EmbeddedVelocityStore(database.db);
+  const fraud_fail_open = config.velocity.fraud_fail_open ?? config.fraud_rules.fail_open ?? false;
   const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: SINK_BATCH_ROWS_MAX });
   const registry = new MetricsRegistry();
   const limits = {
@@ -53,7 +56,8 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   const metrics = actorMetrics(registry, database.count(PREFIX_OUTBOX));
   const system = new BunActorSystem<PaymentActor>(
     database,
-    (context) => new PaymentActor(context, { velocity, sink: batcher, fraud_rules: config.fraud_rules, limits, metrics, random: Math.random }),
+    (context) =>
+      new PaymentActor(context, { velocity, sink: batcher, fraud_rules: config.fraud_rules, limits, metrics, random: Math.random, fraud_fail_open }),
     Date.now,
   );
   const backlog = new ProcessingBacklog(system.scheduler, DEFAULT_PROCESSING_BACKLOG_LIMITS);
@@ -66,8 +70,10 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   );
   registry.gauge("processing_backlog_drain_seconds", "How long the waiting work would take to process, as estimated for overload (503 past the limit).", () => backlog.drainMs() / 1000);
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => database.commits);
+  if (redis_velocity !== null) registerRedisVelocityMetrics(registry, redis_velocity);
+  const redis_health = redis_velocity === null ? null : redisHealthCheck(redis_velocity.store);
   const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES });
-  return { sink, database, batcher, registry, system, backlog, migration, resumed };
+  return { sink, database, batcher, registry, system, backlog, migration, resumed, redis_health };
 }
 
 function accept(current: Host, batch: Extract<ActorThreadRequest, { method: "accept" }>["batch"]): Promise<AcceptOutcome[]> {
@@ -104,6 +110,8 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
       return current.sink.call({ method: "ping" });
     case "actorsHealth":
       return { pending_alarms: current.system.scheduler.pending(), processing_backlog: current.backlog.size() };
+    case "redisHealth":
+      return (await current.redis_health?.check()) ?? null;
     case "metrics":
       return current.registry.render();
     case "stop":

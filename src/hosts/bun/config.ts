@@ -4,12 +4,13 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { integerVariable, parseLimits, parseRedisConfig, type Environment, type Limits } from "../../core/config.ts";
+import { integerVariable, parseLimits, type Environment, type Limits } from "../../core/config.ts";
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import { generateWebhookSecret, parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
 import { mergeWebhookSources, parseWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
+import { parseVelocityConfig, type VelocityConfig } from "../../velocity/velocity-config.ts";
 
 export interface BunHostConfig {
   port: number;
@@ -22,7 +23,8 @@ export interface BunHostConfig {
   webhook_sources: Record<string, WebhookSource>;
   admin_token: string;
   admin_token_generated: boolean;
-  redis: { url: string; token: string } | null;
+  /** Redis when UPSTASH_REDIS_REST_* are set, else the embedded store. */
+  velocity: VelocityConfig;
   fraud_rules: FraudRuleSet;
   fraud_rules_source: string;
   limits: Limits;
@@ -45,12 +47,9 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
   }
   const limits = parseLimits(env);
   if (!limits.ok) return limits;
-  const redis = parseRedisConfig(env);
-  if (!redis.ok) return redis;
-  // Set but silently ignored would be worse than refused: these arrive in later releases.
-  if (redis.value !== null) {
-    return fail("invalid_config", "UPSTASH_REDIS_REST_URL is set, but the Redis velocity store is not available yet: unset UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN to use the embedded store");
-  }
+  const velocity = parseVelocityConfig(env);
+  if (!velocity.ok) return velocity;
+  // Set but silently ignored would be worse than refused: this arrives in a later release.
   const kafka = Object.keys(env).find((name) => name.startsWith("KAFKA_") && env[name]?.trim());
   if (kafka !== undefined) {
     return fail("invalid_config", `${kafka} is set, but the Kafka consumer is not available yet: unset the KAFKA_* variables`);
@@ -96,7 +95,7 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
     webhook_sources: webhook_sources.value,
     admin_token,
     admin_token_generated: !env.ADMIN_TOKEN?.trim(),
-    redis: redis.value,
+    velocity: velocity.value,
     fraud_rules: fraud_rules.value,
     fraud_rules_source: env.FRAUD_RULES?.trim() ? "FRAUD_RULES" : "built-in defaults",
     limits: limits.value,

@@ -34,6 +34,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
         },
       },
       { name: "actors", check: () => thread.call({ method: "actorsHealth" }) },
+      ...(config.velocity.redis === null ? [] : [{ name: "redis", check: async () => (await thread.call({ method: "redisHealth" })) ?? {} }]),
     ],
     now: Date.now,
     hmac_sha256: (key, message) => new Bun.CryptoHasher("sha256", key).update(message).digest() as Uint8Array,

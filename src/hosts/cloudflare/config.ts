@@ -13,18 +13,22 @@
  * - SINK_WRITER_COUNT, SINK_CONNECTIONS_PER_WRITER (vars): the Postgres connection bound.
  * - DATABASE_WS_PROXY (var): `host:port` of a plain WebSocket-to-TCP proxy for a Postgres
  *   that is not Neon (local tests); unset talks to Neon's own proxy.
+ * - UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN (secrets): velocity counters in Redis,
+ *   shared by every Worker; UPSTASH_REDIS_TIMEOUT_MS, UPSTASH_REDIS_BREAKER_* and
+ *   FRAUD_FAIL_OPEN (vars), see src/velocity/velocity-config.ts. Unset: the shards below.
  * - VELOCITY_SHARD_COUNT (var): Durable Objects holding the fraud velocity counters. Changing
  *   it moves counters to other shards, so velocity under-counts until the windows (at most
  *   a day) have passed.
  * - RETRY_ATTEMPTS_MAX, HOLD_TIMEOUT_MS, BODY_BYTES_MAX, FRAUD_RULES (inline JSON only:
  *   a Worker has no file system).
  */
-import { integerVariable, parseLimits, parseRedisConfig, type Environment, type Limits } from "../../core/config.ts";
+import { integerVariable, parseLimits, type Environment, type Limits } from "../../core/config.ts";
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import { parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
 import { mergeWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
+import { parseVelocityConfig, type RedisVelocityConfig } from "../../velocity/velocity-config.ts";
 
 /** An inbox row holds the event body; a row is limited to 1 MiB (actors/cloudflare). */
 export const BODY_BYTES_MAX_CLOUDFLARE = 512 * 1024;
@@ -40,8 +44,10 @@ export interface ActorConfig {
   limits: Limits;
   fraud_rules: FraudRuleSet;
   sink: SinkConfig;
-  /** Where velocity counters live; "upstash" arrives with the Upstash Redis store. */
-  velocity: { store: "durable-objects"; shard_count: number };
+  /** Where velocity counters live: Redis when UPSTASH_REDIS_REST_* are set, else Durable Object shards. */
+  velocity: { store: "durable-objects"; shard_count: number } | { store: "upstash"; redis: RedisVelocityConfig };
+  /** FRAUD_FAIL_OPEN, or the rules' fail_open. */
+  fraud_fail_open: boolean;
 }
 
 export interface WorkerConfig extends ActorConfig {
@@ -61,14 +67,8 @@ export function loadActorConfig(env: Environment): Result<ActorConfig> {
     throw new Error("a Worker has no file system: give FRAUD_RULES as inline JSON");
   });
   if (!fraud_rules.ok) return fraud_rules;
-  const redis = parseRedisConfig(env);
-  if (!redis.ok) return redis;
-  if (redis.value !== null) {
-    return fail(
-      "invalid_config",
-      "UPSTASH_REDIS_REST_URL is set, but the Cloudflare host does not have the Upstash velocity store yet; unset both UPSTASH_REDIS_REST_* to use Durable Object counters",
-    );
-  }
+  const velocity = parseVelocityConfig(env);
+  if (!velocity.ok) return velocity;
   const writer_count = integerVariable(env, "SINK_WRITER_COUNT", 4, { min: 1, max: 64 });
   if (!writer_count.ok) return writer_count;
   const connections = integerVariable(env, "SINK_CONNECTIONS_PER_WRITER", 1, { min: 1, max: 8 });
@@ -87,7 +87,10 @@ export function loadActorConfig(env: Environment): Result<ActorConfig> {
     limits: limits.value,
     fraud_rules: fraud_rules.value,
     sink: { database_url, ws_proxy, writer_count: writer_count.value, connections_per_writer: connections.value },
-    velocity: { store: "durable-objects", shard_count: velocity_shards.value },
+    velocity: velocity.value.redis
+      ? { store: "upstash", redis: velocity.value.redis }
+      : { store: "durable-objects", shard_count: velocity_shards.value },
+    fraud_fail_open: velocity.value.fraud_fail_open ?? fraud_rules.value.fail_open ?? false,
   });
 }
 

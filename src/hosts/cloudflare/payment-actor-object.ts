@@ -14,7 +14,7 @@ import type { FraudDecisionValue } from "../../core/records.ts";
 import type { CloudflareEnv } from "./env.ts";
 import { actorConfig, isolateActorMetrics } from "./isolate.ts";
 import { outboxSink } from "./sink-writers.ts";
-import { DurableObjectVelocityStore } from "./velocity.ts";
+import { velocityStore } from "./velocity-store.ts";
 
 export class PaymentActorObject extends DurableObject<CloudflareEnv> {
   private readonly runtime = new ActorObjectRuntime(this.ctx);
@@ -57,7 +57,7 @@ export class PaymentActorObject extends DurableObject<CloudflareEnv> {
     if (this.actor !== null) return this.actor;
     const config = actorConfig(this.env);
     this.actor = new PaymentActor(this.runtime.context(payment_id), {
-      velocity: new DurableObjectVelocityStore(this.env, config.velocity.shard_count),
+      velocity: velocityStore(this.env, config),
       sink: outboxSink(this.env, config.sink, payment_id),
       fraud_rules: config.fraud_rules,
       limits: {
@@ -67,6 +67,7 @@ export class PaymentActorObject extends DurableObject<CloudflareEnv> {
       },
       metrics: isolateActorMetrics(),
       random: Math.random,
+      fraud_fail_open: config.fraud_fail_open,
     });
     return this.actor;
   }

@@ -8,6 +8,7 @@ import type { CloudflareEnv } from "./env.ts";
 import { isolateRegistry, workerConfig } from "./isolate.ts";
 import { cloudflarePaymentActors } from "./payment-actors.ts";
 import { sinkReader, sinkWriter } from "./sink-writers.ts";
+import { velocityHealthChecks } from "./velocity-store.ts";
 
 type App = ReturnType<typeof createApp>;
 const apps = new WeakMap<object, Result<App>>();
@@ -27,7 +28,7 @@ export function workerApp(env: CloudflareEnv): Result<App> {
           actors: cloudflarePaymentActors(env),
           sink: sinkReader(env),
           metrics: isolateRegistry(),
-          health_checks: [{ name: "postgres", check: () => sinkWriter(env, 0).health() }],
+          health_checks: [{ name: "postgres", check: () => sinkWriter(env, 0).health() }, ...velocityHealthChecks(config.value)],
           now: Date.now,
         }),
       );
