@@ -37,7 +37,8 @@ describe("Bun host configuration", () => {
     [{ ADMIN_TOKEN: "short" }, "ADMIN_TOKEN"],
     [{ FRAUD_RULES: '{"rules":[{"id":"x"}]}' }, "FRAUD_RULES"],
     [{ UPSTASH_REDIS_REST_URL: "https://redis.example", UPSTASH_REDIS_REST_TOKEN: "t" }, "UPSTASH_REDIS_REST_URL"],
-    [{ KAFKA_REST_URL: "http://127.0.0.1:8082" }, "KAFKA_REST_URL"],
+    [{ KAFKA_REST_URL: "http://127.0.0.1:8082" }, "KAFKA_TOPICS"],
+    [{ KAFKA_TOPICS: "payments" }, "KAFKA_REST_URL"],
   ])("a bad or unsupported value stops the start with a message naming it: %p", (env, variable) => {
     const config = loadBunConfig({ DATA_DIR: dataDir(), ...env });
     expect(config.ok).toBe(false);

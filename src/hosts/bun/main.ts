@@ -23,6 +23,7 @@ if (value.webhook_secrets_generated) {
 }
 console.log(`  admin:     Authorization: Bearer ${value.admin_token_generated ? value.admin_token + " (generated)" : "<ADMIN_TOKEN>"}`);
 console.log(`  fraud:     ${value.fraud_rules_source}\n${describeRules(value.fraud_rules).replace(/^/gm, "             ")}`);
+if (host.kafka) console.log(`  kafka:     consuming ${host.kafka.describe()}`);
 if (host.resumed > 0) console.log(`  resumed:   ${host.resumed} actors with pending work`);
 console.log("Ctrl-C drains and stops.");
 

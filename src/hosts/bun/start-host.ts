@@ -17,6 +17,7 @@ import type { BunHostConfig } from "./config.ts";
 import { bunPaymentActors } from "./payment-actors.ts";
 import { BunIngress } from "./ingress.ts";
 import { BACKLOG_MAX, processingSchedule, RequestActivity } from "./processing-schedule.ts";
+import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
 import { SinkThread } from "./sink-thread.ts";
 
 export interface StartOptions {
@@ -72,11 +73,13 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   );
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => actor_database.commits);
 
+  const actors = bunPaymentActors(system, ingress, () => backlog() >= BACKLOG_MAX);
+  let kafka: ReturnType<typeof startKafkaConsumerLoop> | null = null;
   const app = createApp({
     webhook_secrets: config.webhook_secrets,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
-    actors: bunPaymentActors(system, ingress, () => backlog() >= BACKLOG_MAX),
+    actors,
     sink: {
       listDeadLetters: (filter) => sink.call({ method: "listDeadLetters", filter }),
       ledgerAccounts: (currency) => sink.call({ method: "ledgerAccounts", currency }),
@@ -87,6 +90,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
       { name: "actors", check: async () => ({ pending_alarms: system.scheduler.pending() }) },
     ],
     now,
+    ...(config.kafka ? { kafka_consumers: async () => kafka?.view() ?? { consumers: [] } } : {}),
     hmac_sha256: (key, message) => new Bun.CryptoHasher("sha256", key).update(message).digest() as Uint8Array,
   });
 
@@ -101,6 +105,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     maxRequestBodySize: config.limits.body_bytes_max * 4,
   });
   const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES }) + ingress.start();
+  if (config.kafka) kafka = startKafkaConsumerLoop(config.kafka, { actors, sink: batcher, registry, now });
 
   let stopping: Promise<void> | null = null;
   return {
@@ -110,9 +115,11 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     sink,
     migration,
     resumed,
+    kafka,
     /** Stops accepting, lets running work finish, and closes storage. */
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await kafka?.stop();
         await server.stop();
         ingress.stop();
         await system.stop();

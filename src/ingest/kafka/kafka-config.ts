@@ -91,3 +91,4 @@ export function parseKafkaConfig(env: Environment, instance_default: string): Re
     poll_timeout_ms: poll_timeout_ms.value,
   });
 }
+

@@ -73,10 +73,12 @@ export class KafkaConsumer {
     this.#options = options;
   }
 
-  /** Opens the source (clearing a crashed run's instance) and starts the poll loop. */
-  async start(): Promise<void> {
-    await this.#options.source.open();
-    this.#loop = this.#run();
+  /**
+   * Starts the poll loop, which first opens the source (clearing a crashed run's instance),
+   * retrying while the proxy cannot be reached: the host starts whether or not it answers.
+   */
+  start(): void {
+    this.#loop ??= this.#open().then(() => this.#run());
   }
 
   /** Finishes or abandons the batch in hand, commits what was accepted, and leaves the group. */
@@ -109,10 +111,23 @@ export class KafkaConsumer {
       .map(([partition_key, { topic, partition }]) => {
         const committed_offset = this.#committed.get(partition_key) ?? null;
         const log_end_offset = this.#log_ends.get(partition_key) ?? null;
-        const lag = committed_offset === null || log_end_offset === null ? null : Math.max(0, log_end_offset - committed_offset);
+        // An empty partition has nothing to lag behind, committed or not.
+        const lag = log_end_offset === 0 ? 0 : committed_offset === null || log_end_offset === null ? null : Math.max(0, log_end_offset - committed_offset);
         return { topic, partition, committed_offset, log_end_offset, lag };
       })
       .sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
+  }
+
+  async #open(): Promise<void> {
+    for (let attempt = 1; !this.#stopping; attempt += 1) {
+      try {
+        await this.#options.source.open();
+        return;
+      } catch (error) {
+        this.#log(`kafka consumer: joining the group failed: ${errorMessage(error)} (retrying)`);
+        await this.#options.sleep(this.#backoff(attempt));
+      }
+    }
   }
 
   async #run(): Promise<void> {
@@ -232,6 +247,13 @@ export class KafkaConsumer {
         const partition_key = key(end.topic, end.partition);
         this.#log_ends.set(partition_key, end.offset);
         if (!this.#partitions.has(partition_key)) this.#partitions.set(partition_key, { topic: end.topic, partition: end.partition });
+      }
+      const unknown = [...this.#partitions.entries()].filter(([partition_key]) => !this.#committed.has(partition_key)).map(([, partition]) => partition);
+      if (unknown.length > 0 && this.#options.source.committed) {
+        for (const known of await this.#options.source.committed(unknown)) {
+          const partition_key = key(known.topic, known.partition);
+          if (!this.#committed.has(partition_key)) this.#committed.set(partition_key, known.offset);
+        }
       }
     } catch (error) {
       this.#log(`kafka consumer: reading log ends failed: ${errorMessage(error)}`);

@@ -51,6 +51,11 @@ export interface KafkaSource {
   commit(offsets: PartitionOffset[]): Promise<void>;
   /** Every partition of the subscribed topics with its log end (the offset the next record appended gets). */
   logEnds(): Promise<PartitionOffset[]>;
+  /**
+   * The group's committed offsets (next to read), where the protocol can tell them. Confluent v2
+   * documents this as a GET with a body, which fetch cannot send, so that adapter has none.
+   */
+  committed?(partitions: TopicPartition[]): Promise<PartitionOffset[]>;
   /** Appends records to a topic (the dead-letter topic); resolves once the proxy acknowledged them. */
   produce(topic: string, records: ProduceRecord[]): Promise<void>;
   /** Leaves the group: deletes the consumer instance (Karapace never expires idle ones). */

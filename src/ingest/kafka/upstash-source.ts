@@ -10,7 +10,7 @@
  * - the protocol carries keys as strings with "" for none, and values as UTF-8 text.
  */
 import { Kafka } from "@upstash/kafka";
-import { KafkaSourceError, type KafkaRecord, type KafkaSource, type PartitionOffset, type ProduceRecord } from "./kafka-source.ts";
+import { KafkaSourceError, type KafkaRecord, type KafkaSource, type PartitionOffset, type ProduceRecord, type TopicPartition } from "./kafka-source.ts";
 
 export interface UpstashOptions {
   rest_url: string;
@@ -64,6 +64,13 @@ export class UpstashSource implements KafkaSource {
     const partitions = this.#options.topics.flatMap((topic) => Array.from({ length: counts[topic] ?? 0 }, (_, partition) => ({ topic, partition })));
     if (partitions.length === 0) return [];
     return wrap("reading log ends", () => this.#kafka.admin().topicPartitionOffsets({ timestamp: "latest", topicPartitions: partitions }));
+  }
+
+  async committed(partitions: TopicPartition[]): Promise<PartitionOffset[]> {
+    if (partitions.length === 0) return [];
+    const { group, instance } = this.#options;
+    const offsets = await wrap("reading committed offsets", () => this.#kafka.consumer().committed({ consumerGroupId: group, instanceId: instance, topicPartitions: partitions }));
+    return offsets.filter((offset) => offset.offset >= 0);
   }
 
   async produce(topic: string, records: ProduceRecord[]): Promise<void> {
