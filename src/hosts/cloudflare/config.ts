@@ -21,6 +21,7 @@ import { integerVariable, parseLimits, parseRedisConfig, type Environment, type 
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
+import { parseKafkaConfig, type KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
 
 /** An inbox row holds the event body; a row is limited to 1 MiB (actors/cloudflare). */
@@ -39,6 +40,8 @@ export interface ActorConfig {
   sink: SinkConfig;
   /** Where velocity counters live; "upstash" arrives with the Upstash Redis store. */
   velocity: { store: "durable-objects"; shard_count: number };
+  /** KAFKA_*: the consumer object's configuration; null without KAFKA_REST_URL. */
+  kafka: KafkaConfig | null;
 }
 
 export interface WorkerConfig extends ActorConfig {
@@ -78,9 +81,12 @@ export function loadActorConfig(env: Environment): Result<ActorConfig> {
   if (ws_proxy !== null && !/^[\w.-]+:\d+$/.test(ws_proxy)) {
     return fail("invalid_config", `DATABASE_WS_PROXY must be host:port, got "${ws_proxy}"`);
   }
+  const kafka = parseKafkaConfig(env, "payment-actors-cloudflare");
+  if (!kafka.ok) return kafka;
   return ok({
     limits: limits.value,
     fraud_rules: fraud_rules.value,
+    kafka: kafka.value,
     sink: { database_url, ws_proxy, writer_count: writer_count.value, connections_per_writer: connections.value },
     velocity: { store: "durable-objects", shard_count: velocity_shards.value },
   });

@@ -32,8 +32,10 @@ export interface ConfluentV2Options {
   poll_timeout_ms: number;
   /** Bytes per fetch (max_bytes). */
   fetch_bytes_max?: number;
-  fetch?: typeof fetch;
+  fetch?: FetchFunction;
 }
+
+export type FetchFunction = (input: string, init: RequestInit) => Promise<Response>;
 
 interface WireRecord {
   topic: string;
@@ -46,7 +48,7 @@ interface WireRecord {
 export class ConfluentV2Source implements KafkaSource {
   readonly protocol = "confluent-v2";
   readonly #options: ConfluentV2Options;
-  readonly #fetch: typeof fetch;
+  readonly #fetch: FetchFunction;
   readonly #auth: Record<string, string>;
   #base_uri: string | null = null;
   /** Instances created, for tests and the log: more than one means the proxy expired ours. */
@@ -54,7 +56,8 @@ export class ConfluentV2Source implements KafkaSource {
 
   constructor(options: ConfluentV2Options) {
     this.#options = options;
-    this.#fetch = options.fetch ?? fetch;
+    // Called unbound: workerd's fetch refuses any `this` but the global one.
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
     this.#auth = basicAuthorization(options.username, options.password);
   }
 

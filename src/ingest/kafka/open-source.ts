@@ -1,10 +1,10 @@
 /** The adapter KAFKA_REST_PROTOCOL names, built from the parsed configuration. */
-import { ConfluentV2Source } from "./confluent-v2-source.ts";
+import { ConfluentV2Source, type FetchFunction } from "./confluent-v2-source.ts";
 import type { KafkaConfig } from "./kafka-config.ts";
 import type { KafkaSource } from "./kafka-source.ts";
 import { UpstashSource } from "./upstash-source.ts";
 
-export function kafkaSource(config: KafkaConfig, options: { fetch?: typeof fetch } = {}): KafkaSource {
+export function kafkaSource(config: KafkaConfig, options: { fetch?: FetchFunction } = {}): KafkaSource {
   const common = {
     rest_url: config.rest_url,
     group: config.group,
