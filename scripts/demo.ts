@@ -7,16 +7,28 @@
  *
  * DEMO_URL (default http://127.0.0.1:8787), DATA_DIR (default ./data: where the server keeps
  * the generated secret and admin token), or WEBHOOK_SECRET and ADMIN_TOKEN directly.
+ *
+ * `npm run demo -- --via kafka` produces the same stream to a Kafka topic instead (the dev
+ * broker: `npm run kafka:dev`; the server started with KAFKA_REST_URL and KAFKA_TOPICS), plus two
+ * poison records that end in `<topic>.dlq`. DEMO_KAFKA_URL (default http://127.0.0.1:8082),
+ * DEMO_KAFKA_TOPIC (default payments).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PaymentEvent } from "../src/core/event.ts";
 import { eventStream } from "./lib/event-stream.ts";
+import { kafkaProblem, sendViaKafka, type KafkaTarget } from "./lib/kafka-sender.ts";
 import { sendAll, signAll } from "./lib/sender.ts";
 
 const url = process.env.DEMO_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
 const payments = Number(process.env.DEMO_PAYMENTS ?? 2_000);
-const { secret, admin_token } = credentials();
+const via_flag = process.argv.indexOf("--via");
+const via = via_flag >= 0 ? process.argv[via_flag + 1] : "webhooks";
+if (via !== "webhooks" && via !== "kafka") {
+  console.error(`--via must be webhooks or kafka, got ${via}`);
+  process.exit(1);
+}
+const { secret, admin_token } = credentials(via === "kafka");
 const admin = { authorization: `Bearer ${admin_token}` };
 
 const health = await fetch(`${url}/health`).catch(() => null);
@@ -31,10 +43,28 @@ const mistakes = badEvents(stream);
 const all = [...stream, ...mistakes];
 const distinct = new Set(all.map((event) => event.id)).size;
 
-console.log(`Sending ${all.length} signed webhooks (${distinct} distinct events for ${payments + 14} payments) to ${url}/webhooks/dev ...`);
-const result = await sendAll(`${url}/webhooks/dev`, await signAll(all, secret), { concurrency: 32, deadline_ms: 120_000 });
+const kafka: KafkaTarget = {
+  server_url: url,
+  admin_token,
+  kafka_url: process.env.DEMO_KAFKA_URL ?? `http://127.0.0.1:${process.env.KAFKA_DEV_PORT ?? 8082}`,
+  topic: process.env.DEMO_KAFKA_TOPIC ?? "payments",
+};
+let result;
+if (via === "kafka") {
+  const problem = await kafkaProblem(kafka);
+  if (problem !== null) {
+    console.error(`Cannot send through Kafka: ${problem}.`);
+    process.exit(1);
+  }
+  const poison = [{ value: JSON.stringify(all[0]) }, { key: all[0]!.payment_id, value: "{this is not JSON" }];
+  console.log(`Producing ${all.length + poison.length} records (${distinct} distinct events for ${payments + 14} payments, 2 poison records) to ${kafka.kafka_url} topic ${kafka.topic} ...`);
+  result = await sendViaKafka(kafka, all, { raw: poison, deadline_ms: 120_000 });
+} else {
+  console.log(`Sending ${all.length} signed webhooks (${distinct} distinct events for ${payments + 14} payments) to ${url}/webhooks/dev ...`);
+  result = await sendAll(`${url}/webhooks/dev`, await signAll(all, secret!), { concurrency: 32, deadline_ms: 120_000 });
+}
 const seconds = result.elapsed_ms / 1000;
-console.log(`  ${result.sent} sent in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds)}/s):`,
+console.log(`  ${result.sent} ${via === "kafka" ? "produced and consumed" : "sent"} in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds)}/s):`,
   [...result.outcomes].map(([outcome, n]) => `${n} ${outcome}`).join(", "),
   [...result.statuses].filter(([status]) => status !== 202).map(([status, n]) => `${n} answered ${status}`).join(", "));
 
@@ -62,6 +92,11 @@ if (blocked.length > 0) {
 const dead = views.flatMap((view) => view.dead_letters.map((letter) => ({ payment_id: view.payment_id, ...letter })));
 console.log(`\nDead-letter queue: ${dead.length} events (${[...count(dead.map((letter) => letter.reason))].map(([reason, n]) => `${n} ${reason}`).join(", ") || "none"})`);
 for (const letter of dead.slice(0, 4)) console.log(`  ${letter.payment_id} ${letter.type}: ${letter.reason} — ${letter.error.message}`);
+if (via === "kafka") {
+  const listed = (await (await fetch(`${url}/dlq?limit=100`, { headers: admin })).json()) as { dead_letters: Array<{ stage: string; reason: string; source: { offset?: string; partition?: number } }> };
+  const poisoned = listed.dead_letters.filter((letter) => letter.stage === "kafka_ingest");
+  console.log(`Kafka poison records: ${poisoned.length} in dead_letters (${poisoned.map((letter) => `${letter.reason} at partition ${letter.source.partition} offset ${letter.source.offset}`).join(", ")}), also produced to ${kafka.topic}.dlq`);
+}
 
 console.log("\nLedger in Postgres (GET /ledger/accounts), per currency:");
 for (const currency of ["USD", "EUR", "GBP", "JPY"]) {
@@ -82,14 +117,14 @@ console.log(`\nAsk any payment what happened, in what order, what it posted and 
 console.log(`  curl -s -H 'Authorization: Bearer ${admin_token}' ${url}/payments/${example.payment_id}`);
 console.log(`  curl -s -H 'Authorization: Bearer ${admin_token}' '${url}/dlq?limit=10'`);
 
-function credentials(): { secret: string; admin_token: string } {
+function credentials(admin_only: boolean): { secret: string | undefined; admin_token: string } {
   const path = join(process.env.DATA_DIR ?? "./data", "secrets.json");
   const stored = existsSync(path)
     ? (JSON.parse(readFileSync(path, "utf8")) as { webhook_secrets: { dev: string[] }; admin_token: string })
     : null;
   const secret = process.env.WEBHOOK_SECRET ?? stored?.webhook_secrets.dev[0];
   const admin_token = process.env.ADMIN_TOKEN ?? stored?.admin_token;
-  if (!secret || !admin_token) {
+  if ((!secret && !admin_only) || !admin_token) {
     console.error(`No secrets found: start the server once (\`npm start\`) so it writes ${path}, or set WEBHOOK_SECRET and ADMIN_TOKEN.`);
     process.exit(1);
   }
