@@ -20,13 +20,17 @@ import { callWithRetry } from "../../../actors/cloudflare/stub-retry.ts";
 import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
+import { kafkaMetrics, type KafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
 import type { CloudflareEnv } from "./env.ts";
-import { actorConfig } from "./isolate.ts";
+import { actorConfig, isolateRegistry } from "./isolate.ts";
 import { cloudflarePaymentActors } from "./payment-actors.ts";
 import { sinkWriter } from "./sink-writers.ts";
 
 const POLL_SESSION_MS = 20_000;
+/** The consumer of this isolate, for its gauges (a registry keeps the first read function it is given). */
+let isolate_consumer: KafkaConsumer | null = null;
+let isolate_metrics: KafkaMetrics | null = null;
 const IDLE_POLLS_MAX = 3;
 const IDLE_REARM_MS = 1_000;
 const ERROR_REARM_MS = 5_000;
@@ -76,15 +80,18 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
       const source = kafkaSource(config);
       await source.open();
       const actors = cloudflarePaymentActors(this.env);
-      return new KafkaConsumer({
+      isolate_metrics ??= kafkaMetrics(isolateRegistry(), () => isolate_consumer?.partitions() ?? []);
+      isolate_consumer = new KafkaConsumer({
         source,
         actors,
         dead_letters: {
           write: (rows) => callWithRetry(() => sinkWriter(this.env, 0), (writer) => writer.write({ ...emptySinkRows(), dead_letters: rows })),
         },
+        metrics: isolate_metrics,
         now: Date.now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
       });
+      return isolate_consumer;
     })().catch((error: unknown) => {
       this.consumer = null;
       throw error;
