@@ -10,8 +10,9 @@
  * - the instance name is stable, so `open()` first deletes any instance a crashed run left under
  *   it (its positions may be past what was committed);
  * - what a committed offset means differs by proxy (`commit_convention`, see kafka-config.ts);
- * - v2 produce has no record headers, so a dead letter produced here carries its context in
- *   its value: `{"dead_letter": {header: value, ...}, "key": ..., "value": "<original text>"}`.
+ * - v2 produce has no record headers, so a record produced with headers (a dead letter) carries
+ *   them in its value: `{"dead_letter": {header: value, ...}, "key": ..., "value": "<original text>"}`;
+ *   a record without headers is produced as it is.
  */
 import type { CommitConvention } from "./kafka-config.ts";
 import { basicAuthorization, KafkaSourceError, type KafkaRecord, type KafkaSource, type PartitionOffset, type ProduceRecord } from "./kafka-source.ts";
@@ -113,13 +114,19 @@ export class ConfluentV2Source implements KafkaSource {
 
   async produce(topic: string, records: ProduceRecord[]): Promise<void> {
     const decoder = new TextDecoder();
+    const encoder = new TextEncoder();
     const wire = records.map((record) => {
-      const value = JSON.stringify({
-        dead_letter: Object.fromEntries(record.headers.map((header) => [header.key, header.value])),
-        key: record.key,
-        value: decoder.decode(record.value),
-      });
-      return { key: record.key === null ? null : base64(new TextEncoder().encode(record.key)), value: base64(new TextEncoder().encode(value)) };
+      const value =
+        record.headers.length === 0
+          ? record.value
+          : encoder.encode(
+              JSON.stringify({
+                dead_letter: Object.fromEntries(record.headers.map((header) => [header.key, header.value])),
+                key: record.key,
+                value: decoder.decode(record.value),
+              }),
+            );
+      return { key: record.key === null ? null : base64(encoder.encode(record.key)), value: base64(value) };
     });
     const response = await this.#call("POST", `${this.#options.rest_url}/topics/${encodeURIComponent(topic)}`, { records: wire }, { "content-type": RECORD_TYPES.binary });
     if (!response.ok) throw await this.#error(`producing to ${topic}`, response);
