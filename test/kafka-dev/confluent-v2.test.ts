@@ -1,6 +1,9 @@
 /** The dev broker's Confluent REST Proxy v2 subset, request by request, as the API reference documents it. */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { call, testBroker, V2, V2_BINARY_RECORDS, V2_JSON_RECORDS, type TestBroker } from "./support.ts";
+
+// Each case starts a broker (and clients) on this shared, noisy machine.
+setDefaultTimeout(30_000);
 
 let broker: TestBroker;
 beforeEach(async () => {

@@ -3,8 +3,11 @@
  * is the oracle for request shapes), plus raw requests for the error shapes.
  */
 import { Kafka } from "@upstash/kafka";
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { call, testBroker, type TestBroker } from "./support.ts";
+
+// Each case starts a broker (and clients) on this shared, noisy machine.
+setDefaultTimeout(30_000);
 
 let broker: TestBroker;
 let kafka: Kafka;

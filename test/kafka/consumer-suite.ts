@@ -162,7 +162,7 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
       await produceEvents([event("pay_1", 1)]);
       const target = await consumer();
       target.start();
-      for (let attempt = 0; attempt < 200 && actors.accepted.length < 1; attempt += 1) await Bun.sleep(5);
+      for (let attempt = 0; attempt < 2_000 && actors.accepted.length < 1; attempt += 1) await Bun.sleep(5);
       await target.stop();
       consumers.splice(consumers.indexOf(target), 1);
       expect(allCommitted().reduce((sum, offset) => sum + offset, 0)).toBe(1);

@@ -1,7 +1,11 @@
 /** The consumer behaviour suite with each adapter, against the dev broker. */
+import { setDefaultTimeout } from "bun:test";
 import { ConfluentV2Source } from "../../src/ingest/kafka/confluent-v2-source.ts";
 import { UpstashSource } from "../../src/ingest/kafka/upstash-source.ts";
 import { consumerSuite, GROUP } from "./consumer-suite.ts";
+
+// Each case starts a broker (and clients) on this shared, noisy machine.
+setDefaultTimeout(30_000);
 
 const common = (rest_url: string) => ({
   rest_url,

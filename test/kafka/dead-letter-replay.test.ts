@@ -1,5 +1,5 @@
 /** Replaying `<topic>.dlq` with each adapter against the dev broker. */
-import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { afterEach, beforeEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { ConfluentV2Source } from "../../src/ingest/kafka/confluent-v2-source.ts";
 import { replayDeadLetters } from "../../src/ingest/kafka/dead-letter-replay.ts";
 import { KafkaConsumer } from "../../src/ingest/kafka/kafka-consumer.ts";
@@ -8,6 +8,9 @@ import { UpstashSource } from "../../src/ingest/kafka/upstash-source.ts";
 import { testBroker, type TestBroker } from "../kafka-dev/support.ts";
 import { event } from "./consumer-suite.ts";
 import { RecordingActors } from "./recording-actors.ts";
+
+// Each case starts a broker (and clients) on this shared, noisy machine.
+setDefaultTimeout(30_000);
 
 const common = (rest_url: string, topics: string[], group: string) => ({
   rest_url,

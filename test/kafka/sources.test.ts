@@ -1,9 +1,12 @@
 /** Both adapters against the dev broker: the shared contract, then what only Confluent v2 has. */
-import { afterEach, describe, expect, test } from "bun:test";
+import { afterEach, describe, expect, test, setDefaultTimeout } from "bun:test";
 import { ConfluentV2Source, type ConfluentV2Options } from "../../src/ingest/kafka/confluent-v2-source.ts";
 import { UpstashSource } from "../../src/ingest/kafka/upstash-source.ts";
 import { testBroker, type TestBroker } from "../kafka-dev/support.ts";
 import { pollUntil, sourceContract } from "./source-contract.ts";
+
+// Each case starts a broker (and clients) on this shared, noisy machine.
+setDefaultTimeout(30_000);
 
 const GROUP = "payments-actors-test";
 const common = (url: string, options: { instance?: string; topics?: string[] } = {}) => ({
