@@ -102,3 +102,18 @@ for (const protocol of ["confluent-v2", "upstash"] as const) {
     }, 60_000);
   });
 }
+
+test("the Bun host starts and stops while the Kafka proxy cannot be reached", async () => {
+  const data_dir = mkdtempSync(join(tmpdir(), "bun-kafka-down-"));
+  const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", ADMIN_TOKEN: ADMIN, KAFKA_REST_URL: "http://127.0.0.1:9", KAFKA_TOPICS: "payments" });
+  if (!config.ok) throw new Error(config.error.message);
+  const host = await startBunHost(config.value, { durability: "process" });
+  try {
+    expect((await fetch(`${host.url}/health`)).status).toBe(200);
+    const view = (await (await fetch(`${host.url}/kafka/consumers`, { headers: admin })).json()) as any;
+    expect(view.consumers[0].partitions).toEqual([]);
+  } finally {
+    await host.stop();
+    rmSync(data_dir, { recursive: true, force: true });
+  }
+}, 60_000);
