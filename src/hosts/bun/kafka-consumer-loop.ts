@@ -5,9 +5,8 @@
  */
 import { hostname } from "node:os";
 import { emptySinkRows } from "../../core/records.ts";
-import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
-import type { PaymentActorsPort } from "../../http/ports.ts";
+import type { KafkaConsumersView, PaymentActorsPort } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
@@ -23,9 +22,8 @@ export function startKafkaConsumerLoop(
   config: KafkaConfig,
   deps: { actors: PaymentActorsPort; sink: SinkBatcher; registry: MetricsRegistry; now: () => number },
 ) {
-  let consumer: KafkaConsumer;
   const metrics = kafkaMetrics(deps.registry, () => consumer.partitions());
-  consumer = new KafkaConsumer({
+  const consumer: KafkaConsumer = new KafkaConsumer({
     source: kafkaSource(config),
     actors: deps.actors,
     dead_letters: { write: (rows) => deps.sink.write({ ...emptySinkRows(), dead_letters: rows }) },
