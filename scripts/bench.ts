@@ -27,6 +27,9 @@
  *
  * Then (3) the Cloudflare Worker on local workerd (scripts/bench-workerd.ts; BENCH_WORKERD=0
  * skips it): local workerd, not Cloudflare's network.
+ *
+ * Then (4) Kafka (scripts/bench-kafka.ts; BENCH_KAFKA=0 skips it): events/s from produce to
+ * visible in Postgres through the Bun host's consumer, beside webhooks on the same host.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -259,4 +262,10 @@ if (process.env.BENCH_WORKERD !== "0") {
   console.log("");
   const workerd = Bun.spawn([process.execPath, "run", "scripts/bench-workerd.ts"], { stdout: "inherit", stderr: "inherit" });
   await workerd.exited;
+}
+
+if (process.env.BENCH_KAFKA !== "0") {
+  console.log("");
+  const kafka = Bun.spawn([process.execPath, "run", "scripts/bench-kafka.ts"], { stdout: "inherit", stderr: "inherit" });
+  await kafka.exited;
 }

@@ -12,20 +12,36 @@
  * payloads, signed as it signs) to a source of that provider: the first one in WEBHOOK_SOURCES,
  * which the demo reads from its environment, as the server does. Without one it prints the
  * variable to start both with.
+ *
+ * `--via kafka` produces the same stream to a Kafka topic instead (the dev broker:
+ * `npm run kafka:dev`; the server started with KAFKA_REST_URL and KAFKA_TOPICS), plus two
+ * poison records that end in `<topic>.dlq`. DEMO_KAFKA_URL (default http://127.0.0.1:8082),
+ * DEMO_KAFKA_TOPIC (default payments).
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { PaymentEvent } from "../src/core/event.ts";
 import { parseWebhookSources, type WebhookSource } from "../src/ingest/webhook-sources.ts";
 import { eventStream } from "./lib/event-stream.ts";
+import { kafkaProblem, sendViaKafka, type KafkaTarget } from "./lib/kafka-sender.ts";
 import { providerStream, signProviderRequests, type ProviderName } from "./lib/provider-stream.ts";
 import { sendAll, signAll, type SignedRequest } from "./lib/sender.ts";
 
 const url = process.env.DEMO_URL ?? `http://127.0.0.1:${process.env.PORT ?? 8787}`;
 const payments = Number(process.env.DEMO_PAYMENTS ?? 2_000);
+const via_flag = process.argv.indexOf("--via");
+const via = via_flag >= 0 ? process.argv[via_flag + 1] : "webhooks";
+if (via !== "webhooks" && via !== "kafka") {
+  console.error(`--via must be webhooks or kafka, got ${via}`);
+  process.exit(1);
+}
 const provider = providerArgument();
+if (provider !== null && via === "kafka") {
+  console.error("--provider and --via kafka do not go together: providers send webhooks");
+  process.exit(1);
+}
 const provider_source = provider === null ? null : providerSource(provider);
-const { secret, admin_token } = credentials();
+const { secret, admin_token } = credentials(via === "kafka");
 const admin = { authorization: `Bearer ${admin_token}` };
 
 const health = await fetch(`${url}/health`).catch(() => null);
@@ -39,12 +55,25 @@ const seed = Date.now() % 1e6;
 let requests: SignedRequest[];
 let payment_ids: string[];
 let path = "/webhooks/dev";
-if (provider === null) {
+const kafka: KafkaTarget = {
+  server_url: url,
+  admin_token,
+  kafka_url: process.env.DEMO_KAFKA_URL ?? `http://127.0.0.1:${process.env.KAFKA_DEV_PORT ?? 8082}`,
+  topic: process.env.DEMO_KAFKA_TOPIC ?? "payments",
+};
+let kafka_stream: { all: PaymentEvent[]; distinct: number } | null = null;
+if (via === "kafka") {
+  const stream = eventStream({ payments, duplicate_ratio: 0.05, shuffle_ratio: 0.2, card_testing: true, seed, prefix });
+  const all = [...stream, ...badEvents(stream)];
+  kafka_stream = { all, distinct: new Set(all.map((event) => event.id)).size };
+  requests = [];
+  payment_ids = [...new Set(all.map((event) => event.payment_id))];
+} else if (provider === null) {
   const stream = eventStream({ payments, duplicate_ratio: 0.05, shuffle_ratio: 0.2, card_testing: true, seed, prefix });
   const all = [...stream, ...badEvents(stream)];
   const distinct = new Set(all.map((event) => event.id)).size;
   console.log(`Sending ${all.length} signed webhooks (${distinct} distinct events for ${payments + 14} payments) to ${url}${path} ...`);
-  requests = await signAll(all, secret);
+  requests = await signAll(all, secret!);
   payment_ids = [...new Set(all.map((event) => event.payment_id))];
 } else {
   const provider_stream = providerStream(provider, { payments, duplicate_ratio: 0.05, shuffle_ratio: 0.2, seed, prefix, mistakes: badEvents });
@@ -53,10 +82,23 @@ if (provider === null) {
   requests = await signProviderRequests(provider, provider_stream.requests, provider_source!.secrets.at(-1)!, provider_source!.basic_auth);
   payment_ids = provider_stream.payment_ids;
 }
-const result = await sendAll(`${url}${path}`, requests, { concurrency: 32, deadline_ms: 120_000 });
+let result;
+if (kafka_stream !== null) {
+  const problem = await kafkaProblem(kafka);
+  if (problem !== null) {
+    console.error(`Cannot send through Kafka: ${problem}.`);
+    process.exit(1);
+  }
+  const { all, distinct } = kafka_stream;
+  const poison = [{ value: JSON.stringify(all[0]) }, { key: all[0]!.payment_id, value: "{this is not JSON" }];
+  console.log(`Producing ${all.length + poison.length} records (${distinct} distinct events for ${payments + 14} payments, 2 poison records) to ${kafka.kafka_url} topic ${kafka.topic} ...`);
+  result = await sendViaKafka(kafka, all, { raw: poison, deadline_ms: 120_000 });
+} else {
+  result = await sendAll(`${url}${path}`, requests, { concurrency: 32, deadline_ms: 120_000 });
+}
 const seconds = result.elapsed_ms / 1000;
 const acknowledged = provider === "adyen" ? 200 : 202;
-console.log(`  ${result.sent} sent in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds)}/s):`,
+console.log(`  ${result.sent} ${via === "kafka" ? "produced and consumed" : "sent"} in ${seconds.toFixed(1)} s (${Math.round(result.sent / seconds)}/s):`,
   [...result.outcomes].map(([outcome, n]) => `${n} ${outcome}`).join(", "),
   [...result.statuses].filter(([status]) => status !== acknowledged).map(([status, n]) => `${n} answered ${status}`).join(", "));
 
@@ -84,6 +126,12 @@ const blocked = views.filter((view) => view.status === "blocked");
 if (blocked.length > 0) {
   console.log(`  blocked (card testing: one IP, many cards): ${blocked.slice(0, 3).map((view) => view.payment_id).join(", ")}${blocked.length > 3 ? ", ..." : ""}`);
   console.log(`  rules fired: ${[...new Set(blocked.flatMap((view) => view.fraud?.rules_fired ?? []))].join(", ")}`);
+}
+
+if (via === "kafka") {
+  const listed = (await (await fetch(`${url}/dlq?limit=100`, { headers: admin })).json()) as { dead_letters: Array<{ stage: string; reason: string; source: { offset?: string; partition?: number } }> };
+  const poisoned = listed.dead_letters.filter((letter) => letter.stage === "kafka_ingest");
+  console.log(`\nKafka poison records: ${poisoned.length} in dead_letters (${poisoned.map((letter) => `${letter.reason} at partition ${letter.source.partition} offset ${letter.source.offset}`).join(", ")}), also produced to ${kafka.topic}.dlq`);
 }
 
 const dead = views.flatMap((view) => view.dead_letters.map((letter) => ({ payment_id: view.payment_id, ...letter })));
@@ -139,14 +187,14 @@ function providerSource(provider: ProviderName): WebhookSource {
   process.exit(1);
 }
 
-function credentials(): { secret: string; admin_token: string } {
+function credentials(admin_only: boolean): { secret: string | undefined; admin_token: string } {
   const path = join(process.env.DATA_DIR ?? "./data", "secrets.json");
   const stored = existsSync(path)
     ? (JSON.parse(readFileSync(path, "utf8")) as { webhook_secrets: { dev: string[] }; admin_token: string })
     : null;
   const secret = process.env.WEBHOOK_SECRET ?? stored?.webhook_secrets.dev[0];
   const admin_token = process.env.ADMIN_TOKEN ?? stored?.admin_token;
-  if (!secret || !admin_token) {
+  if ((!secret && !admin_only) || !admin_token) {
     console.error(`No secrets found: start the server once (\`npm start\`) so it writes ${path}, or set WEBHOOK_SECRET and ADMIN_TOKEN.`);
     process.exit(1);
   }

@@ -9,6 +9,7 @@ import type { AppDependencies } from "./ports.ts";
 import { HttpProblem, problemResponse } from "./problem.ts";
 import { acrossPaymentRoutes } from "./routes/across-payments.ts";
 import { httpMetrics } from "./routes/http-metrics.ts";
+import { kafkaConsumerRoutes } from "./routes/kafka-consumers.ts";
 import { operationRoutes } from "./routes/operations.ts";
 import { paymentRoutes } from "./routes/payments.ts";
 import { webhookRoutes } from "./routes/webhooks.ts";
@@ -17,12 +18,13 @@ export function createApp(deps: AppDependencies) {
   const metrics = httpMetrics(deps.metrics);
   const app = new Hono();
   const admin = adminAuth(deps.admin_token);
-  for (const path of ["/payments/*", "/dlq", "/dlq/*", "/ledger/*"]) app.use(path, admin);
+  for (const path of ["/payments/*", "/dlq", "/dlq/*", "/ledger/*", "/kafka/*"]) app.use(path, admin);
 
   app.route("/", webhookRoutes(deps, metrics));
   app.route("/", paymentRoutes(deps));
   app.route("/", acrossPaymentRoutes(deps));
   app.route("/", operationRoutes(deps));
+  app.route("/", kafkaConsumerRoutes(deps));
 
   app.notFound((c) => problemResponse(c, new HttpProblem(404, "route_not_found", `no route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {

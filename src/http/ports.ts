@@ -44,6 +44,17 @@ export interface HealthCheck {
   check(): Promise<Record<string, unknown> | void>;
 }
 
+/** GET /kafka/consumers: each consumer's topics and partitions (DESIGN.md section 9). */
+export interface KafkaConsumersView {
+  consumers: Array<{
+    protocol: string;
+    group: string;
+    instance: string;
+    topics: string[];
+    partitions: Array<{ topic: string; partition: number; committed_offset: number | null; log_end_offset: number | null; lag: number | null }>;
+  }>;
+}
+
 export interface AppDependencies {
   webhook_secrets: Record<string, readonly string[]>;
   /** Every source with its provider kind (WEBHOOK_SOURCES merged with WEBHOOK_SECRETS); absent: webhook_secrets as standard sources. */
@@ -58,6 +69,8 @@ export interface AppDependencies {
   metrics_elsewhere?: Array<() => Promise<string>>;
   health_checks: HealthCheck[];
   now(): number;
+  /** The Kafka consumers' progress; absent: no consumer is configured. */
+  kafka_consumers?: () => Promise<KafkaConsumersView>;
   /** The host's HMAC-SHA256 for webhook signatures; WebCrypto when absent. */
   hmac_sha256?: HmacSha256;
 }

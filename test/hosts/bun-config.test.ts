@@ -43,7 +43,8 @@ describe("Bun host configuration", () => {
     [{ UPSTASH_REDIS_REST_URL: "https://redis.example", UPSTASH_REDIS_REST_TOKEN: "t", UPSTASH_REDIS_BREAKER_OPEN_MS: "5" }, "UPSTASH_REDIS_BREAKER_OPEN_MS"],
     [{ UPSTASH_REDIS_TIMEOUT_MS: "500" }, "UPSTASH_REDIS_TIMEOUT_MS"],
     [{ FRAUD_FAIL_OPEN: "yes" }, "FRAUD_FAIL_OPEN"],
-    [{ KAFKA_REST_URL: "http://127.0.0.1:8082" }, "KAFKA_REST_URL"],
+    [{ KAFKA_REST_URL: "http://127.0.0.1:8082" }, "KAFKA_TOPICS"],
+    [{ KAFKA_TOPICS: "payments" }, "KAFKA_REST_URL"],
   ])("a bad or unsupported value stops the start with a message naming it: %p", (env, variable) => {
     const config = loadBunConfig({ DATA_DIR: dataDir(), ...env });
     expect(config.ok).toBe(false);

@@ -21,6 +21,8 @@ export type ActorThreadRequest =
   | { method: "discard"; payment_id: string; event_id: string }
   | { method: "overrideFraud"; payment_id: string; decision: FraudDecisionValue; note: string | null }
   | { method: "listDeadLetters"; filter: DeadLetterFilter }
+  /** Dead letters found before any actor (poison Kafka records), straight to Postgres. */
+  | { method: "writeDeadLetters"; rows: DeadLetterRow[] }
   | { method: "ledgerAccounts"; currency: string }
   | { method: "pingPostgres" }
   | { method: "actorsHealth" }
@@ -37,6 +39,7 @@ export interface ActorThreadResults {
   discard: OperatorOutcome;
   overrideFraud: OperatorOutcome;
   listDeadLetters: DeadLetterRow[];
+  writeDeadLetters: null;
   ledgerAccounts: AccountBalance[];
   pingPostgres: null;
   actorsHealth: { pending_alarms: number; processing_backlog: number };

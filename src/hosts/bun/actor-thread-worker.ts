@@ -15,6 +15,7 @@ import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts"
 import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
 import { PENDING_WORK_PREFIXES, PREFIX_OUTBOX } from "../../../actors/payment/records.ts";
 import { errorClass, errorMessage } from "../../core/errors.ts";
+import { emptySinkRows } from "../../core/records.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import type { AcceptOutcome } from "../../http/ports.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
@@ -104,6 +105,9 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
       return current.system.get(request.payment_id).overrideFraud(request.decision, request.note);
     case "listDeadLetters":
       return current.sink.call({ method: "listDeadLetters", filter: request.filter });
+    case "writeDeadLetters":
+      await current.batcher.write({ ...emptySinkRows(), dead_letters: request.rows });
+      return null;
     case "ledgerAccounts":
       return current.sink.call({ method: "ledgerAccounts", currency: request.currency });
     case "pingPostgres":

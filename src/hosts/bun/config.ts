@@ -8,6 +8,8 @@ import { integerVariable, parseLimits, type Environment, type Limits } from "../
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
+import { bunKafkaInstance } from "./kafka-consumer-loop.ts";
+import { parseKafkaConfig, type KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { generateWebhookSecret, parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
 import { mergeWebhookSources, parseWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
 import { parseVelocityConfig, type VelocityConfig } from "../../velocity/velocity-config.ts";
@@ -28,6 +30,7 @@ export interface BunHostConfig {
   fraud_rules: FraudRuleSet;
   fraud_rules_source: string;
   limits: Limits;
+  kafka: KafkaConfig | null;
 }
 
 interface GeneratedSecrets {
@@ -49,11 +52,8 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
   if (!limits.ok) return limits;
   const velocity = parseVelocityConfig(env);
   if (!velocity.ok) return velocity;
-  // Set but silently ignored would be worse than refused: this arrives in a later release.
-  const kafka = Object.keys(env).find((name) => name.startsWith("KAFKA_") && env[name]?.trim());
-  if (kafka !== undefined) {
-    return fail("invalid_config", `${kafka} is set, but the Kafka consumer is not available yet: unset the KAFKA_* variables`);
-  }
+  const kafka = parseKafkaConfig(env, bunKafkaInstance());
+  if (!kafka.ok) return kafka;
   const fraud_rules = loadFraudRules(env.FRAUD_RULES, (path) => readFileSync(path, "utf8"));
   if (!fraud_rules.ok) return fraud_rules;
 
@@ -99,6 +99,7 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
     fraud_rules: fraud_rules.value,
     fraud_rules_source: env.FRAUD_RULES?.trim() ? "FRAUD_RULES" : "built-in defaults",
     limits: limits.value,
+    kafka: kafka.value,
   });
 }
 

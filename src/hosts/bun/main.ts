@@ -32,6 +32,7 @@ console.log(
     `; ${fail_open ? "fail open: decided without velocity, marked degraded, while the store cannot answer" : "waits for the store while it cannot answer"}`,
 );
 console.log(`  fraud:     ${value.fraud_rules_source}\n${describeRules(value.fraud_rules).replace(/^/gm, "             ")}`);
+if (host.kafka) console.log(`  kafka:     consuming ${host.kafka.describe()}`);
 if (host.resumed > 0) console.log(`  resumed:   ${host.resumed} actors with pending work`);
 console.log("Ctrl-C drains and stops.");
 

@@ -1,13 +1,14 @@
 /**
- * Wires the Bun host: the HTTP server on this thread, the actors on the actor thread
- * (actor-thread-worker.ts), Postgres on the sink thread beside them. Used by `npm start`
- * (main.ts) and by tests that need a whole running host.
+ * Wires the Bun host: the HTTP server (and the Kafka consumer loop, when configured) on this
+ * thread, the actors on the actor thread (actor-thread-worker.ts), Postgres on the sink thread
+ * beside them. Used by `npm start` (main.ts) and by tests that need a whole running host.
  */
 import type { Durability } from "../../../actors/bun/actor-database.ts";
 import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import { ActorThread } from "./actor-thread.ts";
 import type { BunHostConfig } from "./config.ts";
+import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
 
 export interface StartOptions {
   /** Test hook: "process" skips fsync for speed. */
@@ -16,6 +17,8 @@ export interface StartOptions {
 
 export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
   const { thread, migration, resumed } = await ActorThread.start(config, { durability: options.durability ?? "fsync" });
+  const registry = new MetricsRegistry();
+  let kafka: ReturnType<typeof startKafkaConsumerLoop> | null = null;
   const app = createApp({
     webhook_secrets: config.webhook_secrets,
     webhook_sources: config.webhook_sources,
@@ -23,7 +26,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     body_bytes_max: config.limits.body_bytes_max,
     actors: thread.actors,
     sink: thread.sink,
-    metrics: new MetricsRegistry(),
+    metrics: registry,
     metrics_elsewhere: [() => thread.call({ method: "metrics" })],
     health_checks: [
       {
@@ -37,6 +40,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
       ...(config.velocity.redis === null ? [] : [{ name: "redis", check: async () => (await thread.call({ method: "redisHealth" })) ?? {} }]),
     ],
     now: Date.now,
+    ...(config.kafka ? { kafka_consumers: async () => kafka?.view() ?? { consumers: [] } } : {}),
     hmac_sha256: (key, message) => new Bun.CryptoHasher("sha256", key).update(message).digest() as Uint8Array,
   });
 
@@ -47,6 +51,14 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     // The app enforces BODY_BYTES_MAX with a JSON error; this is only a backstop.
     maxRequestBodySize: config.limits.body_bytes_max * 4,
   });
+  if (config.kafka) {
+    kafka = startKafkaConsumerLoop(config.kafka, {
+      actors: thread.actors,
+      dead_letters: { write: (rows) => thread.call({ method: "writeDeadLetters", rows }) },
+      registry,
+      now: Date.now,
+    });
+  }
 
   let stopping: Promise<void> | null = null;
   return {
@@ -54,9 +66,11 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     url: `http://${config.host}:${server.port}`,
     migration,
     resumed,
-    /** Stops accepting, lets running work finish, and closes storage. */
+    kafka,
+    /** Stops consuming and accepting, lets running work finish, and closes storage. */
     stop(): Promise<void> {
       stopping ??= (async () => {
+        await kafka?.stop();
         await server.stop();
         await thread.stop();
       })();

@@ -26,6 +26,7 @@ import { integerVariable, parseLimits, type Environment, type Limits } from "../
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
+import { parseKafkaConfig, type KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
 import { mergeWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
 import { parseVelocityConfig, type RedisVelocityConfig } from "../../velocity/velocity-config.ts";
@@ -48,6 +49,8 @@ export interface ActorConfig {
   velocity: { store: "durable-objects"; shard_count: number } | { store: "upstash"; redis: RedisVelocityConfig };
   /** FRAUD_FAIL_OPEN, or the rules' fail_open. */
   fraud_fail_open: boolean;
+  /** KAFKA_*: the consumer object's configuration; null without KAFKA_REST_URL. */
+  kafka: KafkaConfig | null;
 }
 
 export interface WorkerConfig extends ActorConfig {
@@ -83,9 +86,12 @@ export function loadActorConfig(env: Environment): Result<ActorConfig> {
   if (ws_proxy !== null && !/^[\w.-]+:\d+$/.test(ws_proxy)) {
     return fail("invalid_config", `DATABASE_WS_PROXY must be host:port, got "${ws_proxy}"`);
   }
+  const kafka = parseKafkaConfig(env, "payment-actors-cloudflare");
+  if (!kafka.ok) return kafka;
   return ok({
     limits: limits.value,
     fraud_rules: fraud_rules.value,
+    kafka: kafka.value,
     sink: { database_url, ws_proxy, writer_count: writer_count.value, connections_per_writer: connections.value },
     velocity: velocity.value.redis
       ? { store: "upstash", redis: velocity.value.redis }

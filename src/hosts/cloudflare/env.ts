@@ -1,7 +1,8 @@
 /**
- * What wrangler.toml binds for the Worker and its Durable Objects: three namespaces, vars,
+ * What wrangler.toml binds for the Worker and its Durable Objects: four namespaces, vars,
  * and secrets (WEBHOOK_SECRETS, ADMIN_TOKEN, DATABASE_URL via `wrangler secret put`).
  */
+import type { KafkaConsumerObject } from "./kafka-consumer-object.ts";
 import type { PaymentActorObject } from "./payment-actor-object.ts";
 import type { SinkWriterObject } from "./sink-writer-object.ts";
 import type { VelocityCounterObject } from "./velocity-counter-object.ts";
@@ -10,6 +11,7 @@ export interface CloudflareEnv {
   PAYMENT_ACTORS: DurableObjectNamespaceBinding<PaymentActorObject>;
   SINK_WRITERS: DurableObjectNamespaceBinding<SinkWriterObject>;
   VELOCITY_COUNTERS: DurableObjectNamespaceBinding<VelocityCounterObject>;
+  KAFKA_CONSUMERS: DurableObjectNamespaceBinding<KafkaConsumerObject>;
   [variable: string]: unknown;
 }
 

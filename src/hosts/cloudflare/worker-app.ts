@@ -6,6 +6,7 @@ import { createApp } from "../../http/app.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import type { CloudflareEnv } from "./env.ts";
 import { isolateRegistry, workerConfig } from "./isolate.ts";
+import { kafkaConsumers } from "./kafka-consumers.ts";
 import { cloudflarePaymentActors } from "./payment-actors.ts";
 import { sinkReader, sinkWriter } from "./sink-writers.ts";
 import { velocityHealthChecks } from "./velocity-store.ts";
@@ -30,6 +31,7 @@ export function workerApp(env: CloudflareEnv): Result<App> {
           metrics: isolateRegistry(),
           health_checks: [{ name: "postgres", check: () => sinkWriter(env, 0).health() }, ...velocityHealthChecks(config.value)],
           now: Date.now,
+          ...(config.value.kafka ? { kafka_consumers: () => kafkaConsumers(env, config.value.kafka!) } : {}),
         }),
       );
   apps.set(env, app);

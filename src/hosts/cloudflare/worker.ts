@@ -3,8 +3,10 @@
  * Hono app; the Durable Object classes are exported for wrangler.toml's bindings.
  */
 import type { CloudflareEnv } from "./env.ts";
+import { wakeKafkaConsumer } from "./kafka-consumers.ts";
 import { workerApp } from "./worker-app.ts";
 
+export { KafkaConsumerObject } from "./kafka-consumer-object.ts";
 export { PaymentActorObject } from "./payment-actor-object.ts";
 export { SinkWriterObject } from "./sink-writer-object.ts";
 export { VelocityCounterObject } from "./velocity-counter-object.ts";
@@ -19,9 +21,8 @@ export default {
     return app.value.fetch(request, env, context as never);
   },
 
-  /** The Cron Trigger slot (wrangler.toml `[triggers]`): the Kafka consumer will be kept alive from here. */
+  /** The Cron Trigger (wrangler.toml `[triggers]`): keeps the Kafka consumer object polling. */
   async scheduled(_controller: WorkerScheduledController, env: CloudflareEnv): Promise<void> {
-    if (typeof env.KAFKA_REST_URL !== "string" || env.KAFKA_REST_URL === "") return;
-    console.warn("KAFKA_REST_URL is set, but this build has no Kafka consumer yet; nothing is polled");
+    await wakeKafkaConsumer(env);
   },
 };

@@ -1,0 +1,52 @@
+/**
+ * The Bun host's Kafka consumer: a loop in the process, started when KAFKA_REST_URL is set and
+ * drained by the host's stop (Ctrl-C): the batch in hand is finished or abandoned, what was
+ * accepted is committed, and the consumer instance is deleted.
+ */
+import { hostname } from "node:os";
+import type { DeadLetterRow } from "../../core/records.ts";
+import type { MetricsRegistry } from "../../http/metrics.ts";
+import type { KafkaConsumersView, PaymentActorsPort } from "../../http/ports.ts";
+import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
+import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
+import { kafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
+import { kafkaSource } from "../../ingest/kafka/open-source.ts";
+
+/** The stable default KAFKA_INSTANCE: one consumer instance per machine, the same across restarts. */
+export function bunKafkaInstance(): string {
+  return `payment-actors-${hostname().replace(/[^\w.-]/g, "-").slice(0, 150) || "bun"}`;
+}
+
+export function startKafkaConsumerLoop(
+  config: KafkaConfig,
+  deps: {
+    actors: PaymentActorsPort;
+    /** Where poison records' dead letters go: the sink's `dead_letters` table. */
+    dead_letters: { write(rows: DeadLetterRow[]): Promise<unknown> };
+    registry: MetricsRegistry;
+    now: () => number;
+  },
+) {
+  const metrics = kafkaMetrics(deps.registry, () => consumer.partitions());
+  const consumer: KafkaConsumer = new KafkaConsumer({
+    source: kafkaSource(config),
+    actors: deps.actors,
+    dead_letters: deps.dead_letters,
+    metrics,
+    now: deps.now,
+    sleep: (ms) => Bun.sleep(ms),
+  });
+  consumer.start();
+  return {
+    consumer,
+    /** One line for the start banner. */
+    describe: () =>
+      `${config.topics.join(", ")} from ${config.rest_url} (${config.protocol}, group ${config.group}, instance ${config.instance}; dead letters to <topic>.dlq)`,
+    view: (): KafkaConsumersView => ({
+      consumers: [
+        { protocol: config.protocol, group: config.group, instance: config.instance, topics: config.topics, partitions: consumer.partitions() },
+      ],
+    }),
+    stop: () => consumer.stop(),
+  };
+}

@@ -1,0 +1,50 @@
+/**
+ * A poison record's two dead letters: the row for Postgres `dead_letters` (listed and filtered
+ * by GET /dlq) and the record for `<topic>.dlq`, whose headers carry the context under the names
+ * Kafka Connect's dead-letter queue uses, plus the reason and first failure time.
+ */
+import type { DeadLetterRow } from "../../core/records.ts";
+import type { KafkaRecord, ProduceRecord } from "./kafka-source.ts";
+import type { Poison } from "./record-decoding.ts";
+
+export const DEAD_LETTER_STAGE = "kafka_ingest";
+
+/** Stable per record, so a batch redelivered after a crash writes the same row again. */
+export const deadLetterEventId = (record: KafkaRecord) => `kafka:${record.topic}:${record.partition}:${record.offset}`;
+
+export function deadLetterRow(record: KafkaRecord, poison: Poison, failed_at: string): DeadLetterRow {
+  return {
+    payment_id: poison.payment_id ?? "",
+    event_id: deadLetterEventId(record),
+    version: 1,
+    status: "pending",
+    reason: poison.reason,
+    stage: DEAD_LETTER_STAGE,
+    error_class: poison.error_class,
+    error_message: poison.error_message,
+    attempts: 1,
+    source: { kind: "kafka", topic: record.topic, partition: record.partition, offset: String(record.offset) },
+    message: poison.message ?? null,
+    first_failed_at: failed_at,
+    last_failed_at: failed_at,
+    updated_at: failed_at,
+  };
+}
+
+export function deadLetterRecord(record: KafkaRecord, poison: Poison, failed_at: string): ProduceRecord {
+  return {
+    key: record.key,
+    value: record.value ?? new Uint8Array(),
+    headers: [
+      ...record.headers,
+      { key: "__connect.errors.topic", value: record.topic },
+      { key: "__connect.errors.partition", value: String(record.partition) },
+      { key: "__connect.errors.offset", value: String(record.offset) },
+      { key: "__connect.errors.stage", value: DEAD_LETTER_STAGE },
+      { key: "__connect.errors.exception.class.name", value: poison.error_class },
+      { key: "__connect.errors.exception.message", value: poison.error_message },
+      { key: "payment_actors.reason", value: poison.reason },
+      { key: "payment_actors.first_failed_at", value: failed_at },
+    ],
+  };
+}

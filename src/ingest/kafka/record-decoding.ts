@@ -1,0 +1,70 @@
+/**
+ * Turns a Kafka record into a payment event, or says why it is a poison record. The record's
+ * key is the payment id; a key produced through a JSON embedded format arrives JSON-encoded
+ * (`"pay_1"` with its quotes) and is unwrapped, so producers of either format agree.
+ */
+import type { PaymentEvent } from "../../core/event.ts";
+import { parseEvent } from "../../core/event-parse.ts";
+import type { KafkaRecord } from "./kafka-source.ts";
+
+export type PoisonReason = "missing_key" | "invalid_json" | "invalid_event" | "key_mismatch" | "dead_letters_full";
+
+export interface Poison {
+  reason: PoisonReason;
+  error_class: string;
+  error_message: string;
+  /** The payment the record names (its key, else its body's payment_id), or null. */
+  payment_id: string | null;
+  /** The record's value as received: parsed JSON when it parses, else its text. */
+  message: unknown;
+}
+
+export type Decoded = { ok: true; event: PaymentEvent; payment_id: string } | { ok: false; poison: Poison };
+
+export function recordKey(key: string | null): string | null {
+  if (key === null || key === "") return null;
+  if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) {
+    try {
+      const unwrapped = JSON.parse(key) as unknown;
+      if (typeof unwrapped === "string") return unwrapped === "" ? null : unwrapped;
+    } catch {}
+  }
+  return key;
+}
+
+export function decodeRecord(record: KafkaRecord): Decoded {
+  const key = recordKey(record.key);
+  let text: string | null = null;
+  let body: unknown = undefined;
+  let json_problem: string | null = null;
+  if (record.value === null) json_problem = "the record has no value";
+  else {
+    try {
+      text = new TextDecoder("utf-8", { fatal: true }).decode(record.value);
+    } catch {
+      json_problem = "the record's value is not UTF-8 text";
+    }
+    if (text !== null) {
+      try {
+        body = JSON.parse(text) as unknown;
+      } catch (error) {
+        json_problem = `the record's value is not JSON: ${(error as Error).message}`;
+      }
+    }
+  }
+  const message = body !== undefined ? body : text;
+  const body_payment_id = typeof (body as { payment_id?: unknown } | null)?.payment_id === "string" ? (body as { payment_id: string }).payment_id : null;
+  const poison = (reason: PoisonReason, error_class: string, error_message: string): Decoded => ({
+    ok: false,
+    poison: { reason, error_class, error_message, payment_id: key ?? body_payment_id, message },
+  });
+
+  if (key === null) return poison("missing_key", "missing_key", "the record has no key; records are keyed by payment_id");
+  if (json_problem !== null) return poison("invalid_json", "invalid_json", json_problem);
+  const parsed = parseEvent(body);
+  if (!parsed.ok) return poison("invalid_event", parsed.error.code, parsed.error.message);
+  if (parsed.value.payment_id !== key) {
+    return poison("key_mismatch", "key_mismatch", `the record's key "${key}" is not its payment_id "${parsed.value.payment_id}"`);
+  }
+  return { ok: true, event: parsed.value, payment_id: key };
+}

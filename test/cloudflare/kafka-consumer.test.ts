@@ -1,0 +1,70 @@
+/**
+ * The Cloudflare Kafka consumer under workerd, against the dev broker: the Cron Trigger wakes
+ * the consumer object, its alarm polls, records reach payment actors by RPC and Postgres through
+ * the sink writers, poison records reach `<topic>.dlq` and dead_letters, and the committed
+ * offsets end at the log end.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { paymentLifecycle, random } from "../../scripts/lib/event-stream.ts";
+import type { PaymentEvent } from "../../src/core/event.ts";
+import { countPaymentEvents } from "../../src/sink/queries.ts";
+import { testBroker, type TestBroker } from "../kafka-dev/support.ts";
+import { startWorkerdHost, type WorkerdHost } from "../support/workerd-host.ts";
+
+let broker: TestBroker;
+let host: WorkerdHost;
+
+beforeAll(async () => {
+  broker = await testBroker({ now: Date.now });
+  host = await startWorkerdHost({
+    variables: { KAFKA_REST_URL: broker.url, KAFKA_TOPICS: "payments", KAFKA_POLL_TIMEOUT_MS: "50", KAFKA_USERNAME: "dev", KAFKA_PASSWORD: "dev", HOLD_TIMEOUT_MS: "120000" },
+  });
+}, 120_000);
+
+afterAll(async () => {
+  await host?.stop();
+  await broker?.close();
+}, 60_000);
+
+async function waitFor<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, polls = 600): Promise<T> {
+  let value = await read();
+  for (let poll = 0; poll < polls && !done(value); poll += 1) {
+    await Bun.sleep(50);
+    value = await read();
+  }
+  if (!done(value)) throw new Error(`${what}: not reached; last: ${JSON.stringify(value)?.slice(0, 1_000)}`);
+  return value;
+}
+
+test(
+  "the Cron Trigger wakes the consumer object; records reach Postgres, poison records the DLQ, offsets end at the log end",
+  async () => {
+    const next = random(11);
+    const events: PaymentEvent[] = Array.from({ length: 8 }, (_, index) => paymentLifecycle(`pay_cf${index}`, next, new Date("2026-11-21T10:00:00Z"))).flat();
+    const records = [...events.map((event) => ({ key: event.payment_id, value: event })), { value: events[0] }, { key: "pay_cf0", value: "{not an event" }];
+    const produced = await fetch(`${broker.url}/topics/payments`, {
+      method: "POST",
+      headers: { "content-type": "application/vnd.kafka.json.v2+json" },
+      body: JSON.stringify({ records }),
+    });
+    expect(produced.status).toBe(200);
+
+    const worker = await host.workerd.miniflare().getWorker();
+    await worker.scheduled({ cron: "* * * * *" });
+
+    const store = broker.broker.store;
+    const ends = () => [0, 1, 2, 3].map((partition) => store.endOffset("payments", partition));
+    const committed = () => [0, 1, 2, 3].map((partition) => store.committed("payment-actors", "payments", partition) ?? 0);
+    await waitFor("committed offsets at the log end", async () => committed(), (offsets) => offsets.every((offset, index) => offset === ends()[index]));
+
+    await waitFor("every event in Postgres", () => countPaymentEvents(host.database), (count) => count === events.length);
+    const view = (await (await fetch(`${host.url}/kafka/consumers`, { headers: { authorization: `Bearer ${host.admin_token}` } })).json()) as any;
+    expect(view.consumers[0]).toMatchObject({ protocol: "confluent-v2", group: "payment-actors", instance: "payment-actors-cloudflare" });
+    const letters = (await (await fetch(`${host.url}/dlq?limit=10`, { headers: { authorization: `Bearer ${host.admin_token}` } })).json()) as any;
+    expect(letters.dead_letters.map((letter: any) => letter.reason).sort()).toEqual(["invalid_event", "missing_key"]);
+    expect([0, 1, 2, 3].flatMap((partition) => store.read("payments.dlq", partition, 0, 10))).toHaveLength(2);
+    const metrics = await (await fetch(`${host.url}/metrics`)).text();
+    expect(metrics).toMatch(/kafka_consumer_lag\{partition="\d",topic="payments"\} 0/);
+  },
+  120_000,
+);

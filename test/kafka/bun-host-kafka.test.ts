@@ -1,0 +1,119 @@
+/**
+ * The Bun host consuming from the dev broker with each protocol: events reach their payments
+ * with their Kafka source, poison records reach `<topic>.dlq` and GET /dlq, GET /kafka/consumers
+ * and /metrics show the partitions, and stop() commits and leaves the group.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { PaymentEvent } from "../../src/core/event.ts";
+import { loadBunConfig } from "../../src/hosts/bun/config.ts";
+import { startBunHost, type BunHost } from "../../src/hosts/bun/start-host.ts";
+import { paymentLifecycle, random } from "../../scripts/lib/event-stream.ts";
+import { testBroker, type TestBroker } from "../kafka-dev/support.ts";
+
+const ADMIN = `adm_${crypto.randomUUID()}`;
+const admin = { authorization: `Bearer ${ADMIN}` };
+
+for (const protocol of ["confluent-v2", "upstash"] as const) {
+  describe(`the Bun host consuming over ${protocol}`, () => {
+    let broker: TestBroker;
+    let host: BunHost;
+    let data_dir: string;
+
+    beforeAll(async () => {
+      broker = await testBroker({ now: Date.now });
+      data_dir = mkdtempSync(join(tmpdir(), "bun-kafka-"));
+      const config = loadBunConfig({
+        DATA_DIR: data_dir,
+        PORT: "0",
+        ADMIN_TOKEN: ADMIN,
+        KAFKA_REST_URL: broker.url,
+        KAFKA_REST_PROTOCOL: protocol,
+        KAFKA_USERNAME: "dev",
+        KAFKA_PASSWORD: "dev",
+        KAFKA_TOPICS: "payments",
+        KAFKA_INSTANCE: "bun-test",
+        KAFKA_POLL_TIMEOUT_MS: "50",
+      });
+      if (!config.ok) throw new Error(config.error.message);
+      host = await startBunHost(config.value, { durability: "process" });
+    }, 60_000);
+    afterAll(async () => {
+      await host?.stop();
+      await broker?.close();
+      rmSync(data_dir, { recursive: true, force: true });
+    }, 60_000);
+
+    const consumers = async () => (await (await fetch(`${host.url}/kafka/consumers`, { headers: admin })).json()) as any;
+    async function waitCaughtUp(records: number) {
+      for (let attempt = 0; attempt < 400; attempt += 1) {
+        const view = await consumers();
+        const partitions = view.consumers[0]?.partitions ?? [];
+        const committed = partitions.reduce((sum: number, partition: any) => sum + (partition.committed_offset ?? 0), 0);
+        if (committed >= records && partitions.every((partition: any) => partition.lag === 0)) return view;
+        await Bun.sleep(25);
+      }
+      throw new Error(`the consumer did not catch up: ${JSON.stringify(await consumers())}`);
+    }
+
+    test("events are applied with their Kafka source; poison records are dead letters; the consumer view shows lag 0", async () => {
+      const next = random(7);
+      const events: PaymentEvent[] = Array.from({ length: 5 }, (_, index) => paymentLifecycle(`pay_k${index}`, next, new Date("2026-11-21T10:00:00Z"))).flat();
+      // The produce call DESIGN.md section 10 names: Confluent v2 with the JSON embedded format.
+      const produced = await fetch(`${broker.url}/topics/payments`, {
+        method: "POST",
+        headers: { "content-type": "application/vnd.kafka.json.v2+json" },
+        body: JSON.stringify({ records: [...events.map((event) => ({ key: event.payment_id, value: event })), { value: events[0] }, { key: "pay_k0", value: { id: "evt_bad", type: "payment.teleported" } }] }),
+      });
+      expect(produced.status).toBe(200);
+      const view = await waitCaughtUp(events.length + 2);
+      expect(view.consumers[0]).toMatchObject({ protocol, group: "payment-actors", instance: "bun-test", topics: ["payments"] });
+      expect(view.consumers[0].partitions).toHaveLength(4);
+
+      const payment = (await (await fetch(`${host.url}/payments/pay_k0`, { headers: admin })).json()) as any;
+      expect(payment.events.length).toBeGreaterThan(0);
+      expect(payment.events[0].source).toMatchObject({ kind: "kafka", topic: "payments" });
+
+      let letters: any[] = [];
+      for (let attempt = 0; attempt < 100 && letters.length < 2; attempt += 1) {
+        letters = ((await (await fetch(`${host.url}/dlq?limit=10`, { headers: admin })).json()) as any).dead_letters ?? [];
+        if (letters.length < 2) await Bun.sleep(25);
+      }
+      expect(letters.map((letter) => letter.reason).sort()).toEqual(["invalid_event", "missing_key"]);
+      expect(letters.every((letter) => letter.source.kind === "kafka")).toBe(true);
+      const dlq = [0, 1, 2, 3].flatMap((partition) => broker.broker.store.read("payments.dlq", partition, 0, 10));
+      expect(dlq).toHaveLength(2);
+
+      const metrics = await (await fetch(`${host.url}/metrics`)).text();
+      expect(metrics).toMatch(/kafka_consumer_lag\{partition="\d",topic="payments"\} 0/);
+      expect(metrics).toContain('outcome="dead_lettered"');
+    }, 60_000);
+
+    test("GET /kafka/consumers needs the admin token", async () => {
+      expect((await fetch(`${host.url}/kafka/consumers`)).status).toBe(401);
+    });
+
+    test("stop() leaves the group", async () => {
+      expect(broker.broker.groups.list().flatMap((group) => group.instances.map((instance) => instance.name))).toEqual(["bun-test"]);
+      await host.stop();
+      expect(broker.broker.groups.list()).toEqual([]);
+    }, 60_000);
+  });
+}
+
+test("the Bun host starts and stops while the Kafka proxy cannot be reached", async () => {
+  const data_dir = mkdtempSync(join(tmpdir(), "bun-kafka-down-"));
+  const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", ADMIN_TOKEN: ADMIN, KAFKA_REST_URL: "http://127.0.0.1:9", KAFKA_TOPICS: "payments" });
+  if (!config.ok) throw new Error(config.error.message);
+  const host = await startBunHost(config.value, { durability: "process" });
+  try {
+    expect((await fetch(`${host.url}/health`)).status).toBe(200);
+    const view = (await (await fetch(`${host.url}/kafka/consumers`, { headers: admin })).json()) as any;
+    expect(view.consumers[0].partitions).toEqual([]);
+  } finally {
+    await host.stop();
+    rmSync(data_dir, { recursive: true, force: true });
+  }
+}, 60_000);
