@@ -22,7 +22,7 @@ export function startKafkaConsumerLoop(
   deps: {
     actors: PaymentActorsPort;
     /** Where poison records' dead letters go: the sink's `dead_letters` table. */
-    dead_letters: { write(rows: DeadLetterRow[]): Promise<unknown> };
+    dead_letters: { write(rows: DeadLetterRow[]): Promise<void> };
     registry: MetricsRegistry;
     now: () => number;
   },

@@ -54,7 +54,11 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   if (config.kafka) {
     kafka = startKafkaConsumerLoop(config.kafka, {
       actors: thread.actors,
-      dead_letters: { write: (rows) => thread.call({ method: "writeDeadLetters", rows }) },
+      dead_letters: {
+        write: async (rows) => {
+          await thread.call({ method: "writeDeadLetters", rows });
+        },
+      },
       registry,
       now: Date.now,
     });
