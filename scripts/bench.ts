@@ -120,7 +120,7 @@ async function visibleAfter(since: number): Promise<number | null> {
   let idle_reads = 0;
   while (performance.now() < deadline) {
     const metrics = await readMetrics(host.url);
-    const idle = sample(metrics, "processing_backlog") === 0 && sample(metrics, "outbox_backlog_entries") === 0 && sample(metrics, "processing_lag_seconds") === 0;
+    const idle = ["ingress_log_entries", "processing_backlog", "outbox_backlog_entries", "processing_lag_seconds"].every((name) => sample(metrics, name) === 0);
     idle_reads = idle ? idle_reads + 1 : 0;
     if (idle_reads === 2) return performance.now() - 100 - since;
     await Bun.sleep(idle ? 100 : 50);
@@ -163,7 +163,7 @@ for (const [index, rate] of sustained_rates.entries()) {
   const sampler = (async () => {
     while (sampling) {
       await Bun.sleep(250);
-      backlog_max = Math.max(backlog_max, sample(await readMetrics(host.url), "processing_backlog"));
+      backlog_max = Math.max(backlog_max, sample(await readMetrics(host.url), "ingress_log_entries"));
     }
   })();
   const result = await sendAtRate(`${host.url}/webhooks/dev`, requests, rate);

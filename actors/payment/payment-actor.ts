@@ -19,6 +19,7 @@ import type { FraudDecisionValue, SinkRows } from "../../src/core/records.ts";
 import { cappedBackoffMs, retryDelayMs } from "../../src/core/retry-policy.ts";
 import type { ActorContext } from "../runtime.ts";
 import { ActorStore } from "./actor-store.ts";
+import { admission, readAdmissionFacts, type AcceptOutcome } from "./admission.ts";
 import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics, PaymentActorLimits } from "./limits.ts";
@@ -47,7 +48,7 @@ export interface PaymentActorDependencies {
   fraud_fail_open?: boolean;
 }
 
-export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full" | "dead_letters_full";
+export type { AcceptOutcome } from "./admission.ts";
 
 const ALARM_BACKOFF_MS_MAX = 60_000;
 export type OperatorOutcome = "done" | "not_found";
@@ -67,40 +68,50 @@ export class PaymentActor {
   }
 
   /**
-   * Admission, the one place that decides whether a message is accepted: a duplicate id is
-   * recognised, a payment with a full inbox or too many dead letters refuses, anything else is
-   * appended to the inbox in one transaction. Resolves once that is durable; a duplicate is
-   * answered only once its original is durable too.
+   * Admits the message (actors/payment/admission.ts) and, when accepted, appends it to the
+   * inbox in one transaction. Resolves once that is durable; a duplicate is answered only once
+   * its original is durable too.
    */
   async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
-    const outcome = this.admit(event, source);
+    const outcome = this.store.transaction((): AcceptOutcome => {
+      const outcome = admission(readAdmissionFacts(this.context.storage, event.id), this.dependencies.limits);
+      if (outcome === "accepted") this.append(event, source, this.context.now());
+      return outcome;
+    });
     await this.context.storage.sync();
     return outcome;
   }
 
-  private admit(event: PaymentEvent, source: MessageSource): AcceptOutcome {
-    return this.store.transaction((): AcceptOutcome => {
-      const storage = this.context.storage;
-      if (storage.get(PREFIX_SEEN + event.id) !== undefined) return "duplicate";
-      const meta = this.store.meta();
-      if (meta.inbox_count >= this.dependencies.limits.inbox_messages_max) return "inbox_full";
-      if (meta.dead_letter_count >= this.dependencies.limits.dead_letters_max) return "dead_letters_full";
-      const now = this.context.now();
-      storage.put(PREFIX_SEEN + event.id, now);
-      this.store.appendInbox(meta, {
-        event,
-        source,
-        accepted_at: now,
-        replay: false,
-        attempts: 0,
-        next_attempt_at: null,
-        first_failed_at: null,
-        last_failure: null,
-      });
-      this.store.putMeta(meta);
-      this.wakeAt(now);
-      return "accepted";
+  /**
+   * Hands over a message that a host admitted and acknowledged in front of the actor (the
+   * Bun host's ingress log): appends it to the inbox unless its id was seen. Never refuses:
+   * the message was admitted against this actor's facts when it was acknowledged, and an
+   * acknowledged message is never dropped. Idempotent, so a host may deliver it again after
+   * a crash. Durable once the storage syncs.
+   */
+  deliver(event: PaymentEvent, source: MessageSource, accepted_at: number): "delivered" | "duplicate" {
+    return this.store.transaction(() => {
+      if (this.context.storage.get(PREFIX_SEEN + event.id) !== undefined) return "duplicate";
+      this.append(event, source, accepted_at);
+      return "delivered";
     });
+  }
+
+  private append(event: PaymentEvent, source: MessageSource, accepted_at: number): void {
+    const meta = this.store.meta();
+    this.context.storage.put(PREFIX_SEEN + event.id, accepted_at);
+    this.store.appendInbox(meta, {
+      event,
+      source,
+      accepted_at,
+      replay: false,
+      attempts: 0,
+      next_attempt_at: null,
+      first_failed_at: null,
+      last_failure: null,
+    });
+    this.store.putMeta(meta);
+    this.wakeAt(this.context.now());
   }
 
   /**

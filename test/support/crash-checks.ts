@@ -116,9 +116,11 @@ export interface ActorSnapshot {
 export function snapshotActors(data_dir: string): Map<string, ActorSnapshot> {
   const folder = mkdtempSync(join(tmpdir(), "crash-copy-actors-"));
   try {
-    for (const suffix of ["", "-wal", "-shm"]) {
-      const source = join(data_dir, `actors.sqlite${suffix}`);
-      if (existsSync(source)) copyFileSync(source, join(folder, `actors.sqlite${suffix}`));
+    for (const file of ["actors.sqlite", "ingress.sqlite"]) {
+      for (const suffix of ["", "-wal", "-shm"]) {
+        const source = join(data_dir, `${file}${suffix}`);
+        if (existsSync(source)) copyFileSync(source, join(folder, `${file}${suffix}`));
+      }
     }
     const db = new Database(join(folder, "actors.sqlite"));
     try {
@@ -147,11 +149,17 @@ export function snapshotActors(data_dir: string): Map<string, ActorSnapshot> {
         }
       }
       for (const { actor } of db.query("SELECT actor FROM actor_alarms").all() as Array<{ actor: string }>) of(actor).has_alarm = true;
-      // Acknowledged events not yet moved into their actor's inbox: durable in the host's
-      // ingress log, which the host moves at every start (so no alarm is needed for them).
-      const has_ingress = db.query("SELECT name FROM sqlite_master WHERE name = 'ingress_log'").get() !== null;
-      if (has_ingress) {
-        for (const { actor, id } of db.query("SELECT actor, id FROM ingress_log").all() as Array<{ actor: string; id: string }>) of(actor).seen.add(id);
+      // Acknowledged events not yet handed to their actor: durable in the host's ingress log
+      // (its own file), which the host delivers at every start (so no alarm is needed for them).
+      if (existsSync(join(folder, "ingress.sqlite"))) {
+        const ingress = new Database(join(folder, "ingress.sqlite"));
+        try {
+          const has_log = ingress.query("SELECT name FROM sqlite_master WHERE name = 'ingress_log'").get() !== null;
+          const entries = has_log ? (ingress.query("SELECT actor, id FROM ingress_log").all() as Array<{ actor: string; id: string }>) : [];
+          for (const { actor, id } of entries) of(actor).seen.add(id);
+        } finally {
+          ingress.close();
+        }
       }
       return actors;
     } finally {

@@ -1,21 +1,15 @@
 /** Requests from the Bun host's HTTP thread to its actor thread (actor-thread-worker.ts), and their answers. */
+import { join } from "node:path";
 import type { Durability } from "../../../actors/bun/actor-database.ts";
 import type { PaymentView } from "../../../actors/payment/inspect.ts";
-import type { MessageSource, PaymentEvent } from "../../core/event.ts";
 import type { AccountBalance, DeadLetterRow, FraudDecisionValue } from "../../core/records.ts";
-import type { AcceptOutcome, DeadLetterFilter, OperatorOutcome } from "../../http/ports.ts";
+import type { DeadLetterFilter, OperatorOutcome } from "../../http/ports.ts";
 import type { SinkMigrationResult } from "../../sink/migrate.ts";
 import type { BunHostConfig } from "./config.ts";
 
-export interface AcceptRequest {
-  event: PaymentEvent;
-  source: MessageSource;
-}
-
 export type ActorThreadRequest =
-  | { method: "open"; config: BunHostConfig; durability: Durability }
-  /** Many webhooks at once: one message each way, one group commit. */
-  | { method: "accept"; batch: AcceptRequest[] }
+  /** `ingress_through`: the newest entry of the ingress log at start (all durable). */
+  | { method: "open"; config: BunHostConfig; durability: Durability; ingress_through: number }
   | { method: "inspect"; payment_id: string }
   | { method: "replay"; payment_id: string; event_id: string }
   | { method: "discard"; payment_id: string; event_id: string }
@@ -33,7 +27,6 @@ export type ActorThreadRequest =
 
 export interface ActorThreadResults {
   open: { migration: SinkMigrationResult; resumed: number };
-  accept: AcceptOutcome[];
   inspect: PaymentView | null;
   replay: OperatorOutcome;
   discard: OperatorOutcome;
@@ -42,15 +35,30 @@ export interface ActorThreadResults {
   writeDeadLetters: null;
   ledgerAccounts: AccountBalance[];
   pingPostgres: null;
-  actorsHealth: { pending_alarms: number; processing_backlog: number };
+  actorsHealth: { pending_alarms: number; processing_backlog: number; ingress_waiting: number };
   redisHealth: Record<string, unknown> | null;
   /** The actor thread's metrics in Prometheus text. */
   metrics: string;
   stop: null;
 }
 
+/** Sent without an answer. */
+export type ActorThreadNotice = { notice: "ingress_appended"; through: number };
+
 export type ActorThreadMessage =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error_class: string; error_message: string }
   /** The actor storage failed to commit or fsync: the process must stop (see actor-database.ts). */
-  | { fatal: string };
+  | { fatal: string }
+  /** Every ingress log entry up to `through` is durable in its actor's storage. */
+  | { ingress_delivered: number };
+
+/** The ingress log's file: written by the HTTP thread, read by the actor thread. */
+export function ingressPath(data_dir: string): string {
+  return join(data_dir, "ingress.sqlite");
+}
+
+/** The actors' file: written by the actor thread, read by the HTTP thread for admission. */
+export function actorsPath(data_dir: string): string {
+  return join(data_dir, "actors.sqlite");
+}

@@ -2,14 +2,14 @@
  * The Bun host's actor thread: it owns the actor database, every payment actor, the velocity
  * store and the sink thread, and serves the HTTP thread's requests (actor-thread.ts).
  *
- * Acknowledging and processing no longer compete for one event loop with the HTTP server:
- * the HTTP thread verifies and parses webhooks, and this thread admits them into their
- * actors' inboxes (one group commit for all the webhooks of a turn), runs the actors' alarms
- * and hands outbox rows to the sink thread, where Postgres (PGlite, or a driver for a URL)
- * runs on its own.
+ * Acknowledging and processing do not compete for one event loop: the HTTP thread verifies,
+ * parses, admits and acknowledges webhooks into the ingress log (ingress.ts); this thread
+ * takes the log's entries into their actors' inboxes as fast as it processes them
+ * (ingress-delivery.ts), runs the actors' alarms and hands outbox rows to the sink thread,
+ * where Postgres (PGlite, or a driver for a URL) runs on its own.
  */
-import { join } from "node:path";
 import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
+import { IngressReader } from "../../../actors/bun/ingress-log.ts";
 import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
 import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
 import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
@@ -17,13 +17,13 @@ import { PENDING_WORK_PREFIXES, PREFIX_OUTBOX } from "../../../actors/payment/re
 import { errorClass, errorMessage } from "../../core/errors.ts";
 import { emptySinkRows } from "../../core/records.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
-import type { AcceptOutcome } from "../../http/ports.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
 import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
 import { actorMetrics } from "../actor-metrics.ts";
 import { redisHealthCheck, redisVelocityStore, registerRedisVelocityMetrics } from "../redis-velocity.ts";
-import type { ActorThreadMessage, ActorThreadRequest, ActorThreadResults } from "./actor-thread-protocol.ts";
-import { DEFAULT_PROCESSING_BACKLOG_LIMITS, ProcessingBacklog } from "./processing-backlog.ts";
+import { actorsPath, ingressPath, type ActorThreadMessage, type ActorThreadNotice, type ActorThreadRequest, type ActorThreadResults } from "./actor-thread-protocol.ts";
+import { IngressDelivery } from "./ingress-delivery.ts";
+import type { IngressMessage } from "./ingress.ts";
 import { SinkThread } from "./sink-thread.ts";
 
 declare const self: Worker;
@@ -38,7 +38,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   const { config } = request;
   const { thread: sink, migration } = await SinkThread.start({ database_url: config.database_url, data_dir: config.data_dir });
   const database = new ActorDatabase({
-    path: join(config.data_dir, "actors.sqlite"),
+    path: actorsPath(config.data_dir),
     durability: request.durability,
     on_durability_failure: (error) => self.postMessage({ fatal: `${errorClass(error)}: ${errorMessage(error)}` } satisfies ActorThreadMessage),
   });
@@ -61,28 +61,26 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
       new PaymentActor(context, { velocity, sink: batcher, fraud_rules: config.fraud_rules, limits, metrics, random: Math.random, fraud_fail_open }),
     Date.now,
   );
-  const backlog = new ProcessingBacklog(system.scheduler, DEFAULT_PROCESSING_BACKLOG_LIMITS);
+  const delivery = new IngressDelivery(
+    new IngressReader<IngressMessage>(ingressPath(config.data_dir)),
+    database,
+    system.scheduler,
+    (entry) => system.get(entry.actor).deliver(entry.value.event, entry.value.source, entry.value.accepted_at),
+    (through) => self.postMessage({ ingress_delivered: through } satisfies ActorThreadMessage),
+  );
   registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
-  registry.gauge("processing_backlog", "Actors with due work waiting to be processed.", () => backlog.size());
+  registry.gauge("processing_backlog", "Actors with due work waiting for a place to run.", () => system.scheduler.due());
   registry.gauge(
     "processing_lag_seconds",
     "How long the oldest waiting work has waited for processing (work found at start counts as overdue: +Inf).",
     () => system.scheduler.dueAgeMs() / 1000,
   );
-  registry.gauge("processing_backlog_drain_seconds", "How long the waiting work would take to process, as estimated for overload (503 past the limit).", () => backlog.drainMs() / 1000);
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => database.commits);
   if (redis_velocity !== null) registerRedisVelocityMetrics(registry, redis_velocity);
   const redis_health = redis_velocity === null ? null : redisHealthCheck(redis_velocity.store);
   const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES });
-  return { sink, database, batcher, registry, system, backlog, migration, resumed, redis_health };
-}
-
-function accept(current: Host, batch: Extract<ActorThreadRequest, { method: "accept" }>["batch"]): Promise<AcceptOutcome[]> {
-  return Promise.all(
-    batch.map(({ event, source }) =>
-      current.backlog.overloaded() ? ("overloaded" as const) : current.system.get(event.payment_id).accept(event, source),
-    ),
-  );
+  delivery.appended(request.ingress_through);
+  return { sink, database, batcher, registry, system, delivery, migration, resumed, redis_health };
 }
 
 async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[ActorThreadRequest["method"]]> {
@@ -93,16 +91,14 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
   const current = host;
   if (current === null) throw new Error("the actor thread is not open");
   switch (request.method) {
-    case "accept":
-      return accept(current, request.batch);
     case "inspect":
-      return current.system.get(request.payment_id).inspect();
+      return actor(current, request.payment_id).inspect();
     case "replay":
-      return current.system.get(request.payment_id).replay(request.event_id);
+      return actor(current, request.payment_id).replay(request.event_id);
     case "discard":
-      return current.system.get(request.payment_id).discard(request.event_id);
+      return actor(current, request.payment_id).discard(request.event_id);
     case "overrideFraud":
-      return current.system.get(request.payment_id).overrideFraud(request.decision, request.note);
+      return actor(current, request.payment_id).overrideFraud(request.decision, request.note);
     case "listDeadLetters":
       return current.sink.call({ method: "listDeadLetters", filter: request.filter });
     case "writeDeadLetters":
@@ -113,13 +109,14 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
     case "pingPostgres":
       return current.sink.call({ method: "ping" });
     case "actorsHealth":
-      return { pending_alarms: current.system.scheduler.pending(), processing_backlog: current.backlog.size() };
+      return { pending_alarms: current.system.scheduler.pending(), processing_backlog: current.system.scheduler.due(), ingress_waiting: current.delivery.waiting() };
     case "redisHealth":
       return (await current.redis_health?.check()) ?? null;
     case "metrics":
       return current.registry.render();
     case "stop":
       host = null;
+      current.delivery.stop();
       await current.system.stop();
       await current.database.flush();
       await current.batcher.close();
@@ -129,7 +126,17 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
   }
 }
 
-self.onmessage = async (message: MessageEvent<{ id: number; request: ActorThreadRequest }>) => {
+/** An operation on one payment first takes its waiting ingress entries: it sees every acknowledged event. */
+function actor(current: Host, payment_id: string) {
+  current.delivery.deliverFor(payment_id);
+  return current.system.get(payment_id);
+}
+
+self.onmessage = async (message: MessageEvent<{ id: number; request: ActorThreadRequest } | ActorThreadNotice>) => {
+  if ("notice" in message.data) {
+    host?.delivery.appended(message.data.through);
+    return;
+  }
   const { id, request } = message.data;
   let answer: ActorThreadMessage;
   try {

@@ -1,12 +1,19 @@
 /**
- * Wires the Bun host: the HTTP server (and the Kafka consumer loop, when configured) on this
- * thread, the actors on the actor thread (actor-thread-worker.ts), Postgres on the sink thread
- * beside them. Used by `npm start` (main.ts) and by tests that need a whole running host.
+ * Wires the Bun host: the HTTP server, the ingress log (and the Kafka consumer loop, when
+ * configured) on this thread; the actors on the actor thread (actor-thread-worker.ts);
+ * Postgres on the sink thread beside them. Used by `npm start` (main.ts) and by tests that
+ * need a whole running host.
  */
-import type { Durability } from "../../../actors/bun/actor-database.ts";
+import { ActorDatabase, type Durability } from "../../../actors/bun/actor-database.ts";
+import { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
 import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
+import type { PaymentActorsPort } from "../../http/ports.ts";
+import { actorsPath, ingressPath } from "./actor-thread-protocol.ts";
 import { ActorThread } from "./actor-thread.ts";
+import { BunIngress } from "./ingress.ts";
+import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "./processing-backlog.ts";
 import type { BunHostConfig } from "./config.ts";
 import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
 
@@ -16,15 +23,48 @@ export interface StartOptions {
 }
 
 export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
-  const { thread, migration, resumed } = await ActorThread.start(config, { durability: options.durability ?? "fsync" });
+  const durability = options.durability ?? "fsync";
+  const ingress_database = new ActorDatabase({ path: ingressPath(config.data_dir), durability });
+  const ingress: BunIngress = new BunIngress(ingress_database, {
+    limits: DEFAULT_PAYMENT_ACTOR_LIMITS,
+    backlog: DEFAULT_PROCESSING_BACKLOG_LIMITS,
+    announce: (through) => thread.notify({ notice: "ingress_appended", through }),
+    now: Date.now,
+  });
+  const { thread, migration, resumed } = await ActorThread.start(config, {
+    durability,
+    ingress_through: ingress.log.lastSequence(),
+    on_ingress_delivered: (sequence) => ingress.delivered(sequence),
+  });
+  const actor_rows = new ActorRowsReader(actorsPath(config.data_dir));
+  ingress.open(actor_rows);
+  const actors: PaymentActorsPort = {
+    accept: (event, source) => ingress.accept(event, source),
+    inspect: (payment_id) => thread.call({ method: "inspect", payment_id }),
+    replay: (payment_id, event_id) => thread.call({ method: "replay", payment_id, event_id }),
+    discard: (payment_id, event_id) => thread.call({ method: "discard", payment_id, event_id }),
+    overrideFraud: (payment_id, decision, note) => thread.call({ method: "overrideFraud", payment_id, decision, note }),
+  };
+
   const registry = new MetricsRegistry();
+  registry.gauge("ingress_log_entries", "Events acknowledged and not yet taken by the actor thread (503 past 100,000).", () => ingress.log.size());
+  registry.gauge(
+    "ingress_lag_seconds",
+    "How long the oldest acknowledged event has waited for the actor thread (entries found at start count as overdue: +Inf).",
+    () => ingress.log.oldestAgeMs() / 1000,
+  );
+  registry.gauge(
+    "processing_backlog_drain_seconds",
+    "How long the waiting events would take to process, as estimated for overload (503 overloaded past 5 s).",
+    () => ingress.backlog.drainMs() / 1000,
+  );
   let kafka: ReturnType<typeof startKafkaConsumerLoop> | null = null;
   const app = createApp({
     webhook_secrets: config.webhook_secrets,
     webhook_sources: config.webhook_sources,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
-    actors: thread.actors,
+    actors,
     sink: thread.sink,
     metrics: registry,
     metrics_elsewhere: [() => thread.call({ method: "metrics" })],
@@ -53,7 +93,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   });
   if (config.kafka) {
     kafka = startKafkaConsumerLoop(config.kafka, {
-      actors: thread.actors,
+      actors,
       dead_letters: {
         write: async (rows) => {
           await thread.call({ method: "writeDeadLetters", rows });
@@ -76,7 +116,10 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
       stopping ??= (async () => {
         await kafka?.stop();
         await server.stop();
+        await ingress_database.flush();
         await thread.stop();
+        actor_rows.close();
+        await ingress_database.close();
       })();
       return stopping;
     },

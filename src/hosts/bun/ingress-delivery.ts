@@ -1,0 +1,92 @@
+/**
+ * On the actor thread: takes the ingress log's durable entries (ingress.ts) and hands each to
+ * its payment actor (`PaymentActor.deliver`), in acceptance order, as fast as processing
+ * keeps up: while many actors wait for a place to run, it waits too, so the backlog stays in
+ * the log, where the HTTP thread sees it and answers 503 before it grows too long. Once a
+ * delivered prefix is durable in the actors' storage it is reported, and the HTTP thread
+ * deletes it from the log.
+ */
+import type { ActorDatabase } from "../../../actors/bun/actor-database.ts";
+import type { AlarmScheduler } from "../../../actors/bun/alarm-scheduler.ts";
+import type { IngressEntry, IngressReader } from "../../../actors/bun/ingress-log.ts";
+import type { IngressMessage } from "./ingress.ts";
+
+export interface IngressDeliveryOptions {
+  /** Deliver no more while this many actors wait for a place to run. */
+  due_actors_max: number;
+  /** Entries read and delivered in one turn of the event loop. */
+  page_entries_max: number;
+}
+
+export const DEFAULT_INGRESS_DELIVERY_OPTIONS: IngressDeliveryOptions = { due_actors_max: 1_024, page_entries_max: 256 };
+
+/** While processing is behind, how often to look again. */
+const WAIT_MS = 2;
+
+export class IngressDelivery {
+  private durable_through = 0;
+  private delivered_through = 0;
+  private scheduled = false;
+  private stopped = false;
+
+  constructor(
+    private readonly reader: IngressReader<IngressMessage>,
+    private readonly database: ActorDatabase,
+    private readonly scheduler: AlarmScheduler,
+    private readonly deliver: (entry: IngressEntry<IngressMessage>) => void,
+    /** Every entry up to `sequence` is durable in its actor's storage. */
+    private readonly report: (sequence: number) => void,
+    private readonly options: IngressDeliveryOptions = DEFAULT_INGRESS_DELIVERY_OPTIONS,
+  ) {}
+
+  /** Entries up to `sequence` are durable in the log. */
+  appended(sequence: number): void {
+    if (sequence <= this.durable_through) return;
+    this.durable_through = sequence;
+    this.schedule(0);
+  }
+
+  /** Entries announced and not yet delivered (at most: sequences may have gaps). */
+  waiting(): number {
+    return this.durable_through - this.delivered_through;
+  }
+
+  /** Delivers one actor's waiting entries now: an operator's view of it shows every acknowledged event. */
+  deliverFor(actor: string): void {
+    for (const entry of this.reader.entriesFor(actor, this.delivered_through, this.durable_through)) this.deliver(entry);
+  }
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  private schedule(delay_ms: number): void {
+    if (this.scheduled || this.stopped) return;
+    this.scheduled = true;
+    const run = () => {
+      this.scheduled = false;
+      this.pump();
+    };
+    if (delay_ms === 0) setImmediate(run);
+    else setTimeout(run, delay_ms);
+  }
+
+  private pump(): void {
+    if (this.stopped || this.delivered_through >= this.durable_through) return;
+    if (this.scheduler.due() >= this.options.due_actors_max) {
+      this.schedule(WAIT_MS);
+      return;
+    }
+    const entries = this.reader.entries(this.delivered_through, this.durable_through, this.options.page_entries_max);
+    if (entries.length === 0) {
+      // Announced but not yet visible to this connection: look again, never skip ahead.
+      this.schedule(WAIT_MS);
+      return;
+    }
+    for (const entry of entries) this.deliver(entry);
+    const through = entries.at(-1)!.sequence;
+    this.delivered_through = through;
+    void this.database.sync().then(() => this.report(through));
+    this.schedule(0);
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * Webhook acceptance on the Bun host, on the HTTP thread: an event is admitted against its
+ * actor's facts (actors/payment/admission.ts, read through a read-only connection while the
+ * actor thread writes), appended to the ingress log, and acknowledged once that group commit
+ * is durable. The actor thread then takes the log's entries as fast as it processes them
+ * (ingress-delivery.ts), so acknowledging never waits behind processing, and processing
+ * never waits for acknowledging: each has a core.
+ */
+import type { ActorDatabase } from "../../../actors/bun/actor-database.ts";
+import type { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
+import { IngressLog } from "../../../actors/bun/ingress-log.ts";
+import { admission, readAdmissionFacts, type AdmissionLimits } from "../../../actors/payment/admission.ts";
+import type { MessageSource, PaymentEvent } from "../../core/event.ts";
+import type { AcceptOutcome } from "../../http/ports.ts";
+import { ProcessingBacklog, type ProcessingBacklogLimits } from "./processing-backlog.ts";
+
+export interface IngressMessage {
+  event: PaymentEvent;
+  source: MessageSource;
+  accepted_at: number;
+}
+
+export class BunIngress {
+  readonly log: IngressLog<IngressMessage>;
+  readonly backlog: ProcessingBacklog;
+  private facts: ActorRowsReader | null = null;
+  private announce_scheduled = false;
+  /** The newest entry known durable: what the actor thread may read. */
+  private durable_through = 0;
+
+  constructor(
+    private readonly database: ActorDatabase,
+    private readonly options: {
+      limits: AdmissionLimits;
+      backlog: ProcessingBacklogLimits;
+      /** Tells the actor thread that entries up to a sequence are durable. */
+      announce: (through: number) => void;
+      now: () => number;
+    },
+  ) {
+    this.log = new IngressLog(database);
+    this.backlog = new ProcessingBacklog(this.log, options.backlog);
+  }
+
+  /** Starts admitting against the actors' rows (the actor thread has opened them). */
+  open(facts: ActorRowsReader): void {
+    this.facts = facts;
+  }
+
+  /** Resolves once the event is durable in the log (or known as a duplicate of one that is). */
+  async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
+    const outcome = this.admit(event, source);
+    // Everything appended before this call is durable once it resolves; later entries may
+    // still sit in an open batch, invisible to the actor thread, so only this one is announced.
+    const appended = this.log.lastSequence();
+    await this.database.sync();
+    if (outcome === "accepted") this.announce(appended);
+    return outcome;
+  }
+
+  /** The actor thread has every entry up to `sequence` durably. */
+  delivered(sequence: number): void {
+    this.backlog.delivered(this.log.deliveredThrough(sequence));
+  }
+
+  private admit(event: PaymentEvent, source: MessageSource): AcceptOutcome {
+    if (this.facts === null) throw new Error("the ingress is not open");
+    const actor = event.payment_id;
+    if (this.log.has(actor, event.id)) return "duplicate";
+    const facts = readAdmissionFacts(this.facts.storageFor(actor), event.id);
+    const outcome = admission({ ...facts, waiting: facts.waiting + this.log.pendingFor(actor) }, this.options.limits);
+    if (outcome !== "accepted") return outcome;
+    if (this.backlog.overloaded()) return "overloaded";
+    this.log.append(actor, event.id, { event, source, accepted_at: this.options.now() });
+    return outcome;
+  }
+
+  /** One announcement for every acceptance that one commit made durable. */
+  private announce(durable_through: number): void {
+    this.durable_through = Math.max(this.durable_through, durable_through);
+    if (this.announce_scheduled) return;
+    this.announce_scheduled = true;
+    queueMicrotask(() => {
+      this.announce_scheduled = false;
+      this.options.announce(this.durable_through);
+    });
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The Bun host's ingress: the HTTP thread's log and the actor thread's delivery, here on one
+ * thread with real databases, so each step can be driven and looked at.
+ */
+import { afterEach, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ActorDatabase } from "../../actors/bun/actor-database.ts";
+import { ActorRowsReader } from "../../actors/bun/actor-rows-reader.ts";
+import { BunActorSystem } from "../../actors/bun/bun-actor-system.ts";
+import { IngressReader, type IngressEntry } from "../../actors/bun/ingress-log.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS, NO_METRICS } from "../../actors/payment/limits.ts";
+import { PaymentActor } from "../../actors/payment/payment-actor.ts";
+import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
+import { IngressDelivery } from "../../src/hosts/bun/ingress-delivery.ts";
+import { BunIngress, type IngressMessage } from "../../src/hosts/bun/ingress.ts";
+import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "../../src/hosts/bun/processing-backlog.ts";
+import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
+import { WEBHOOK_SOURCE } from "../support/actor-harness.ts";
+import { lifecycle } from "../support/events.ts";
+
+const directories: string[] = [];
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+async function until(condition: () => boolean, timeout_ms = 5_000) {
+  const deadline = Date.now() + timeout_ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await Bun.sleep(2);
+  }
+}
+
+function open(inbox_messages_max = 3) {
+  const directory = mkdtempSync(join(tmpdir(), "bun-ingress-"));
+  directories.push(directory);
+  const actors_database = new ActorDatabase({ path: join(directory, "actors.sqlite"), durability: "process" });
+  const ingress_database = new ActorDatabase({ path: join(directory, "ingress.sqlite"), durability: "process" });
+  const limits = { ...DEFAULT_PAYMENT_ACTOR_LIMITS, inbox_messages_max };
+  const system = new BunActorSystem(actors_database, (context) =>
+    new PaymentActor(context, {
+      velocity: new MemoryVelocityStore(),
+      sink: { write: async () => {} },
+      fraud_rules: DEFAULT_FRAUD_RULES,
+      limits,
+      metrics: NO_METRICS,
+      random: () => 0.5,
+    }),
+  );
+  let delivery: IngressDelivery | null = null;
+  const ingress = new BunIngress(ingress_database, {
+    limits,
+    backlog: DEFAULT_PROCESSING_BACKLOG_LIMITS,
+    announce: (through) => delivery?.appended(through),
+    now: Date.now,
+  });
+  const rows = new ActorRowsReader(join(directory, "actors.sqlite"));
+  ingress.open(rows);
+  const reader = new IngressReader<IngressMessage>(join(directory, "ingress.sqlite"));
+  const deliver = (entry: IngressEntry<IngressMessage>) => system.get(entry.actor).deliver(entry.value.event, entry.value.source, entry.value.accepted_at);
+  delivery = new IngressDelivery(reader, actors_database, system.scheduler, deliver, (through) => ingress.delivered(through));
+  closers.push(async () => {
+    delivery!.stop();
+    await system.stop();
+    rows.close();
+    reader.close();
+    await actors_database.close();
+    await ingress_database.close();
+  });
+  return { ingress, delivery, system };
+}
+
+describe("Bun host ingress", () => {
+  test("an event is acknowledged once, whether it waits in the log or is already in its actor", async () => {
+    const host = open();
+    const [created] = lifecycle("pay_i1");
+    expect(await host.ingress.accept(created!, WEBHOOK_SOURCE)).toBe("accepted");
+    expect(await host.ingress.accept(created!, WEBHOOK_SOURCE)).toBe("duplicate");
+    await until(() => host.ingress.log.size() === 0);
+    expect(await host.ingress.accept(created!, WEBHOOK_SOURCE)).toBe("duplicate");
+    await until(() => host.system.get("pay_i1").inspect()?.events.length === 1);
+    expect(host.system.get("pay_i1").inspect()!.events.map((event) => event.id)).toEqual([created!.id]);
+  });
+
+  test("the inbox limit counts the events still in the log", async () => {
+    const host = open(2);
+    host.delivery.stop(); // nothing leaves the log
+    const events = lifecycle("pay_i2");
+    const outcomes = [];
+    for (const event of events.slice(0, 3)) outcomes.push(await host.ingress.accept(event, WEBHOOK_SOURCE));
+    expect(outcomes).toEqual(["accepted", "accepted", "inbox_full"]);
+  });
+
+  test("an announced entry not yet visible to the reader is waited for, never skipped", async () => {
+    const delivered: number[] = [];
+    let visible: Array<IngressEntry<IngressMessage>> = [];
+    const entry = (sequence: number) => ({ sequence, actor: "pay_i3", id: `e${sequence}`, value: {} as IngressMessage });
+    const reader = {
+      entries: (after: number, through: number) => visible.filter((e) => e.sequence > after && e.sequence <= through),
+      entriesFor: () => [],
+    } as unknown as IngressReader<IngressMessage>;
+    const database = { sync: () => Promise.resolve() } as unknown as ActorDatabase;
+    const scheduler = { due: () => 0 } as unknown as BunActorSystem<PaymentActor>["scheduler"];
+    const reports: number[] = [];
+    const delivery = new IngressDelivery(reader, database, scheduler, (e) => delivered.push(e.sequence), (through) => reports.push(through));
+    delivery.appended(2);
+    await Bun.sleep(20);
+    expect(delivered).toEqual([]);
+    expect(reports).toEqual([]);
+    visible = [entry(1), entry(2)];
+    await until(() => reports.includes(2));
+    expect(delivered).toEqual([1, 2]);
+    delivery.stop();
+  });
+});
