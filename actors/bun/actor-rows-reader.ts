@@ -15,6 +15,10 @@ export class ActorRowsReader {
     this.db = new Database(path, { strict: true });
     this.db.exec("PRAGMA query_only = 1");
     this.db.exec("PRAGMA busy_timeout = 5000");
+    // Every commit of the writer empties this connection's page cache; mapped pages are read
+    // from the kernel's cache without a copy (measured: point reads were 17% of the HTTP thread).
+    this.db.exec("PRAGMA mmap_size = 1073741824");
+    this.db.exec("PRAGMA cache_size = -16384");
     this.get_statement = this.db.prepare("SELECT value FROM actor_rows WHERE actor = ? AND key = ?");
   }
 

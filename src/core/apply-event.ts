@@ -192,6 +192,7 @@ function withIdentity(state: PaymentState, event: PaymentEvent): PaymentState {
   return state;
 }
 
+/** A deep copy. The state is plain JSON (it round-trips through storage), and JSON copies it several times faster than structuredClone. */
 function clone(state: PaymentState): PaymentState {
-  return structuredClone(state);
+  return JSON.parse(JSON.stringify(state)) as PaymentState;
 }
