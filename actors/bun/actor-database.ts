@@ -24,12 +24,6 @@ export interface ActorDatabaseOptions {
   durability?: Durability;
   /** Writes after which a batch commits without waiting for the next turn. */
   batch_writes_max?: number;
-  /**
-   * How long an open batch waits before it commits: 0 (the default) commits on the next turn
-   * of the event loop. Longer batches write each B-tree page they share once; for writes no
-   * caller waits on quickly (the actor thread's processing), a few ms halve the commit work.
-   */
-  commit_delay_ms?: number;
   /** How often the checkpoint thread copies the WAL into the database file (default 200 ms). */
   checkpoint_interval_ms?: number;
   /**
@@ -69,7 +63,6 @@ export class ActorDatabase {
   private batch_writes = 0;
   private savepoint_depth = 0;
   private readonly batch_writes_max: number;
-  private readonly commit_delay_ms: number;
   private readonly statements: {
     get: Statement;
     put: Statement;
@@ -109,7 +102,6 @@ export class ActorDatabase {
     this.db.exec(`CREATE TABLE IF NOT EXISTS actor_alarms (
       actor TEXT PRIMARY KEY, at_ms INTEGER NOT NULL) WITHOUT ROWID`);
     this.batch_writes_max = options.batch_writes_max ?? 20_000;
-    this.commit_delay_ms = options.commit_delay_ms ?? 0;
     this.wal_syncer = new WalSyncer((callback) => this.fsyncWal(callback), this.on_durability_failure);
     this.checkpointer = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
     this.checkpointer.postMessage({ type: "start", path: options.path, interval_ms: options.checkpoint_interval_ms ?? 200 });
@@ -302,8 +294,7 @@ export class ActorDatabase {
     this.batch = deferred();
     // Callers that never await sync() must not see an unhandled rejection.
     this.batch.promise.catch(() => {});
-    if (this.commit_delay_ms > 0) setTimeout(() => this.commit(), this.commit_delay_ms);
-    else setImmediate(() => this.commit());
+    setImmediate(() => this.commit());
   }
 }
 
