@@ -117,3 +117,21 @@ describe("Bun host ingress", () => {
     delivery.stop();
   });
 });
+
+test("entries an older version left in actors.sqlite's ingress table are delivered at start, and the table goes", async () => {
+  const { deliverLegacyIngress } = await import("../../src/hosts/bun/legacy-ingress.ts");
+  const directory = mkdtempSync(join(tmpdir(), "legacy-ingress-"));
+  directories.push(directory);
+  const database = new ActorDatabase({ path: join(directory, "actors.sqlite"), durability: "process" });
+  closers.push(() => database.close());
+  database.db.exec("CREATE TABLE ingress_log (sequence INTEGER PRIMARY KEY, actor TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL)");
+  const [created, authorized] = lifecycle("pay_legacy");
+  for (const [index, event] of [created!, authorized!].entries()) {
+    database.db.query("INSERT INTO ingress_log VALUES (?, ?, ?, ?)").run(index + 1, event.payment_id, event.id, JSON.stringify({ event, source: WEBHOOK_SOURCE, accepted_at: 1 }));
+  }
+  const delivered: string[] = [];
+  expect(deliverLegacyIngress(database, (actor, message) => delivered.push(`${actor}/${message.event.id}`))).toBe(2);
+  await database.flush();
+  expect(delivered).toEqual([`pay_legacy/${created!.id}`, `pay_legacy/${authorized!.id}`]);
+  expect(database.db.query("SELECT name FROM sqlite_master WHERE name = 'ingress_log'").get()).toBeNull();
+});

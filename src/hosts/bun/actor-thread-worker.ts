@@ -23,6 +23,7 @@ import { actorMetrics } from "../actor-metrics.ts";
 import { redisHealthCheck, redisVelocityStore, registerRedisVelocityMetrics } from "../redis-velocity.ts";
 import { actorsPath, ingressPath, type ActorThreadMessage, type ActorThreadNotice, type ActorThreadRequest, type ActorThreadResults } from "./actor-thread-protocol.ts";
 import { IngressDelivery } from "./ingress-delivery.ts";
+import { deliverLegacyIngress } from "./legacy-ingress.ts";
 import type { IngressMessage } from "./ingress.ts";
 import { SinkThread } from "./sink-thread.ts";
 
@@ -78,7 +79,9 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => database.commits);
   if (redis_velocity !== null) registerRedisVelocityMetrics(registry, redis_velocity);
   const redis_health = redis_velocity === null ? null : redisHealthCheck(redis_velocity.store);
-  const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES });
+  const legacy = deliverLegacyIngress(database, (actor, message) => system.get(actor).deliver(message.event, message.source, message.accepted_at));
+  if (legacy > 0) console.error(`ingress: delivered ${legacy} acknowledged events left in the ingress table of an older version`);
+  const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES }) + legacy;
   delivery.appended(request.ingress_through);
   return { sink, database, batcher, registry, system, delivery, migration, resumed, redis_health };
 }
