@@ -12,7 +12,7 @@ if (!config.ok) {
 const host = await startBunHost(config.value);
 const { value } = config;
 console.log(`payment actors listening on ${host.url}`);
-console.log(`  data:      ${value.data_dir} (actors.sqlite${value.database_url ? "" : ", postgres/ (embedded PGlite)"})`);
+console.log(`  data:      ${value.data_dir} (ingress.sqlite, actors.sqlite${value.database_url ? "" : ", postgres/ (embedded PGlite)"})`);
 console.log(`  postgres:  ${value.database_url ? value.database_url.replace(/\/\/[^@]*@/, "//***@") : "embedded PGlite"} (${host.migration.applied.length} migrations applied now)`);
 const sources = Object.values(value.webhook_sources);
 if (value.webhook_secrets_generated) {
