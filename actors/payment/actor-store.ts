@@ -52,6 +52,17 @@ export class ActorStore {
     return this.storedMeta() !== null;
   }
 
+  /** Deletes every row of the actor, in pages; call inside a transaction. */
+  deleteAll(): void {
+    for (;;) {
+      const page = this.storage.list<unknown>({ prefix: "", limit: PAGE_SIZE });
+      for (const [key] of page) this.storage.delete(key);
+      if (page.length < PAGE_SIZE) break;
+    }
+    this.state_cached = undefined;
+    this.meta_cached = null;
+  }
+
   putState(state: PaymentState): void {
     this.storage.put(KEY_STATE, state);
     this.state_cached = state;

@@ -17,6 +17,13 @@ export interface PaymentActorLimits {
   flush_backoff_ms_max: number;
   /** Events and journals shown by inspection. */
   inspection_events_max: number;
+  /**
+   * How long a finished payment (failed, canceled, dispute won or lost) with no
+   * work left and no dead letter keeps its rows in actor storage after its last change. Its
+   * duplicates are recognised that long (Adyen retries for 30 days, Stripe for 3); then the
+   * rows go, so storage and start-up stay bounded, and Postgres keeps the history.
+   */
+  finished_retention_ms: number;
 }
 
 export const DEFAULT_PAYMENT_ACTOR_LIMITS: PaymentActorLimits = {
@@ -32,6 +39,7 @@ export const DEFAULT_PAYMENT_ACTOR_LIMITS: PaymentActorLimits = {
   flush_backoff_ms_initial: 500,
   flush_backoff_ms_max: 30_000,
   inspection_events_max: 1_000,
+  finished_retention_ms: 35 * 24 * 3_600_000,
 };
 
 export type ActorCounter =
@@ -45,7 +53,8 @@ export type ActorCounter =
   | "sink_flush_failures"
   | "sink_rows_flushed"
   | "outbox_entries_added"
-  | "outbox_entries_flushed";
+  | "outbox_entries_flushed"
+  | "payments_retired";
 
 export type ActorHistogram = "processing_latency_ms" | "flush_latency_ms" | "accepted_to_postgres_ms";
 

@@ -15,7 +15,7 @@ import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { withFraudOverride } from "../../src/core/payment-fraud.ts";
 import type { FraudState } from "../../src/core/payment.ts";
-import type { FraudDecisionValue, SinkRows } from "../../src/core/records.ts";
+import type { FraudDecisionValue, PaymentStatus, SinkRows } from "../../src/core/records.ts";
 import { cappedBackoffMs, retryDelayMs } from "../../src/core/retry-policy.ts";
 import type { ActorContext } from "../runtime.ts";
 import { ActorStore } from "./actor-store.ts";
@@ -23,7 +23,7 @@ import { admission, readAdmissionFacts, type AcceptOutcome } from "./admission.t
 import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics, PaymentActorLimits } from "./limits.ts";
-import { numbered, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./records.ts";
+import { numbered, type ActorMeta, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./records.ts";
 import { SingleLoop } from "./single-loop.ts";
 import { iso, mergeRows } from "./sink-rows.ts";
 import { UnitOfWork, type Disposition } from "./unit-of-work.ts";
@@ -51,6 +51,8 @@ export interface PaymentActorDependencies {
 export type { AcceptOutcome } from "./admission.ts";
 
 const ALARM_BACKOFF_MS_MAX = 60_000;
+/** Statuses no event moves on from (a refunded payment can still be disputed): a payment in one is finished. */
+const FINISHED_STATUSES: ReadonlySet<PaymentStatus> = new Set(["failed", "canceled", "dispute_won", "dispute_lost"]);
 export type OperatorOutcome = "done" | "not_found";
 
 export class PaymentActor {
@@ -125,6 +127,7 @@ export class PaymentActor {
     try {
       await this.process();
       await this.flush();
+      this.retireIfDue();
       this.alarm_failures = 0;
     } catch (error) {
       this.alarm_failures += 1;
@@ -382,6 +385,8 @@ export class PaymentActor {
       for (const [, held] of this.store.all<HeldMessage>(PREFIX_HELD)) consider(held.deadline_at);
     }
     if (meta.outbox_count > 0 && !this.flushing.running) consider(meta.flush_retry_at ?? now);
+    const retire_at = this.retirementAt(meta);
+    if (retire_at !== null) consider(retire_at);
     const alarm = this.context.alarm;
     if (due !== null && not_before !== undefined) due = Math.max(due, not_before);
     if (due === null) {
@@ -392,6 +397,27 @@ export class PaymentActor {
     } else if (alarm.get() !== due) {
       alarm.set(due);
     }
+  }
+
+  /** When this finished payment's rows may leave storage (limits.finished_retention_ms), or null. */
+  private retirementAt(meta: ActorMeta): number | null {
+    if (meta.inbox_count > 0 || meta.held_count > 0 || meta.outbox_count > 0 || meta.dead_letter_count > 0) return null;
+    if (meta.changed_at === undefined || meta.changed_at === null || !this.store.exists()) return null;
+    const status = this.store.state().status;
+    if (status === null || !FINISHED_STATUSES.has(status)) return null;
+    return meta.changed_at + this.dependencies.limits.finished_retention_ms;
+  }
+
+  /** Deletes every row of a payment finished longer ago than the retention time. */
+  private retireIfDue(): void {
+    if (this.processing.running || this.flushing.running) return;
+    const retired = this.store.transaction(() => {
+      const at = this.retirementAt(this.store.meta());
+      if (at === null || at > this.context.now()) return false;
+      this.store.deleteAll();
+      return true;
+    });
+    if (retired) this.dependencies.metrics.increment("payments_retired");
   }
 
   private wakeAt(at: number): void {

@@ -49,6 +49,8 @@ export interface ActorMeta {
   flush_attempts: number;
   flush_retry_at: number | null;
   flush_error: string | null;
+  /** When the payment's state last changed (absent in rows written before it was kept). */
+  changed_at?: number | null;
 }
 
 export function initialMeta(): ActorMeta {

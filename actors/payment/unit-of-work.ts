@@ -170,6 +170,7 @@ export class UnitOfWork {
   finish(): Map<ActorCounter, number> {
     if (this.state_changed) {
       this.meta.revision += 1;
+      this.meta.changed_at = this.now;
       this.store.putState(this.state);
       this.rows.payments.push(paymentRow(this.state, this.meta.revision, this.now));
     }

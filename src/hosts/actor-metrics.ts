@@ -14,6 +14,7 @@ const COUNTER_HELP: Record<ActorCounter, string> = {
   sink_rows_flushed: "Rows written to Postgres by outbox flushes.",
   outbox_entries_added: "Outbox entries committed by actors.",
   outbox_entries_flushed: "Outbox entries written to Postgres and removed.",
+  payments_retired: "Finished payments whose rows left actor storage after the retention time (FINISHED_RETENTION_DAYS).",
 };
 
 const HISTOGRAM_HELP: Record<ActorHistogram, string> = {

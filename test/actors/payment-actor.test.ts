@@ -145,3 +145,44 @@ describe("dead letters per payment are bounded", () => {
     expect(await harness.accept(authorized!)).toBe("accepted");
   });
 });
+
+describe("retention of finished payments", () => {
+  const DAY_MS = 24 * 3_600_000;
+
+  test("a finished payment keeps recognising its duplicates inside the retention time, and its rows go after it", async () => {
+    harness = createActorHarness({ limits: { finished_retention_ms: 30 * DAY_MS } });
+    const [created] = lifecycle("pay_retire");
+    const canceled = event("payment.canceled", "pay_retire", {});
+    expect(await harness.accept(created!)).toBe("accepted");
+    expect(await harness.accept(canceled)).toBe("accepted");
+    await harness.settle("pay_retire");
+    expect(harness.inspect("pay_retire").status).toBe("canceled");
+    // The alarm is armed for the end of the retention time, and nothing is deleted before it.
+    expect(harness.system.scheduler.get("pay_retire")).toBe(harness.now() + 30 * DAY_MS);
+    harness.advance(30 * DAY_MS - 1);
+    await harness.settle("pay_retire");
+    expect(await harness.accept(created!)).toBe("duplicate");
+    harness.advance(1);
+    await harness.settle("pay_retire");
+    expect(harness.actor("pay_retire").inspect()).toBeNull();
+    expect(harness.database.count("")).toBe(0);
+    expect(harness.system.scheduler.get("pay_retire")).toBeNull();
+  });
+
+  test("a payment that is not finished, or holds a dead letter, keeps its rows", async () => {
+    harness = createActorHarness({ limits: { finished_retention_ms: DAY_MS } });
+    for (const e of lifecycle("pay_keep")) await harness.accept(e);
+    const after_cancel = event("payment.captured", "pay_dead", { amount: 100, fee: 0 });
+    await harness.accept(event("payment.created", "pay_dead", { amount: 100 }));
+    await harness.accept(event("payment.canceled", "pay_dead", {}));
+    await harness.accept(after_cancel);
+    await harness.settle("pay_keep");
+    await harness.settle("pay_dead");
+    expect(harness.inspect("pay_dead").dead_letters.length).toBe(1);
+    harness.advance(2 * DAY_MS);
+    await harness.settle("pay_keep");
+    await harness.settle("pay_dead");
+    expect(harness.inspect("pay_keep").status).toBe("partially_refunded");
+    expect(harness.inspect("pay_dead").status).toBe("canceled");
+  });
+});
