@@ -62,8 +62,9 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
       new PaymentActor(context, { velocity, sink: batcher, fraud_rules: config.fraud_rules, limits, metrics, random: Math.random, fraud_fail_open }),
     Date.now,
   );
+  const ingress_reader = new IngressReader<IngressMessage>(ingressPath(config.data_dir));
   const delivery = new IngressDelivery(
-    new IngressReader<IngressMessage>(ingressPath(config.data_dir)),
+    ingress_reader,
     database,
     system.scheduler,
     (entry) => system.get(entry.actor).deliver(entry.value.event, entry.value.source, entry.value.accepted_at),
@@ -83,7 +84,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   if (legacy > 0) console.error(`ingress: delivered ${legacy} acknowledged events left in the ingress table of an older version`);
   const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES }) + legacy;
   delivery.appended(request.ingress_through);
-  return { sink, database, batcher, registry, system, delivery, migration, resumed, redis_health };
+  return { sink, database, batcher, registry, system, delivery, ingress_reader, migration, resumed, redis_health };
 }
 
 async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[ActorThreadRequest["method"]]> {
@@ -120,6 +121,7 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
     case "stop":
       host = null;
       current.delivery.stop();
+      current.ingress_reader.close();
       await current.system.stop();
       await current.database.flush();
       await current.batcher.close();
