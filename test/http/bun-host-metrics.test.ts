@@ -10,6 +10,9 @@ import { signWebhook } from "../../src/ingest/standard-webhooks.ts";
 import { event } from "../support/events.ts";
 import { randomWebhookSecret } from "../support/http-target.ts";
 
+/** Starting a host (PGlite, workerd, a PostgreSQL) takes seconds on a loaded machine; Bun gives hooks 5 s. */
+const HOOK_TIMEOUT_MS = 60_000;
+
 const secret = randomWebhookSecret();
 const data_dir = mkdtempSync(join(tmpdir(), "bun-host-metrics-"));
 let host: BunHost;
@@ -18,7 +21,7 @@ beforeAll(async () => {
   const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) });
   if (!config.ok) throw new Error(config.error.message);
   host = await startBunHost(config.value);
-});
+}, HOOK_TIMEOUT_MS);
 
 afterAll(async () => {
   await host?.stop();

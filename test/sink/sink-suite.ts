@@ -14,6 +14,9 @@ import { ledgerCases } from "./suite/ledger.ts";
 import { migrationCases } from "./suite/migrations.ts";
 import { truncateSink } from "./suite/snapshot.ts";
 
+/** Starting a host (PGlite, workerd, a PostgreSQL) takes seconds on a loaded machine; Bun gives hooks 5 s. */
+const HOOK_TIMEOUT_MS = 60_000;
+
 export interface SinkSuiteOptions {
   /** Case name to the reason it cannot run against this driver. */
   skip?: Record<string, string>;
@@ -25,7 +28,7 @@ export function runSinkSuite(name: string, open: () => Promise<SinkDatabase>, op
     beforeAll(async () => {
       sink = await open();
       await migrateSink(sink);
-    });
+    }, HOOK_TIMEOUT_MS);
     beforeEach(async () => {
       if (sink !== null) await truncateSink(sink);
     });
