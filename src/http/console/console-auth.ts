@@ -56,7 +56,7 @@ export function consoleAuth(admin_token: string | null, now: () => number): Cons
       const session = c.get("session");
       if (session === null) return; // bearer header: no browser sends it by itself
       const origin = c.req.header("origin");
-      if (origin !== undefined && origin !== new URL(c.req.url).origin) {
+      if (origin !== undefined && !sameOrigin(origin, c)) {
         throw new HttpProblem(403, "cross_origin_request", `a console action from origin ${origin} is refused`);
       }
       const token = typeof form.csrf === "string" ? form.csrf : "";
@@ -65,4 +65,14 @@ export function consoleAuth(admin_token: string | null, now: () => number): Cons
       }
     },
   };
+}
+
+/** The Origin a browser sent names the host this request was sent to (the Host header, as a proxy passes it on). */
+export function sameOrigin(origin: string, c: Context): boolean {
+  const host = c.req.header("host") ?? new URL(c.req.url).host;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
 }

@@ -10,7 +10,7 @@ import type { DeadLetterRow } from "../../core/records.ts";
 import type { AppDependencies } from "../ports.ts";
 import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from "./assets.ts";
 import { ApiReferencePage } from "./api-reference-page.tsx";
-import { consoleAuth, type ConsoleEnv } from "./console-auth.ts";
+import { consoleAuth, sameOrigin, type ConsoleEnv } from "./console-auth.ts";
 import { OverviewPage } from "./overview-page.tsx";
 import { ConfirmPage, DeadLettersPage, IngestPage, LedgerPage, LoginPage, NotFoundPage, type Confirmation } from "./pages.tsx";
 import { PaymentPage } from "./payment-page.tsx";
@@ -44,7 +44,8 @@ export function consoleRoutes(deps: AppDependencies, api_fetch: ApiFetch) {
     await next();
     c.header("content-security-policy", CONTENT_SECURITY_POLICY);
     c.header("x-content-type-options", "nosniff");
-    c.header("referrer-policy", "no-referrer");
+    // Not no-referrer: under it Chromium sends "Origin: null" on same-origin form posts.
+    c.header("referrer-policy", "same-origin");
     c.header("x-frame-options", "DENY");
     if (!c.req.path.startsWith("/console/assets/")) c.header("cache-control", "no-store");
   });
@@ -61,7 +62,7 @@ export function consoleRoutes(deps: AppDependencies, api_fetch: ApiFetch) {
     const next = safeNext(form.next);
     if (auth.signer === null) return c.html(<LoginPage error="ADMIN_TOKEN is not configured, so the console is disabled." next={next} />, 503);
     const origin = c.req.header("origin");
-    if (origin !== undefined && origin !== new URL(c.req.url).origin) return c.html(<LoginPage error="Sign-in from another site is refused." next={next} />, 403);
+    if (origin !== undefined && !sameOrigin(origin, c)) return c.html(<LoginPage error="Sign-in from another site is refused." next={next} />, 403);
     const token = typeof form.token === "string" ? form.token : "";
     if (token === "" || !(await auth.tokenMatches(token))) return c.html(<LoginPage error="That is not the admin token." next={next} />, 401);
     const secure = new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";

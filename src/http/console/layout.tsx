@@ -27,7 +27,7 @@ export function Page(props: PageProps) {
       <head>
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
-        <meta name="referrer" content="no-referrer" />
+        <meta name="referrer" content="same-origin" />
         <title>{`${props.title} · payment-actors console`}</title>
         <link rel="stylesheet" href="/console/assets/console.css" />
         <link rel="icon" href="/console/assets/favicon.svg" type="image/svg+xml" />
