@@ -16,14 +16,14 @@ a{color:var(--accent)}a:focus-visible,button:focus-visible,input:focus-visible,s
 main{max-width:1280px;margin:0 auto;padding:18px 20px 60px}main:focus{outline:none}
 h1{font-size:20px;margin:4px 0 14px;display:flex;align-items:center;gap:10px;flex-wrap:wrap}h2{font-size:15px;margin:26px 0 8px}
 .count{font-size:12px;font-weight:400;color:var(--muted)}.muted{color:var(--muted)}
-section{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:12px 16px;margin:0 0 14px}
+section{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:12px 16px;margin:0 0 14px;overflow-x:auto}section>h2:first-child{margin-top:0}
 section.cards,section.head{padding:14px 16px}
 table{border-collapse:collapse;width:100%;margin:6px 0 10px;background:var(--panel)}
 caption{text-align:left;padding:4px 0 6px;color:var(--muted);font-size:12.5px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 thead th{font-size:11.5px;text-transform:uppercase;letter-spacing:.4px;color:var(--muted);font-weight:600;background:#fafbfc}
 tfoot th,tfoot td{font-weight:600;border-bottom:0}
-.num{text-align:right;white-space:nowrap}td.source{color:var(--muted);font-size:12.5px}td.error{color:var(--bad);max-width:340px}
+.num{text-align:right;white-space:nowrap}td.source{color:var(--muted);font-size:12px;max-width:260px;overflow-wrap:anywhere}td.error{color:var(--bad);max-width:320px;font-size:12.5px;overflow-wrap:anywhere}td code{overflow-wrap:anywhere}
 .journal{border:1px solid var(--line);margin-bottom:14px}.journal caption{padding-left:6px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid transparent;white-space:nowrap}
 .badge.ok{color:var(--ok);background:var(--okbg)}.badge.warn{color:var(--warn);background:var(--warnbg)}.badge.bad{color:var(--bad);background:var(--badbg)}.badge.info{color:var(--info);background:var(--infobg)}.badge.muted{color:var(--muted);background:#eef0f3}
@@ -33,13 +33,13 @@ tfoot th,tfoot td{font-weight:600;border-bottom:0}
 .notice{padding:8px 12px;border-radius:4px;margin:0 0 12px;border:1px solid}.notice.ok{background:var(--okbg);border-color:#b5dfc3}.notice.warn{background:var(--warnbg);border-color:#efd49a}.notice.bad{background:var(--badbg);border-color:#efb7b7}.notice.info{background:var(--infobg);border-color:#bcd0f0}
 input,select,button{font:inherit;padding:5px 8px;border:1px solid #b9c2cc;border-radius:4px;background:#fff;color:var(--ink)}
 button{background:var(--accent);color:#fff;border-color:var(--accent);cursor:pointer;font-weight:600}button.danger{background:var(--bad);border-color:var(--bad)}button.quiet{font-weight:400}
-td.actions{white-space:nowrap}td.actions form{display:inline}
+td.actions{white-space:nowrap}td.actions form{display:inline-block;margin:0 4px 4px 0}td.actions button{padding:3px 8px;font-size:12.5px}
 .inline-form,.filters{display:flex;gap:8px;align-items:center;flex-wrap:wrap;margin:10px 0}.filters label,.inline-form label{font-size:12.5px;color:var(--muted)}
 .login,.confirm{max-width:440px;margin:60px auto}.login form{display:grid;gap:8px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:10px;background:transparent;border:0;padding:0}
 .card{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:10px 14px}.card .label{font-size:11.5px;text-transform:uppercase;letter-spacing:.4px;color:var(--muted)}.card .figure{font:600 24px/1.3 ui-monospace,Menlo,Consolas,monospace}.card .note{font-size:12px;color:var(--muted)}
 .chart-box svg{width:100%;height:160px;background:#fbfcfd;border:1px solid var(--line);border-radius:4px}
-.axis{stroke:#9aa5b1}.grid{stroke:#e3e7eb;stroke-dasharray:4 4}.series{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}.series.accepted{stroke:#1f5fbf}.series.processed{stroke:#1b7a3d}.series.dead{stroke:#a61b1b}.scale{font:11px ui-monospace,monospace;fill:#5b6673}
+.axis{stroke:#9aa5b1}.grid{stroke:#e3e7eb;stroke-dasharray:4 4}.series{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}.series.accepted{stroke:#1f5fbf}.series.processed{stroke:#1b7a3d}.series.dead{stroke:#a61b1b}.chart-head{display:flex;justify-content:space-between;font:12px ui-monospace,monospace;color:var(--muted)}
 .legend{font-size:12px;color:var(--muted)}.key{display:inline-block;width:14px;height:3px;vertical-align:middle;margin:0 4px 0 12px}.key.accepted{background:#1f5fbf}.key.processed{background:#1b7a3d}.key.dead{background:#a61b1b}
 .route{border-top:1px solid var(--line);padding:8px 0}.route h3{font-size:14px;margin:0 0 4px}.method{display:inline-block;min-width:62px;font:700 12px ui-monospace,monospace}
 pre{background:#f3f5f7;border:1px solid var(--line);border-radius:4px;padding:8px;overflow:auto;font-size:12px}

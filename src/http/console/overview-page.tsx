@@ -37,15 +37,16 @@ export function OverviewPage(props: { csrf: string; figures: PipelineFigures }) 
       </section>
       <section aria-labelledby="chart-title" class="chart-box">
         <h2 id="chart-title">Events per second <span class="count">last 2 minutes, sampled every 2 s while this page is open</span></h2>
+        <div class="chart-head">
+          <span data-figure="chart_max">waiting for a second sample</span>
+          <span>now</span>
+        </div>
         <svg id="rates-chart" viewBox="0 0 600 140" role="img" aria-label="Accepted, processed and dead-lettered events per second over the last two minutes" preserveAspectRatio="none">
           <line x1="0" y1="139" x2="600" y2="139" class="axis" />
           <line x1="0" y1="70" x2="600" y2="70" class="grid" />
           <polyline data-series="accepted" class="series accepted" points="" />
           <polyline data-series="processed" class="series processed" points="" />
           <polyline data-series="dead_lettered" class="series dead" points="" />
-          <text x="4" y="12" class="scale" data-figure="chart_max">
-            waiting for a second sample
-          </text>
         </svg>
         <p class="legend">
           <span class="key accepted"></span> accepted <span class="key processed"></span> processed <span class="key dead"></span> dead-lettered
