@@ -6,33 +6,24 @@
  * Without chromium the test fails under CI=true and is reported as not run elsewhere.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { join } from "node:path";
+import type { Browser, Page } from "playwright-core";
 import { loadBunConfig } from "../../src/hosts/bun/config.ts";
 import { startBunHost } from "../../src/hosts/bun/start-host.ts";
 import { event } from "../support/events.ts";
+import { CHROMIUM_PATH, HAVE_CHROMIUM, launchChromium, SCREENSHOTS_DIR as SCREENSHOTS } from "../support/chromium.ts";
 import { randomWebhookSecret, sendSigned, type HttpTarget } from "../support/http-target.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const SCREENSHOTS = resolve(import.meta.dir, "../../test-output/console");
 const CASE_MS = 60_000;
-const have_chromium = existsSync(CHROMIUM);
-if (!have_chromium && process.env.CI === "true") {
+if (!HAVE_CHROMIUM && process.env.CI === "true") {
   test("chromium is installed for the console's browser test", () => {
-    throw new Error(`${CHROMIUM} is missing: .ci/run installs Debian's chromium`);
+    throw new Error(`${CHROMIUM_PATH} is missing: .ci/run installs Debian's chromium`);
   });
 }
-
-const run = have_chromium ? describe : describe.skip;
-
-export async function launchChromium(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-}
+// Outside CI a machine without chromium reports these as skipped (the reason: no browser).
+const run = HAVE_CHROMIUM ? describe : describe.skip;
 
 async function poll<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean, timeout_ms = 20_000): Promise<T> {
   const deadline = Date.now() + timeout_ms;
