@@ -22,7 +22,7 @@ table{border-collapse:collapse;width:100%;margin:6px 0 10px;background:var(--pan
 caption{text-align:left;padding:4px 0 6px;color:var(--muted);font-size:12.5px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 thead th{font-size:11.5px;text-transform:uppercase;letter-spacing:.4px;color:var(--muted);font-weight:600;background:#fafbfc}
-tfoot th,tfoot td{font-weight:600;border-bottom:0}
+tfoot th,tfoot td{font-weight:600;border-bottom:0;font-size:12.5px}table.attributes{width:auto;min-width:460px}table.attributes td{padding-left:24px}
 .num{text-align:right;white-space:nowrap}td.source{color:var(--muted);font-size:12px;max-width:260px;overflow-wrap:anywhere}td.error{color:var(--bad);max-width:320px;font-size:12.5px;overflow-wrap:anywhere}td code{overflow-wrap:anywhere}
 .journal{border:1px solid var(--line);margin-bottom:14px}.journal caption{padding-left:6px}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;border:1px solid transparent;white-space:nowrap}

@@ -86,7 +86,7 @@ export function DeadLettersPage(props: { csrf: string; query: DeadLetterQuery; l
         <label for="f-reason">Reason</label>
         <input id="f-reason" name="reason" value={query.reason} placeholder="e.g. payment_blocked" />
         <label for="f-stage">Stage</label>
-        <input id="f-stage" name="stage" value={query.stage} placeholder="e.g. apply" />
+        <input id="f-stage" name="stage" value={query.stage} placeholder="e.g. state_machine" />
         <label for="f-since">Since</label>
         <input id="f-since" name="since" value={query.since} placeholder="2026-12-01 or RFC 3339" />
         <label for="f-status">Status</label>
