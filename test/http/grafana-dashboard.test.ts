@@ -18,7 +18,7 @@ beforeAll(async () => {
   const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN: `adm_${crypto.randomUUID()}`, WEBHOOK_SECRETS: JSON.stringify({ dev: [randomWebhookSecret()] }) });
   if (!config.ok) throw new Error(config.error.message);
   host = await startBunHost(config.value);
-});
+}, 60_000);
 afterAll(async () => {
   await host?.stop();
   rmSync(data_dir, { recursive: true, force: true });

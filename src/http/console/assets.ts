@@ -41,7 +41,7 @@ td.actions{white-space:nowrap}td.actions form{display:inline-block;margin:0 4px 
 .chart-box svg{width:100%;height:160px;background:#fbfcfd;border:1px solid var(--line);border-radius:4px}
 .axis{stroke:#9aa5b1}.grid{stroke:#e3e7eb;stroke-dasharray:4 4}.series{fill:none;stroke-width:2;vector-effect:non-scaling-stroke}.series.accepted{stroke:#1f5fbf}.series.processed{stroke:#1b7a3d}.series.dead{stroke:#a61b1b}.chart-head{display:flex;justify-content:space-between;font:12px ui-monospace,monospace;color:var(--muted)}
 .legend{font-size:12px;color:var(--muted)}.key{display:inline-block;width:14px;height:3px;vertical-align:middle;margin:0 4px 0 12px}.key.accepted{background:#1f5fbf}.key.processed{background:#1b7a3d}.key.dead{background:#a61b1b}
-.route{border-top:1px solid var(--line);padding:8px 0}.route h3{font-size:14px;margin:0 0 4px}.method{display:inline-block;min-width:62px;font:700 12px ui-monospace,monospace}
+.route{border-top:1px solid var(--line);padding:8px 0}.route table{width:auto;min-width:560px}.route h3{font-size:14px;margin:0 0 4px}.method{display:inline-block;min-width:62px;font:700 12px ui-monospace,monospace}
 pre{background:#f3f5f7;border:1px solid var(--line);border-radius:4px;padding:8px;overflow:auto;font-size:12px}
 `;
 

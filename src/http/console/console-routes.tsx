@@ -158,7 +158,7 @@ export function consoleRoutes(deps: AppDependencies, api_fetch: ApiFetch) {
       c,
       {
         title: `Override the fraud decision with ${decision}?`,
-        consequence: `Payment ${id}'s fraud decision becomes “${decision}”${note ? ` with the note “${note}”` : ""}; the rules' decision is kept beside it. An override to allow releases events held back by a block.`,
+        consequence: `Payment ${id}'s fraud decision becomes “${decision}”${note ? ` with the note “${note}”` : ""}; the rules' decision is kept beside it. Events dead-lettered while the payment was blocked (payment_blocked) stay in the DLQ until you replay them.`,
         action: `${page}/fraud/override`,
         fields: { decision, note },
         button: `Override with ${decision}`,
