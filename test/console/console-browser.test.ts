@@ -139,6 +139,13 @@ run("the operator console in chromium against the Bun host", () => {
     expect(cookie!.expires).toBeGreaterThan(Date.now() / 1000);
     await page.waitForFunction(() => document.querySelector('[data-figure="chart_max"]')?.textContent?.startsWith("max"), undefined, { timeout: 15_000 });
     expect(await page.locator('[data-figure="accepted"]').textContent()).toMatch(/^\d+ accepted/);
+    // Traffic while the page is open shows up as a rate and a line off the axis.
+    for (let index = 0; index < 30; index += 1) {
+      expect((await sendSigned(target, event("payment.created", `pay_${run_id}_live_${index}`, { amount: 100 + index }))).status).toBe(202);
+    }
+    await page.waitForFunction(() => Number(document.querySelector('[data-figure="rate_processed"]')?.textContent) > 0, undefined, { timeout: 15_000 });
+    const points = (await page.locator('[data-series="processed"]').getAttribute("points"))!.split(" ").map((point) => Number(point.split(",")[1]));
+    expect(Math.min(...points)).toBeLessThan(139);
     await shot(page, "02-pipeline");
 
     // Search by keyboard: the search box is labelled and reachable.
@@ -229,8 +236,16 @@ run("the operator console in chromium against the Bun host", () => {
     const cross = await fetch(path, { method: "POST", headers: { ...headers, origin: "https://evil.example" }, body: `decision=block&confirm=yes&csrf=${csrf}`, redirect: "manual" });
     expect(cross.status).toBe(403);
     expect((await view(overdrawn_id)).fraud?.origin ?? "rules").toBe("rules");
-    // Every control on the payment page has a name a screen reader can read.
+    // Every control on the payment page has a name a screen reader can read, and Tab reaches each one.
     await page.goto(`${target.url}/console/payments/${overdrawn_id}`);
+    const reached = new Set<string>();
+    for (let press = 0; press < 40; press += 1) {
+      await page.keyboard.press("Tab");
+      reached.add(await page.evaluate(() => { const element = document.activeElement as HTMLElement; return element.id || element.getAttribute("aria-label") || element.textContent?.trim() || element.tagName; }));
+    }
+    for (const control of ["Skip to content", "search-q", "override-decision", "override-note", "Override…"]) expect(reached).toContain(control);
+    expect([...reached].some((name) => name.startsWith("Replay dead letter"))).toBe(true);
+    expect([...reached].some((name) => name.startsWith("Discard dead letter"))).toBe(true);
     const unlabelled = await page.evaluate(() =>
       Array.from(document.querySelectorAll("input:not([type=hidden]), select, button")).filter((control) => {
         const element = control as HTMLInputElement;
