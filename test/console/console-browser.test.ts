@@ -15,6 +15,8 @@ import { startBunHost } from "../../src/hosts/bun/start-host.ts";
 import { event } from "../support/events.ts";
 import { CHROMIUM_PATH, HAVE_CHROMIUM, launchChromium, SCREENSHOTS_DIR as SCREENSHOTS } from "../support/chromium.ts";
 import { randomWebhookSecret, sendSigned, type HttpTarget } from "../support/http-target.ts";
+import { paymentIntent, stripeEvent } from "../support/provider-payloads.ts";
+import { providerSources, sendStripe } from "../support/provider-sources.ts";
 
 const CASE_MS = 60_000;
 if (!HAVE_CHROMIUM && process.env.CI === "true") {
@@ -40,6 +42,8 @@ run("the operator console in chromium against the Bun host", () => {
   const run_id = crypto.randomUUID().slice(0, 8);
   const blocked_id = `pay_${run_id}_card_11`;
   const overdrawn_id = `pay_${run_id}_overdrawn`;
+  const stripe_id = `pi_${run_id}_stripe`;
+  const providers = providerSources();
   let data_dir = "";
   let host: Awaited<ReturnType<typeof startBunHost>> | null = null;
   let target: HttpTarget;
@@ -53,7 +57,7 @@ run("the operator console in chromium against the Bun host", () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     data_dir = mkdtempSync(join(tmpdir(), "console-browser-"));
     const secret = randomWebhookSecret();
-    const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN: admin_token, WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) });
+    const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN: admin_token, WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }), WEBHOOK_SOURCES: providers.webhook_sources });
     if (!config.ok) throw new Error(config.error.message);
     host = await startBunHost(config.value);
     target = { url: host.url, admin_token, webhook_secret: secret } as HttpTarget;
@@ -79,6 +83,15 @@ run("the operator console in chromium against the Bun host", () => {
       event("payment.captured", overdrawn_id, { amount: 9000, fee: 10 }),
     ]) {
       expect((await sendSigned(target, sent)).status).toBe(202);
+    }
+    // A Stripe payment (its payment id is the PaymentIntent's) and a Stripe event type the product does not map.
+    const intent = paymentIntent({ id: stripe_id, amount: 7300, merchant_id: "m_stripe" });
+    for (const sent of [
+      stripeEvent("payment_intent.created", intent),
+      stripeEvent("payment_intent.succeeded", paymentIntent({ id: stripe_id, amount: 7300, merchant_id: "m_stripe", amount_received: 7300, status: "succeeded", latest_charge: { id: `ch_${run_id}`, balance_transaction: { id: `txn_${run_id}`, fee: 242, currency: "usd" } } })),
+      stripeEvent("charge.succeeded", { id: `ch_${run_id}`, object: "charge", payment_intent: stripe_id }),
+    ]) {
+      expect((await sendStripe(host.url, providers.credentials, sent)).status).toBe(202);
     }
     await poll("the blocked payment's dead letters", () => view(blocked_id), (payment) => payment.fraud?.decision === "block" && payment.dead_letters.length >= 1);
     await poll("the overdrawn capture's dead letter", () => view(overdrawn_id), (payment) => payment.dead_letters.length === 1 && payment.outbox.pending === 0);
@@ -215,7 +228,16 @@ run("the operator console in chromium against the Bun host", () => {
     expect(await page.locator("main").textContent()).not.toContain("NOT balanced");
     await shot(page, "09-ledger");
     await page.goto(`${target.url}/console/ingest`);
+    expect(await page.locator("section", { has: page.locator("#ignored-title") }).textContent()).toContain("charge.succeeded");
     await shot(page, "10-ingest");
+
+    // A provider payment is found by the provider's id; its timeline names the provider event.
+    await page.getByLabel("Payment id or event id").fill(stripe_id);
+    await page.getByLabel("Payment id or event id").press("Enter");
+    await page.waitForURL(`${target.url}/console/payments/${stripe_id}`);
+    const stripe_timeline = await page.locator("section", { has: page.locator("#timeline-title") }).textContent();
+    expect(stripe_timeline).toContain("stripe payment_intent.succeeded");
+    await shot(page, "12-payment-stripe");
     await page.goto(`${target.url}/console/api`);
     expect(await page.locator("main").textContent()).toContain("/payments/{id}/fraud/override");
     await shot(page, "11-api-reference");

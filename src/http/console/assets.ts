@@ -17,7 +17,7 @@ main{max-width:1280px;margin:0 auto;padding:18px 20px 60px}main:focus{outline:no
 h1{font-size:20px;margin:4px 0 14px;display:flex;align-items:center;gap:10px;flex-wrap:wrap}h2{font-size:15px;margin:26px 0 8px}
 .count{font-size:12px;font-weight:400;color:var(--muted)}.muted{color:var(--muted)}
 section{background:var(--panel);border:1px solid var(--line);border-radius:6px;padding:12px 16px;margin:0 0 14px;overflow-x:auto}section>h2:first-child{margin-top:0}
-section.cards,section.head{padding:14px 16px}
+section.head{padding:14px 16px}tbody th{font-size:13px}
 table{border-collapse:collapse;width:100%;margin:6px 0 10px;background:var(--panel)}
 caption{text-align:left;padding:4px 0 6px;color:var(--muted);font-size:12.5px}
 th,td{text-align:left;padding:5px 8px;border-bottom:1px solid var(--line);vertical-align:top}
@@ -57,7 +57,7 @@ export const CONSOLE_JS = `"use strict";
     var max = 1;
     history.forEach(function (p) { max = Math.max(max, p.accepted, p.processed, p.dead_lettered); });
     ["accepted", "processed", "dead_lettered"].forEach(function (series) {
-      var points = history.map(function (p, i) { return (i * 600 / (LENGTH - 1)).toFixed(1) + "," + (139 - p[series] / max * 130).toFixed(1); });
+      var points = history.map(function (p, i) { return (600 - (history.length - 1 - i) * 600 / (LENGTH - 1)).toFixed(1) + "," + (139 - p[series] / max * 130).toFixed(1); });
       chart.querySelector('[data-series="' + series + '"]').setAttribute("points", points.join(" "));
     });
     set("chart_max", "max " + max.toFixed(1) + " /s");
