@@ -5,6 +5,8 @@
 import { Hono } from "hono";
 import { errorClass, errorMessage, TransientError } from "../core/errors.ts";
 import { adminAuth } from "./admin-auth.ts";
+import { consoleRoutes } from "./console/console-routes.tsx";
+import { OPENAPI_DOCUMENT } from "./openapi/openapi-document.ts";
 import type { AppDependencies } from "./ports.ts";
 import { HttpProblem, problemResponse } from "./problem.ts";
 import { acrossPaymentRoutes } from "./routes/across-payments.ts";
@@ -25,6 +27,8 @@ export function createApp(deps: AppDependencies) {
   app.route("/", acrossPaymentRoutes(deps));
   app.route("/", operationRoutes(deps));
   app.route("/", kafkaConsumerRoutes(deps));
+  app.get("/openapi.json", (c) => c.json(OPENAPI_DOCUMENT));
+  app.route("/console", consoleRoutes(deps, (request) => Promise.resolve(app.fetch(request))));
 
   app.notFound((c) => problemResponse(c, new HttpProblem(404, "route_not_found", `no route ${c.req.method} ${c.req.path}`)));
   app.onError((error, c) => {
