@@ -5,7 +5,8 @@
  * A host calls `createSuiteActor` from its own actor factory (Bun: BunActorSystem's
  * `create`; workerd: one Durable Object class per kind).
  */
-import { DEFAULT_PAYMENT_ACTOR_LIMITS, NO_METRICS } from "../../actors/payment/limits.ts";
+import { NO_METRICS } from "../../actors/payment/actor-metrics.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../actors/payment/limits.ts";
 import { PaymentActor } from "../../actors/payment/payment-actor.ts";
 import type { ActorContext, HostedActor } from "../../actors/runtime.ts";
 import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
