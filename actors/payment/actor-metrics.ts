@@ -19,8 +19,3 @@ export interface ActorMetrics {
   increment(counter: ActorCounter, by?: number): void;
   observe(histogram: ActorHistogram, value_ms: number): void;
 }
-
-export const NO_METRICS: ActorMetrics = {
-  increment() {},
-  observe() {},
-};

@@ -9,10 +9,10 @@ import { iso } from "../../core/time.ts";
 import type { KafkaRecord, ProduceRecord } from "./kafka-source.ts";
 import type { Poison } from "./record-decoding.ts";
 
-export const DEAD_LETTER_STAGE: DeadLetterStage = "kafka_ingest";
+const DEAD_LETTER_STAGE: DeadLetterStage = "kafka_ingest";
 
 /** Stable per record, so a batch redelivered after a crash writes the same row again. */
-export const deadLetterEventId = (record: KafkaRecord) => `kafka:${record.topic}:${record.partition}:${record.offset}`;
+const deadLetterEventId = (record: KafkaRecord) => `kafka:${record.topic}:${record.partition}:${record.offset}`;
 
 export function deadLetterRow(record: KafkaRecord, poison: Poison, failed_at: number): DeadLetterRow {
   return {

@@ -20,7 +20,7 @@ export interface Poison {
 
 export type Decoded = { ok: true; event: PaymentEvent; payment_id: string } | { ok: false; poison: Poison };
 
-export function recordKey(key: string | null): string | null {
+function recordKey(key: string | null): string | null {
   if (key === null || key === "") return null;
   if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) {
     try {
