@@ -27,6 +27,11 @@ export async function openSink(config: SinkOpenOptions): Promise<SinkDatabase> {
   return openPostgres(url, { connections_max: config.connections_max ?? 4 });
 }
 
+/** A DATABASE_URL fit to print: the password replaced by `***`, the user kept. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}
+
 export function pgliteDirectory(data_dir: string): string {
   return `${data_dir.replace(/\/+$/, "")}/postgres`;
 }
