@@ -13,7 +13,7 @@
 import type { DeadLetterErrorClass, DeadLetterReason, DeadLetterStage, DeadLetterStatus } from "./dead-letters.ts";
 import type { MessageSource, PaymentEvent } from "./event.ts";
 import type { Balances, TransferKind } from "./ledger.ts";
-import type { FraudDecision, PaymentStatus } from "./payment.ts";
+import type { FraudDecision, FraudState, PaymentStatus } from "./payment.ts";
 
 export interface PaymentRow {
   payment_id: string;
@@ -73,19 +73,13 @@ export interface TransferRow {
   created_at: number;
 }
 
-export interface FraudDecisionRow {
+/** One fraud decision of a payment: its FraudState when decided, keyed, with the time in epoch ms. */
+export interface FraudDecisionRow extends Omit<FraudState, "decided_at" | "rules_decision" | "degraded" | "degraded_reason"> {
   /** `${payment_id}/fraud/${n}`: the n-th decision of this payment (1 = rules, later = overrides). */
   decision_id: string;
   payment_id: string;
   /** The event that triggered evaluation; null for an operator override. */
   event_id: string | null;
-  decision: FraudDecision;
-  score: number;
-  rules_fired: string[];
-  shadow_rules_fired: string[];
-  attributes: Record<string, string | number | boolean | null>;
-  origin: "rules" | "override";
-  note: string | null;
   decided_at: number;
   /** Decided without velocity, the velocity store unable to answer (FRAUD_FAIL_OPEN). */
   degraded: boolean;
