@@ -14,9 +14,8 @@ import { errorClass, errorMessage, isDependencyUnavailable, isPermanent } from "
 import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { withFraudOverride } from "../../src/core/payment-fraud.ts";
-import type { FraudState } from "../../src/core/payment.ts";
+import type { FraudDecision, FraudState } from "../../src/core/payment.ts";
 import type { SinkRows } from "../../src/core/postgres-rows.ts";
-import type { FraudDecision } from "../../src/core/payment.ts";
 import type { DeadLetterStage } from "../../src/core/dead-letters.ts";
 import { countSinkRows, mergeSinkRows } from "../../src/core/merge-sink-rows.ts";
 import type { OperatorOutcome } from "../../src/core/operator-outcome.ts";

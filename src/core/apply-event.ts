@@ -19,8 +19,7 @@ import {
   type Journal,
   type Transfer,
 } from "./ledger.ts";
-import type { PaymentState } from "./payment.ts";
-import type { PaymentStatus } from "./payment.ts";
+import type { PaymentState, PaymentStatus } from "./payment.ts";
 import { couldApplyLater, isTerminal, isValidFrom } from "./state-machine.ts";
 
 export type HoldReason = "sequence_gap" | "waiting_for_status";
