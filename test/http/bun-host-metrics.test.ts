@@ -18,12 +18,12 @@ beforeAll(async () => {
   const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) });
   if (!config.ok) throw new Error(config.error.message);
   host = await startBunHost(config.value);
-});
+}, 60_000);
 
 afterAll(async () => {
   await host?.stop();
   rmSync(data_dir, { recursive: true, force: true });
-});
+}, 60_000);
 
 async function gauge(name: string): Promise<number> {
   const text = await (await fetch(`${host.url}/metrics`)).text();
