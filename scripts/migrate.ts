@@ -3,11 +3,11 @@
  * `${DATA_DIR ?? "./data"}/postgres` when DATABASE_URL is unset or empty.
  */
 import { migrateSink } from "../src/sink/migrate.ts";
-import { openSink, pgliteDirectory } from "../src/sink/open-sink.ts";
+import { openSink, pgliteDirectory, redactDatabaseUrl } from "../src/sink/open-sink.ts";
 
 const database_url = process.env.DATABASE_URL?.trim() ?? "";
 const data_dir = process.env.DATA_DIR || "./data";
-const target = database_url === "" ? `PGlite in ${pgliteDirectory(data_dir)}` : redact(database_url);
+const target = database_url === "" ? `PGlite in ${pgliteDirectory(data_dir)}` : redactDatabaseUrl(database_url);
 
 const sink = await openSink({ database_url, data_dir, connections_max: 1 });
 try {
@@ -22,8 +22,4 @@ try {
   process.exitCode = 1;
 } finally {
   await sink.close();
-}
-
-function redact(url: string): string {
-  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }

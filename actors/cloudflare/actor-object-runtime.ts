@@ -18,7 +18,7 @@ import { DurableObjectActorStorage } from "./durable-object-storage.ts";
 import { readRuntimeRow, writeRuntimeRow } from "./runtime-rows.ts";
 
 /** How soon an alarm handler that failed is run again. */
-export const ALARM_RETRY_MS = 1_000;
+const ALARM_RETRY_MS = 1_000;
 
 export class ActorObjectRuntime {
   readonly storage: DurableObjectActorStorage;

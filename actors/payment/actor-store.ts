@@ -1,6 +1,6 @@
-/** Typed access to the payment actor's rows (layout in records.ts). Synchronous throughout. */
+/** Typed access to the payment actor's rows (layout in storage-layout.ts). Synchronous throughout. */
 import { initialPaymentState, type PaymentState } from "../../src/core/payment.ts";
-import type { SinkRows } from "../../src/core/records.ts";
+import type { SinkRows } from "../../src/core/postgres-rows.ts";
 import type { ActorStorage } from "../runtime.ts";
 import {
   initialMeta,
@@ -12,9 +12,18 @@ import {
   type ActorMeta,
   type InboxMessage,
   type OutboxEntry,
-} from "./records.ts";
+} from "./storage-layout.ts";
 
 const PAGE_SIZE = 256;
+
+/** A state as stored: before `pending_transfer` had its name, it was stored as `hold`. */
+type StoredPaymentState = PaymentState | (Omit<PaymentState, "pending_transfer"> & { hold: PaymentState["pending_transfer"] });
+
+function storedState(stored: StoredPaymentState | undefined): PaymentState | undefined {
+  if (stored === undefined || "pending_transfer" in stored) return stored;
+  const { hold, ...rest } = stored;
+  return { ...rest, pending_transfer: hold };
+}
 
 /**
  * `state` and `meta` are read several times per message, so they are cached here, written
@@ -43,7 +52,7 @@ export class ActorStore {
 
   /** The current state; treat it as immutable (changes go through putState). */
   state(): PaymentState {
-    this.state_cached ??= this.storage.get<PaymentState>(KEY_STATE) ?? initialPaymentState(this.payment_id);
+    this.state_cached ??= storedState(this.storage.get<StoredPaymentState>(KEY_STATE)) ?? initialPaymentState(this.payment_id);
     return this.state_cached;
   }
 

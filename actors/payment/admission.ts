@@ -14,7 +14,7 @@
  */
 import type { ActorStorage } from "../runtime.ts";
 import type { PaymentActorLimits } from "./limits.ts";
-import { KEY_META, PREFIX_SEEN, type ActorMeta } from "./records.ts";
+import { KEY_META, PREFIX_SEEN, type ActorMeta } from "./storage-layout.ts";
 
 export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full" | "dead_letters_full";
 

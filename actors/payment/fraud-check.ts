@@ -6,7 +6,7 @@ import { evaluateFraud, type FraudOutcome, type FraudRuleSet } from "../../src/c
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { ruleWindows } from "../../src/core/fraud/velocity-windows.ts";
 import type { FraudState } from "../../src/core/payment.ts";
-import { iso } from "./sink-rows.ts";
+import { iso } from "../../src/core/time.ts";
 
 export async function checkFraud(
   event: PaymentEvent,

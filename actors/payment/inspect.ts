@@ -14,8 +14,8 @@ import {
   type InboxMessage,
   type OutboxEntry,
   type StoredJournal,
-} from "./records.ts";
-import { iso } from "./sink-rows.ts";
+} from "./storage-layout.ts";
+import { iso } from "../../src/core/time.ts";
 
 export type PaymentView = ReturnType<typeof inspectPayment>;
 

@@ -41,30 +41,3 @@ export const DEFAULT_PAYMENT_ACTOR_LIMITS: PaymentActorLimits = {
   inspection_events_max: 1_000,
   finished_retention_ms: 35 * 24 * 3_600_000,
 };
-
-export type ActorCounter =
-  | "events_processed"
-  | "events_held"
-  | "events_dead_lettered"
-  | "retries_scheduled"
-  | "outage_waits"
-  | "fraud_decisions_degraded"
-  | "sink_flushes"
-  | "sink_flush_failures"
-  | "sink_rows_flushed"
-  | "outbox_entries_added"
-  | "outbox_entries_flushed"
-  | "payments_retired";
-
-export type ActorHistogram = "processing_latency_ms" | "flush_latency_ms" | "accepted_to_postgres_ms";
-
-/** What the actor reports; the host decides how to expose it (Prometheus on both hosts). */
-export interface ActorMetrics {
-  increment(counter: ActorCounter, by?: number): void;
-  observe(histogram: ActorHistogram, value_ms: number): void;
-}
-
-export const NO_METRICS: ActorMetrics = {
-  increment() {},
-  observe() {},
-};

@@ -14,18 +14,22 @@ import { errorClass, errorMessage, isDependencyUnavailable, isPermanent } from "
 import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { withFraudOverride } from "../../src/core/payment-fraud.ts";
-import type { FraudState } from "../../src/core/payment.ts";
-import type { FraudDecisionValue, PaymentStatus, SinkRows } from "../../src/core/records.ts";
+import type { FraudDecision, FraudState, PaymentStatus } from "../../src/core/payment.ts";
+import type { SinkRows } from "../../src/core/postgres-rows.ts";
+import type { DeadLetterStage } from "../../src/core/dead-letters.ts";
+import { countSinkRows, mergeSinkRows } from "../../src/core/merge-sink-rows.ts";
+import type { OperatorOutcome } from "../../src/core/operator-outcome.ts";
 import { cappedBackoffMs, retryDelayMs } from "../../src/core/retry-policy.ts";
+import { iso } from "../../src/core/time.ts";
 import type { ActorContext } from "../runtime.ts";
 import { ActorStore } from "./actor-store.ts";
 import { admission, readAdmissionFacts, type AcceptOutcome } from "./admission.ts";
 import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView } from "./inspect.ts";
-import type { ActorCounter, ActorMetrics, PaymentActorLimits } from "./limits.ts";
-import { numbered, type ActorMeta, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./records.ts";
+import type { ActorCounter, ActorMetrics } from "./actor-metrics.ts";
+import type { PaymentActorLimits } from "./limits.ts";
+import { numbered, type ActorMeta, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./storage-layout.ts";
 import { SingleLoop } from "./single-loop.ts";
-import { iso, mergeRows } from "./sink-rows.ts";
 import { UnitOfWork, type Disposition } from "./unit-of-work.ts";
 
 /** Where outbox rows go: the host's sink writer (batched, bounded connections). */
@@ -53,7 +57,6 @@ export type { AcceptOutcome } from "./admission.ts";
 const ALARM_BACKOFF_MS_MAX = 60_000;
 /** Statuses no event moves on from (a refunded payment can still be disputed): a payment in one is finished. */
 const FINISHED_STATUSES: ReadonlySet<PaymentStatus> = new Set(["failed", "canceled", "dispute_won", "dispute_lost"]);
-export type OperatorOutcome = "done" | "not_found";
 
 export class PaymentActor {
   private readonly store: ActorStore;
@@ -190,7 +193,7 @@ export class PaymentActor {
     return outcome;
   }
 
-  async overrideFraud(decision: FraudDecisionValue, note: string | null): Promise<OperatorOutcome> {
+  async overrideFraud(decision: FraudDecision, note: string | null): Promise<OperatorOutcome> {
     const outcome = this.store.transaction((): OperatorOutcome => {
       if (!this.store.exists()) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
@@ -269,7 +272,7 @@ export class PaymentActor {
     return isDependencyUnavailable(error) || head.attempts + 1 >= this.dependencies.limits.retry.attempts_max;
   }
 
-  private recordFailure(head: InboxMessage, error: unknown, stage: string): void {
+  private recordFailure(head: InboxMessage, error: unknown, stage: DeadLetterStage): void {
     this.store.transaction(() => {
       const current = this.store.firstInbox();
       if (!current || current.number !== head.number) return;
@@ -328,7 +331,7 @@ export class PaymentActor {
       limit: this.dependencies.limits.outbox_page_entries_max,
     });
     if (page.length === 0) return false;
-    const rows = mergeRows(page.map(([, entry]) => entry.rows));
+    const rows = mergeSinkRows(page.map(([, entry]) => entry.rows));
     // Rows leave only once durable here: a crash must never leave Postgres ahead of the actor.
     await this.context.storage.sync();
     const started = this.context.now();
@@ -359,7 +362,7 @@ export class PaymentActor {
     const metrics = this.dependencies.metrics;
     metrics.increment("outbox_entries_flushed", page.length);
     metrics.increment("sink_flushes");
-    metrics.increment("sink_rows_flushed", Object.values(rows).reduce((sum, list) => sum + list.length, 0));
+    metrics.increment("sink_rows_flushed", countSinkRows(rows));
     const written_at = this.context.now();
     metrics.observe("flush_latency_ms", written_at - started);
     for (const [, entry] of page) {

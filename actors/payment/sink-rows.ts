@@ -1,16 +1,8 @@
-/** The Postgres rows one committed change produces (contract in src/core/records.ts). */
+/** The Postgres rows one committed change produces (contract in src/core/postgres-rows.ts). */
+import type { DeadLetterStatus } from "../../src/core/dead-letters.ts";
 import type { FraudState, PaymentState } from "../../src/core/payment.ts";
-import {
-  emptySinkRows,
-  type DeadLetterRow,
-  type DeadLetterStatus,
-  type FraudDecisionRow,
-  type PaymentRow,
-  type SinkRows,
-} from "../../src/core/records.ts";
-import type { StoredJournal, AppliedEvent, DeadLetter, InboxMessage } from "./records.ts";
-
-export const iso = (ms: number) => new Date(ms).toISOString();
+import type { DeadLetterRow, FraudDecisionRow, PaymentRow, SinkRows } from "../../src/core/postgres-rows.ts";
+import type { AppliedEvent, DeadLetter, InboxMessage, StoredJournal } from "./storage-layout.ts";
 
 export function paymentRow(state: PaymentState, revision: number, now: number): PaymentRow {
   return {
@@ -27,7 +19,7 @@ export function paymentRow(state: PaymentState, revision: number, now: number): 
     fraud_decision: state.fraud?.decision ?? null,
     version: state.version,
     revision,
-    updated_at: iso(now),
+    updated_at: now,
   };
 }
 
@@ -43,8 +35,8 @@ export function appliedEventRows(
         payment_id: message.event.payment_id,
         type: applied.type,
         sequence: applied.sequence,
-        occurred_at: applied.occurred_at,
-        applied_at: iso(applied.applied_at),
+        occurred_at: Date.parse(applied.occurred_at),
+        applied_at: applied.applied_at,
         version: applied.version,
         source: message.source,
         event: message.event,
@@ -58,7 +50,7 @@ export function appliedEventRows(
         payment_id: message.event.payment_id,
         event_id: journal.event_id,
         currency: journal.currency,
-        created_at: iso(journal.created_at),
+        created_at: journal.created_at,
       },
     ];
     rows.ledger_transfers = journal.transfers.map((transfer) => ({
@@ -66,7 +58,7 @@ export function appliedEventRows(
       journal_id: journal.journal_id,
       payment_id: message.event.payment_id,
       currency: journal.currency,
-      created_at: iso(journal.created_at),
+      created_at: journal.created_at,
     }));
   }
   return rows;
@@ -89,7 +81,7 @@ export function fraudDecisionRow(
     attributes: fraud.attributes,
     origin: fraud.origin,
     note: fraud.note,
-    decided_at: fraud.decided_at,
+    decided_at: Date.parse(fraud.decided_at),
     degraded: fraud.degraded ?? false,
     degraded_reason: fraud.degraded_reason ?? null,
   };
@@ -114,26 +106,8 @@ export function deadLetterRow(
     attempts: letter.attempts,
     source: letter.message.source,
     message: letter.message.event,
-    first_failed_at: iso(letter.first_failed_at),
-    last_failed_at: iso(letter.last_failed_at),
-    updated_at: iso(now),
+    first_failed_at: letter.first_failed_at,
+    last_failed_at: letter.last_failed_at,
+    updated_at: now,
   };
-}
-
-/** Merges outbox entries; a later projection row of the same key replaces an earlier one. */
-export function mergeRows(entries: Array<Partial<SinkRows>>): SinkRows {
-  const merged = emptySinkRows();
-  const payments = new Map<string, PaymentRow>();
-  const deadLetters = new Map<string, DeadLetterRow>();
-  for (const rows of entries) {
-    for (const row of rows.payments ?? []) payments.set(row.payment_id, row);
-    for (const row of rows.dead_letters ?? []) deadLetters.set(`${row.payment_id}\u0000${row.event_id}`, row);
-    merged.payment_events.push(...(rows.payment_events ?? []));
-    merged.ledger_journals.push(...(rows.ledger_journals ?? []));
-    merged.ledger_transfers.push(...(rows.ledger_transfers ?? []));
-    merged.fraud_decisions.push(...(rows.fraud_decisions ?? []));
-  }
-  merged.payments = [...payments.values()];
-  merged.dead_letters = [...deadLetters.values()];
-  return merged;
 }

@@ -4,11 +4,15 @@
  * `storage.transaction`, so a change is committed whole or not at all.
  */
 import { decideEvent } from "../../src/core/apply-event.ts";
+import type { DeadLetterErrorClass, DeadLetterReason, DeadLetterStage, RejectReason } from "../../src/core/dead-letters.ts";
 import { needsFraudEvaluation, withFraudDecision } from "../../src/core/payment-fraud.ts";
+import type { Journal } from "../../src/core/ledger.ts";
 import type { FraudState, PaymentState } from "../../src/core/payment.ts";
-import { emptySinkRows, type SinkRows } from "../../src/core/records.ts";
+import { countSinkRows } from "../../src/core/merge-sink-rows.ts";
+import { emptySinkRows, type SinkRows } from "../../src/core/postgres-rows.ts";
 import { ActorStore } from "./actor-store.ts";
-import type { ActorCounter, ActorMetrics, PaymentActorLimits } from "./limits.ts";
+import type { ActorCounter } from "./actor-metrics.ts";
+import type { PaymentActorLimits } from "./limits.ts";
 import {
   numbered,
   PREFIX_DEAD,
@@ -21,12 +25,12 @@ import {
   type HeldMessage,
   type InboxMessage,
   type StoredJournal,
-} from "./records.ts";
+} from "./storage-layout.ts";
 import { appliedEventRows, deadLetterRow, fraudDecisionRow, paymentRow } from "./sink-rows.ts";
 
 export type Disposition = "applied" | "held" | "dead_lettered" | "needs_fraud";
 
-const STAGE_OF_REASON: Record<string, string> = {
+const STAGE_OF_REASON: Partial<Record<RejectReason, DeadLetterStage>> = {
   payment_blocked: "fraud",
   sequence_already_applied: "ordering",
 };
@@ -106,9 +110,9 @@ export class UnitOfWork {
   /** `attempts` counts every processing attempt, the final one included. */
   deadLetter(
     message: InboxMessage,
-    reason: string,
-    stage: string,
-    error_class: string,
+    reason: DeadLetterReason,
+    stage: DeadLetterStage,
+    error_class: DeadLetterErrorClass,
     error_message: string,
     attempts = message.attempts + 1,
   ): void {
@@ -185,14 +189,14 @@ export class UnitOfWork {
    * the last message's entry also carries the payment's projection (one write, not two).
    */
   private seal(): void {
-    if (!Object.values(this.rows).some((list) => list.length > 0)) return;
+    if (countSinkRows(this.rows) === 0) return;
     this.store.appendOutbox(this.meta, this.rows, this.now, this.rows_accepted_at);
     this.count("outbox_entries_added");
     this.rows = emptySinkRows();
     this.rows_accepted_at = null;
   }
 
-  private recordApplied(message: InboxMessage, next: PaymentState, journal: StoredJournal | { journal_id: string; currency: string; transfers: StoredJournal["transfers"] } | null): void {
+  private recordApplied(message: InboxMessage, next: PaymentState, journal: Journal | null): void {
     // The rows of a message released before this one (a held event) get their own entry.
     this.seal();
     this.state = next;

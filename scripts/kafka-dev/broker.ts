@@ -29,7 +29,7 @@ export interface BrokerOptions {
 
 const isConfluentPath = (path: string) => path.startsWith("/consumers/") || path.startsWith("/topics/");
 
-export function brokerApp(options: BrokerOptions) {
+function brokerApp(options: BrokerOptions) {
   const now = options.now ?? Date.now;
   const store = new LogStore(options.data_dir, options.partitions, now);
   const groups = new ConsumerGroups(store, { instance_timeout_ms: options.instance_timeout_ms ?? 300_000, now });

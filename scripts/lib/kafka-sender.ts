@@ -40,7 +40,7 @@ export async function kafkaProblem(target: KafkaTarget): Promise<string | null> 
   return null;
 }
 
-export async function outcomeCounts(server_url: string, topic: string): Promise<Map<string, number>> {
+async function outcomeCounts(server_url: string, topic: string): Promise<Map<string, number>> {
   const text = await (await fetch(`${server_url}/metrics`)).text();
   const counts = new Map<string, number>();
   for (const match of text.matchAll(/^kafka_consumer_records_total\{([^}]*)\} (\d+)$/gm)) {

@@ -99,7 +99,7 @@ export async function sendAtRate(url: string, requests: SignedRequest[], rate_pe
   return result;
 }
 
-export function percentile(sorted: number[], fraction: number): number {
+function percentile(sorted: number[], fraction: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }

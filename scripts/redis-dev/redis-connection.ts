@@ -23,7 +23,7 @@ interface Waiting {
   reject(error: Error): void;
 }
 
-export const REDIS_CONNECT_TIMEOUT_MS = 2_000;
+const REDIS_CONNECT_TIMEOUT_MS = 2_000;
 
 export class RedisConnection {
   private socket: Socket | null = null;

@@ -29,7 +29,7 @@ export function encodeCommand(args: readonly (string | Uint8Array)[]): Buffer {
 }
 
 /** A protocol violation: the bytes are not RESP2, so the connection cannot be trusted further. */
-export class ProtocolError extends Error {
+class ProtocolError extends Error {
   override readonly name = "ProtocolError";
 }
 

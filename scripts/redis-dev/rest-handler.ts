@@ -20,7 +20,7 @@ import { timingSafeEqual } from "node:crypto";
 import { RedisUnreachableError, type RedisConnection } from "./redis-connection.ts";
 import { ErrorReply, SimpleString, type Reply } from "./resp.ts";
 
-export const REQUEST_BYTES_MAX = 1024 * 1024;
+const REQUEST_BYTES_MAX = 1024 * 1024;
 
 /**
  * Commands refused because they would change or block the one connection every request

@@ -3,6 +3,7 @@
  * an earlier event arrives, or reject it for good (the actor dead-letters it). Pure: the
  * actor passes the state in and commits what comes out.
  */
+import type { RejectReason } from "./dead-letters.ts";
 import type { PaymentEvent } from "./event.ts";
 import { MONEY_MOVING_TYPES } from "./event.ts";
 import {
@@ -18,8 +19,7 @@ import {
   type Journal,
   type Transfer,
 } from "./ledger.ts";
-import type { PaymentState } from "./payment.ts";
-import type { PaymentStatus } from "./records.ts";
+import type { PaymentState, PaymentStatus } from "./payment.ts";
 import { couldApplyLater, isTerminal, isValidFrom } from "./state-machine.ts";
 
 export type HoldReason = "sequence_gap" | "waiting_for_status";
@@ -27,14 +27,14 @@ export type HoldReason = "sequence_gap" | "waiting_for_status";
 export type Decision =
   | { kind: "apply"; state: PaymentState; journal: Journal | null }
   | { kind: "hold"; reason: HoldReason }
-  | { kind: "reject"; reason: string; message: string };
+  | { kind: "reject"; reason: RejectReason; message: string };
 
 export interface DecideOptions {
   /** A replayed event whose sequence slot was already consumed is applied by status alone. */
   ignore_sequence?: boolean;
 }
 
-const reject = (reason: string, message: string): Decision => ({ kind: "reject", reason, message });
+const reject = (reason: RejectReason, message: string): Decision => ({ kind: "reject", reason, message });
 
 export function decideEvent(state: PaymentState, event: PaymentEvent, options: DecideOptions = {}): Decision {
   const sequenced = event.sequence !== undefined && !options.ignore_sequence;
@@ -121,11 +121,12 @@ function transition(next: PaymentState, event: PaymentEvent): Decision {
 
     case "payment.authorized": {
       if (payable === null) return reject("missing_merchant", "payment.authorized needs data.merchant_id");
-      const hold = pending(journal_id, "hold", ACCOUNT_PSP_CLEARING, payable, amount);
+      // The leg keeps its stored name: transfer ids already in Postgres end in ":hold".
+      const authorization = pending(journal_id, "hold", ACCOUNT_PSP_CLEARING, payable, amount);
       next.amounts.authorized = amount;
-      next.hold = { transfer_id: hold.transfer_id, amount };
+      next.pending_transfer = { transfer_id: authorization.transfer_id, amount };
       moveTo("authorized");
-      return { kind: "apply", state: next, journal: journal([hold]) };
+      return { kind: "apply", state: next, journal: journal([authorization]) };
     }
 
     case "payment.captured": {
@@ -133,19 +134,19 @@ function transition(next: PaymentState, event: PaymentEvent): Decision {
         return reject("amount_exceeds_authorized", `capture of ${amount} exceeds the authorized ${next.amounts.authorized}`);
       }
       const fee = event.data.fee ?? 0;
-      const transfers = [postPending(journal_id, next.hold!, ACCOUNT_PSP_CLEARING, payable!, amount)];
+      const transfers = [postPending(journal_id, next.pending_transfer!, ACCOUNT_PSP_CLEARING, payable!, amount)];
       if (fee > 0) transfers.push(posted(journal_id, "fee", payable!, ACCOUNT_REVENUE_FEES, fee));
       next.amounts.captured = amount;
       next.amounts.fees += fee;
-      next.hold = null;
+      next.pending_transfer = null;
       moveTo("captured");
       return { kind: "apply", state: next, journal: journal(transfers) };
     }
 
     case "payment.failed":
     case "payment.canceled": {
-      const transfers = next.hold === null ? [] : [voidPending(journal_id, next.hold, ACCOUNT_PSP_CLEARING, payable!)];
-      next.hold = null;
+      const transfers = next.pending_transfer === null ? [] : [voidPending(journal_id, next.pending_transfer, ACCOUNT_PSP_CLEARING, payable!)];
+      next.pending_transfer = null;
       moveTo(event.type === "payment.failed" ? "failed" : "canceled");
       return { kind: "apply", state: next, journal: journal(transfers) };
     }

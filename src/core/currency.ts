@@ -39,9 +39,6 @@ function exponentTable(): ReadonlyMap<string, number> {
 
 const EXPONENTS = exponentTable();
 
-/** Every active code, sorted. */
-export const CURRENCY_CODES: readonly string[] = [...EXPONENTS.keys()].sort();
-
 /** True for an active ISO 4217 code written in upper case ("USD"; not "usd", not "XAU"). */
 export function isCurrencyCode(code: string): boolean {
   return EXPONENTS.has(code);

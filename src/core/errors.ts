@@ -2,6 +2,8 @@
  * Infrastructure failures, classified by whether retrying can help (Restate's
  * TerminalError / RetryableError split). Business outcomes are never thrown.
  */
+import type { ThrownErrorClass } from "./dead-letters.ts";
+
 export class TransientError extends Error {
   override readonly name: string = "TransientError";
   constructor(message: string, options?: { cause?: unknown }) {
@@ -21,9 +23,9 @@ export function isPermanent(error: unknown): boolean {
   return error instanceof PermanentError;
 }
 
-export function errorClass(error: unknown): string {
-  if (error instanceof Error) return error.name;
-  return typeof error;
+/** The class of what was thrown (`error.name`), as dead letters and retries record it. */
+export function errorClass(error: unknown): ThrownErrorClass {
+  return (error instanceof Error ? error.name : typeof error) as ThrownErrorClass;
 }
 
 export function errorMessage(error: unknown): string {

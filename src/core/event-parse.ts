@@ -19,6 +19,19 @@ import type { CardData, EventData, EventType, PaymentEvent } from "./event.ts";
 import { fail, ok } from "./result.ts";
 import type { Result } from "./result.ts";
 
+/** The problem codes listed above. */
+export type EventProblemCode =
+  | "invalid_event"
+  | "missing_field"
+  | "invalid_field"
+  | "unknown_event_type"
+  | "invalid_amount"
+  | "invalid_currency"
+  | "invalid_fee"
+  | "unexpected_field";
+
+type Parsed<T> = Result<T, EventProblemCode>;
+
 const TEXT_CHARS_MAX = 200;
 // Printable ASCII with at least one letter or digit: ids like "." and ".." are rewritten by
 // URL normalization, so their dead letters could never be replayed or discarded by route.
@@ -35,15 +48,15 @@ const MERCHANT_REQUIRED_TYPES: ReadonlySet<EventType> = new Set<EventType>([
 
 type Fields = Record<string, unknown>;
 
-export function parseEvent(input: unknown): Result<PaymentEvent> {
+export function parseEvent(input: unknown): Parsed<PaymentEvent> {
   if (!isObject(input)) return fail("invalid_event", `event must be a JSON object, got ${describe(input)}`);
 
   const id = requiredText(input, "id", "", ID_PATTERN, "printable ASCII without spaces");
   if (!id.ok) return id;
   const type = eventType(input);
   if (!type.ok) return type;
-  const paymentId = requiredText(input, "payment_id", "", PAYMENT_ID_PATTERN, "letters, digits and _-.:");
-  if (!paymentId.ok) return paymentId;
+  const payment_id = requiredText(input, "payment_id", "", PAYMENT_ID_PATTERN, "letters, digits and _-.:");
+  if (!payment_id.ok) return payment_id;
 
   const sequence = input.sequence;
   if (sequence !== undefined && !(Number.isSafeInteger(sequence) && (sequence as number) >= 1)) {
@@ -66,7 +79,7 @@ export function parseEvent(input: unknown): Result<PaymentEvent> {
   const event: PaymentEvent = {
     id: id.value,
     type: type.value,
-    payment_id: paymentId.value,
+    payment_id: payment_id.value,
     occurred_at: input.occurred_at,
     data: data.value,
   };
@@ -74,11 +87,11 @@ export function parseEvent(input: unknown): Result<PaymentEvent> {
   return ok(event);
 }
 
-function parseData(data: Fields, type: EventType): Result<EventData> {
-  const amountRequired = AMOUNT_REQUIRED_TYPES.has(type);
+function parseData(data: Fields, type: EventType): Parsed<EventData> {
+  const amount_required = AMOUNT_REQUIRED_TYPES.has(type);
   const amount = data.amount;
   if (amount === undefined) {
-    if (amountRequired) return missing("data.amount", type);
+    if (amount_required) return missing("data.amount", type);
   } else if (!isPositiveSafeInteger(amount)) {
     return fail(
       "invalid_amount",
@@ -88,7 +101,7 @@ function parseData(data: Fields, type: EventType): Result<EventData> {
 
   const currency = data.currency;
   if (currency === undefined) {
-    if (amountRequired) return missing("data.currency", type);
+    if (amount_required) return missing("data.currency", type);
   } else if (typeof currency !== "string" || !isCurrencyCode(currency)) {
     return fail(
       "invalid_currency",
@@ -109,8 +122,8 @@ function parseData(data: Fields, type: EventType): Result<EventData> {
   if (data.ip !== undefined && !isIpAddress(data.ip as string)) {
     return fail("invalid_field", `data.ip must be an IPv4 or IPv6 address, got ${describe(data.ip)}`);
   }
-  const ipCountry = country(data.ip_country, "data.ip_country");
-  if (!ipCountry.ok) return ipCountry;
+  const ip_country = country(data.ip_country, "data.ip_country");
+  if (!ip_country.ok) return ip_country;
 
   const parsed: EventData = { ...data };
   if (data.card !== undefined) {
@@ -121,7 +134,7 @@ function parseData(data: Fields, type: EventType): Result<EventData> {
   return ok(parsed);
 }
 
-function checkFee(fee: unknown, type: EventType, amount: number | undefined): Result<void> {
+function checkFee(fee: unknown, type: EventType, amount: number | undefined): Parsed<void> {
   if (type !== "payment.captured") {
     return fail("unexpected_field", `data.fee is allowed only on payment.captured, not on ${type}`);
   }
@@ -134,16 +147,16 @@ function checkFee(fee: unknown, type: EventType, amount: number | undefined): Re
   return ok(undefined);
 }
 
-function parseCard(card: unknown): Result<CardData> {
+function parseCard(card: unknown): Parsed<CardData> {
   if (!isObject(card)) return fail("invalid_field", `data.card must be a JSON object, got ${describe(card)}`);
   const fingerprint = optionalText(card, "fingerprint", "data.card.");
   if (!fingerprint.ok) return fingerprint;
-  const cardCountry = country(card.country, "data.card.country");
-  if (!cardCountry.ok) return cardCountry;
+  const card_country = country(card.country, "data.card.country");
+  if (!card_country.ok) return card_country;
   return ok({ ...card });
 }
 
-function eventType(input: Fields): Result<EventType> {
+function eventType(input: Fields): Parsed<EventType> {
   const type = input.type;
   if (type === undefined) return missing("type");
   if (typeof type !== "string" || !EVENT_TYPE_SET.has(type)) {
@@ -152,7 +165,7 @@ function eventType(input: Fields): Result<EventType> {
   return ok(type as EventType);
 }
 
-function requiredText(input: Fields, field: string, prefix: string, pattern: RegExp, shape: string): Result<string> {
+function requiredText(input: Fields, field: string, prefix: string, pattern: RegExp, shape: string): Parsed<string> {
   if (input[field] === undefined) return missing(prefix + field);
   const text = optionalText(input, field, prefix);
   if (!text.ok) return text;
@@ -161,7 +174,7 @@ function requiredText(input: Fields, field: string, prefix: string, pattern: Reg
   return ok(value);
 }
 
-function optionalText(input: Fields, field: string, prefix: string): Result<void> {
+function optionalText(input: Fields, field: string, prefix: string): Parsed<void> {
   const value = input[field];
   if (value === undefined) return ok(undefined);
   if (typeof value !== "string" || value.length < 1 || value.length > TEXT_CHARS_MAX) {
@@ -173,12 +186,12 @@ function optionalText(input: Fields, field: string, prefix: string): Result<void
   return ok(undefined);
 }
 
-function country(value: unknown, path: string): Result<void> {
+function country(value: unknown, path: string): Parsed<void> {
   if (value === undefined || (typeof value === "string" && COUNTRY_PATTERN.test(value))) return ok(undefined);
   return fail("invalid_field", `${path} must be two upper-case letters (ISO 3166-1 alpha-2), got ${describe(value)}`);
 }
 
-function missing<T>(path: string, type?: EventType): Result<T> {
+function missing<T>(path: string, type?: EventType): Parsed<T> {
   return fail("missing_field", type ? `${path} is required on ${type}` : `${path} is required`);
 }
 
@@ -207,10 +220,10 @@ export function isRfc3339(text: string): boolean {
   const match = RFC_3339.exec(text);
   if (!match) return false;
   const [year, month, day, hour, minute, second] = match.slice(1, 7).map(Number) as number[];
-  const offsetHour = match[7] === undefined ? 0 : Number(match[7]);
-  const offsetMinute = match[8] === undefined ? 0 : Number(match[8]);
+  const offset_hour = match[7] === undefined ? 0 : Number(match[7]);
+  const offset_minute = match[8] === undefined ? 0 : Number(match[8]);
   if (month! < 1 || month! > 12 || day! < 1 || day! > daysInMonth(year!, month!)) return false;
-  if (hour! > 23 || minute! > 59 || second! > 59 || offsetHour > 23 || offsetMinute > 59) return false;
+  if (hour! > 23 || minute! > 59 || second! > 59 || offset_hour > 23 || offset_minute > 59) return false;
   return !Number.isNaN(Date.parse(text));
 }
 
@@ -224,14 +237,14 @@ function isIpAddress(text: string): boolean {
   if (halves.length > 2) return false;
   const groups = halves.flatMap((half) => (half === "" ? [] : half.split(":")));
   const last = groups[groups.length - 1];
-  let groupsCount = groups.length;
+  let groups_count = groups.length;
   if (last !== undefined && last.includes(".")) {
     if (!IPV4.test(last) || !text.endsWith(last)) return false;
     groups.pop();
-    groupsCount += 1;
+    groups_count += 1;
   }
   if (!groups.every((group) => IPV6_GROUP.test(group))) return false;
-  return halves.length === 2 ? groupsCount <= 7 : groupsCount === 8;
+  return halves.length === 2 ? groups_count <= 7 : groups_count === 8;
 }
 
 function daysInMonth(year: number, month: number): number {

@@ -4,7 +4,17 @@
  * `/`), and transfer ids are the journal id and the leg, so re-applying an event can never
  * post twice, and an event id that a provider reuses on another payment never collides.
  */
-import type { TransferKind } from "./records.ts";
+
+/**
+ * A transfer, in TigerBeetle's terms:
+ * - `posted`: moves `amount` at once (posted debits and credits).
+ * - `pending`: reserves `amount` (pending debits and credits).
+ * - `post_pending`: settles the pending transfer `pending_id` for `amount` (<= its amount);
+ *   the rest is released. `pending_amount` is the pending transfer's full amount.
+ * - `void_pending`: releases the pending transfer `pending_id`; `amount` is 0 and
+ *   `pending_amount` the pending transfer's full amount.
+ */
+export type TransferKind = "posted" | "pending" | "post_pending" | "void_pending";
 
 export interface Transfer {
   transfer_id: string;
@@ -15,6 +25,12 @@ export interface Transfer {
   pending_id: string | null;
   /** For post_pending and void_pending: the pending transfer's full amount, released. */
   pending_amount: number;
+}
+
+/** A pending transfer still open: what posting or voiding it settles. */
+export interface PendingTransfer {
+  transfer_id: string;
+  amount: number;
 }
 
 export interface Journal {
@@ -52,10 +68,10 @@ export function pending(journal_id: string, leg: string, debit: string, credit: 
   return { ...posted(journal_id, leg, debit, credit, amount), kind: "pending" };
 }
 
-/** Settles `hold` for `amount` (<= hold.amount); the remainder is released. */
+/** Settles `pending_transfer` for `amount` (<= its amount); the remainder is released. */
 export function postPending(
   journal_id: string,
-  hold: { transfer_id: string; amount: number },
+  pending_transfer: PendingTransfer,
   debit: string,
   credit: string,
   amount: number,
@@ -66,14 +82,14 @@ export function postPending(
     credit_account: credit,
     amount,
     kind: "post_pending",
-    pending_id: hold.transfer_id,
-    pending_amount: hold.amount,
+    pending_id: pending_transfer.transfer_id,
+    pending_amount: pending_transfer.amount,
   };
 }
 
 export function voidPending(
   journal_id: string,
-  hold: { transfer_id: string; amount: number },
+  pending_transfer: PendingTransfer,
   debit: string,
   credit: string,
 ): Transfer {
@@ -83,51 +99,18 @@ export function voidPending(
     credit_account: credit,
     amount: 0,
     kind: "void_pending",
-    pending_id: hold.transfer_id,
-    pending_amount: hold.amount,
+    pending_id: pending_transfer.transfer_id,
+    pending_amount: pending_transfer.amount,
   };
 }
 
-export interface BalanceDeltas {
-  debits_pending: number;
-  debits_posted: number;
-  credits_pending: number;
-  credits_posted: number;
-}
-
-/** What a transfer does to its debit and its credit account's totals. */
-export function transferEffect(transfer: Transfer): { pending: number; posted: number } {
-  switch (transfer.kind) {
-    case "posted":
-      return { pending: 0, posted: transfer.amount };
-    case "pending":
-      return { pending: transfer.amount, posted: 0 };
-    case "post_pending":
-      return { pending: -transfer.pending_amount, posted: transfer.amount };
-    case "void_pending":
-      return { pending: -transfer.pending_amount, posted: 0 };
-  }
-}
-
-/** Folds transfers into per-account totals (used by tests; Postgres keeps its own). */
-export function accountTotals(transfers: Iterable<Transfer>): Map<string, BalanceDeltas> {
-  const totals = new Map<string, BalanceDeltas>();
-  const totalsOf = (account: string) => {
-    let entry = totals.get(account);
-    if (!entry) {
-      entry = { debits_pending: 0, debits_posted: 0, credits_pending: 0, credits_posted: 0 };
-      totals.set(account, entry);
-    }
-    return entry;
-  };
-  for (const transfer of transfers) {
-    const effect = transferEffect(transfer);
-    const debit = totalsOf(transfer.debit_account);
-    debit.debits_pending += effect.pending;
-    debit.debits_posted += effect.posted;
-    const credit = totalsOf(transfer.credit_account);
-    credit.credits_pending += effect.pending;
-    credit.credits_posted += effect.posted;
-  }
-  return totals;
+/**
+ * An account's four totals (TigerBeetle's words). `Amount` is `bigint` where Postgres keeps
+ * them and `number` for in-memory sums.
+ */
+export interface Balances<Amount extends number | bigint> {
+  debits_pending: Amount;
+  debits_posted: Amount;
+  credits_pending: Amount;
+  credits_posted: Amount;
 }

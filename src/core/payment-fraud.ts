@@ -1,7 +1,6 @@
 /** How a fraud decision, from the rules or from an operator, changes a payment. */
 import type { EventType } from "./event.ts";
-import type { FraudState, PaymentState } from "./payment.ts";
-import type { FraudDecisionValue } from "./records.ts";
+import type { FraudDecision, FraudState, PaymentState } from "./payment.ts";
 
 /**
  * Rules run when a payment is created, or at authorization if its creation was never seen
@@ -19,7 +18,7 @@ export function withFraudDecision(state: PaymentState, fraud: FraudState): Payme
 
 export function withFraudOverride(
   state: PaymentState,
-  decision: FraudDecisionValue,
+  decision: FraudDecision,
   note: string | null,
   decided_at: string,
 ): PaymentState {
@@ -38,7 +37,7 @@ export function withFraudOverride(
   return enforce({ ...state, fraud }, decision);
 }
 
-function enforce(state: PaymentState, decision: FraudDecisionValue): PaymentState {
+function enforce(state: PaymentState, decision: FraudDecision): PaymentState {
   if (decision === "block" && state.status !== "blocked") {
     return { ...state, status_before_block: state.status, status: "blocked" };
   }

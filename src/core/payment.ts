@@ -2,7 +2,22 @@
  * The state one payment actor keeps. Amounts are running totals in minor units; `disputed`
  * is the total ever disputed and is not reduced when a dispute is won or lost.
  */
-import type { FraudDecisionValue, PaymentStatus } from "./records.ts";
+import type { PendingTransfer } from "./ledger.ts";
+
+export type PaymentStatus =
+  | "created"
+  | "authorized"
+  | "captured"
+  | "partially_refunded"
+  | "refunded"
+  | "failed"
+  | "canceled"
+  | "disputed"
+  | "dispute_won"
+  | "dispute_lost"
+  | "blocked";
+
+export type FraudDecision = "allow" | "review" | "block";
 
 export interface PaymentAmounts {
   authorized: number;
@@ -13,7 +28,7 @@ export interface PaymentAmounts {
 }
 
 export interface FraudState {
-  decision: FraudDecisionValue;
+  decision: FraudDecision;
   score: number;
   rules_fired: string[];
   shadow_rules_fired: string[];
@@ -22,7 +37,7 @@ export interface FraudState {
   note: string | null;
   decided_at: string;
   /** The decision the rules reached, kept when an operator overrides it. */
-  rules_decision: FraudDecisionValue | null;
+  rules_decision: FraudDecision | null;
   /**
    * True when the velocity store could not answer and FRAUD_FAIL_OPEN decided without it:
    * every velocity attribute is missing (null), so no velocity rule fired. Absent: false.
@@ -42,8 +57,11 @@ export interface PaymentState {
   merchant_id: string | null;
   customer_id: string | null;
   amounts: PaymentAmounts;
-  /** The authorization's pending transfer, while it holds funds. */
-  hold: { transfer_id: string; amount: number } | null;
+  /**
+   * The authorization's pending transfer, while it reserves funds. Stored states written
+   * before this name was `hold` are read by ActorStore.state.
+   */
+  pending_transfer: PendingTransfer | null;
   /** The amount under the open dispute, settled by dispute.won or dispute.lost. */
   dispute_open_amount: number;
   /** Events applied so far. */
@@ -62,7 +80,7 @@ export function initialPaymentState(payment_id: string): PaymentState {
     merchant_id: null,
     customer_id: null,
     amounts: { authorized: 0, captured: 0, refunded: 0, disputed: 0, fees: 0 },
-    hold: null,
+    pending_transfer: null,
     dispute_open_amount: 0,
     version: 0,
     sequence_next: 1,

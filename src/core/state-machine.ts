@@ -1,6 +1,6 @@
 /** The payment state machine of DESIGN.md section 4, as data. */
 import type { EventType } from "./event.ts";
-import type { PaymentStatus } from "./records.ts";
+import type { PaymentStatus } from "./payment.ts";
 
 type From = PaymentStatus | null;
 

@@ -1,5 +1,5 @@
 /** The actors' counters and histograms, exposed through the Prometheus registry (both hosts). */
-import type { ActorCounter, ActorHistogram, ActorMetrics } from "../../actors/payment/limits.ts";
+import type { ActorCounter, ActorHistogram, ActorMetrics } from "../../actors/payment/actor-metrics.ts";
 import type { Counter, Histogram, MetricsRegistry } from "../http/metrics.ts";
 
 const COUNTER_HELP: Record<ActorCounter, string> = {

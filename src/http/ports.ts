@@ -3,7 +3,10 @@
  * host with in-process actors and a local sink, the Cloudflare host with Durable Object stubs.
  */
 import type { MessageSource, PaymentEvent } from "../core/event.ts";
-import type { AccountBalance, DeadLetterRow, DeadLetterStatus, FraudDecisionValue } from "../core/records.ts";
+import type { DeadLetterFilter } from "../core/dead-letters.ts";
+import type { AccountBalance, DeadLetterListing } from "../core/postgres-rows.ts";
+import type { OperatorOutcome } from "../core/operator-outcome.ts";
+import type { FraudDecision } from "../core/payment.ts";
 import type { HmacSha256 } from "../ingest/standard-webhooks.ts";
 import type { WebhookSource } from "../ingest/webhook-sources.ts";
 import type { MetricsRegistry } from "./metrics.ts";
@@ -13,7 +16,6 @@ import type { MetricsRegistry } from "./metrics.ts";
  * dead letters waiting for an operator; `overloaded`: the whole host has too much waiting.
  */
 export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full" | "dead_letters_full" | "overloaded";
-export type OperatorOutcome = "done" | "not_found";
 
 export interface PaymentActorsPort {
   /** Resolves once the event is durable in its actor's inbox (or recognised as a duplicate). */
@@ -22,19 +24,12 @@ export interface PaymentActorsPort {
   inspect(payment_id: string): Promise<unknown | null>;
   replay(payment_id: string, event_id: string): Promise<OperatorOutcome>;
   discard(payment_id: string, event_id: string): Promise<OperatorOutcome>;
-  overrideFraud(payment_id: string, decision: FraudDecisionValue, note: string | null): Promise<OperatorOutcome>;
-}
-
-export interface DeadLetterFilter {
-  reason?: string;
-  since?: string;
-  status?: DeadLetterStatus;
-  limit: number;
+  overrideFraud(payment_id: string, decision: FraudDecision, note: string | null): Promise<OperatorOutcome>;
 }
 
 /** Reads across payments, answered by Postgres. */
 export interface SinkReaderPort {
-  listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterRow[]>;
+  listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterListing[]>;
   ledgerAccounts(currency: string): Promise<AccountBalance[]>;
 }
 

@@ -58,7 +58,7 @@ export function canonicalEvent(fields: CanonicalFields, provenance: Provenance):
   return ok({ event: parsed.value, source: webhookSource(provenance) });
 }
 
-export function webhookSource(provenance: Provenance): MessageSource {
+function webhookSource(provenance: Provenance): MessageSource {
   return {
     kind: "webhook",
     source: provenance.source,

@@ -8,7 +8,7 @@
  */
 import type { IgnoredProviderEvent } from "./provider.ts";
 
-export const IGNORED_ENTRIES_MAX = 1_000;
+const IGNORED_ENTRIES_MAX = 1_000;
 
 export interface IgnoredEventEntry extends IgnoredProviderEvent {
   source: string;

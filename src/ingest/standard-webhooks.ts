@@ -12,9 +12,9 @@
 import { fail, ok } from "../core/result.ts";
 import type { Result } from "../core/result.ts";
 
-export const TOLERANCE_S_DEFAULT = 300;
+const TOLERANCE_S_DEFAULT = 300;
 /** More entries than this in one header is abuse, not rotation: each costs an HMAC comparison. */
-export const SIGNATURES_PER_HEADER_MAX = 16;
+const SIGNATURES_PER_HEADER_MAX = 16;
 export const SECRETS_PER_SOURCE_MAX = 10;
 const SECRET_BYTES_MIN = 16;
 const SECRET_PREFIX = "whsec_";

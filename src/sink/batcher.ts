@@ -13,7 +13,8 @@
  * - No retries beyond that, no clock, no platform API: it runs in Bun and in a Durable Object.
  */
 import { TransientError } from "../core/errors.ts";
-import { emptySinkRows, type SinkRows } from "../core/records.ts";
+import { countSinkRows, mergeSinkRows } from "../core/merge-sink-rows.ts";
+import type { SinkRows } from "../core/postgres-rows.ts";
 
 export interface SinkBatcherOptions {
   write: (rows: SinkRows) => Promise<void>;
@@ -59,7 +60,7 @@ export class SinkBatcher {
 
   write(rows: SinkRows): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("the sink batcher is closed"));
-    const row_count = countRows(rows);
+    const row_count = countSinkRows(rows);
     if (row_count === 0) return Promise.resolve();
     if (this.#queue.length > 0 && this.#queued_rows + row_count > this.#queued_rows_max) {
       return Promise.reject(new TransientError(`the sink backlog is full (${this.#queued_rows} rows waiting)`));
@@ -137,7 +138,7 @@ export class SinkBatcher {
   /** Writes `entries` as one batch; settles them on success and returns the error otherwise. */
   async #attempt(entries: Entry[]): Promise<unknown | null> {
     try {
-      await this.#write(mergeRows(entries));
+      await this.#write(entries.length === 1 ? entries[0]!.rows : mergeSinkRows(entries.map((entry) => entry.rows)));
     } catch (error) {
       return error ?? new Error("the sink write failed");
     }
@@ -168,29 +169,6 @@ export class SinkBatcher {
       else entry.reject(error);
     }
   }
-}
-
-export function countRows(rows: SinkRows): number {
-  return (
-    rows.payments.length +
-    rows.payment_events.length +
-    rows.ledger_journals.length +
-    rows.ledger_transfers.length +
-    rows.fraud_decisions.length +
-    rows.dead_letters.length
-  );
-}
-
-function mergeRows(entries: Entry[]): SinkRows {
-  if (entries.length === 1) return entries[0]!.rows;
-  const merged = emptySinkRows();
-  for (const { rows } of entries) {
-    for (const key of Object.keys(merged) as (keyof SinkRows)[]) {
-      const target = merged[key] as unknown[];
-      for (const row of rows[key]) target.push(row);
-    }
-  }
-  return merged;
 }
 
 function positive(value: number, name: string): number {

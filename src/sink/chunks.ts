@@ -1,3 +1,6 @@
+import { getTableColumns } from "drizzle-orm";
+import type { PgTable } from "drizzle-orm/pg-core";
+
 /** Postgres' wire protocol counts bind parameters in 16 bits. */
 export const BIND_PARAMETERS_MAX = 65_535;
 
@@ -9,4 +12,9 @@ export function chunksOf<Row>(rows: Row[], bind_parameters_max: number, columns:
     chunks.push(rows.slice(start, start + rows_per_chunk));
   }
   return chunks;
+}
+
+/** Bind parameters one row of `table` takes in a multi-row insert. */
+export function columnCount(table: PgTable): number {
+  return Object.keys(getTableColumns(table)).length;
 }

@@ -8,7 +8,7 @@ export interface SinkMigration extends MigrationMeta {
   tag: string;
 }
 
-export const MIGRATIONS_FOLDER_DEFAULT = fileURLToPath(new URL("../../migrations", import.meta.url));
+const MIGRATIONS_FOLDER_DEFAULT = fileURLToPath(new URL("../../migrations", import.meta.url));
 
 /** drizzle's own reader (same statement split and hash as its migrator), plus each file's tag. */
 export function readSinkMigrations(migrations_folder: string = MIGRATIONS_FOLDER_DEFAULT): SinkMigration[] {

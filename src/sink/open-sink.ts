@@ -5,7 +5,8 @@
  */
 import type { SinkDatabase } from "./database.ts";
 
-export interface SinkConfig {
+/** Where the Bun host's sink lives (Cloudflare's sink writers: SinkWritersConfig). */
+export interface SinkOpenOptions {
   /** Unset or empty: embedded PGlite. */
   database_url?: string | undefined;
   data_dir: string;
@@ -13,7 +14,7 @@ export interface SinkConfig {
   connections_max?: number;
 }
 
-export async function openSink(config: SinkConfig): Promise<SinkDatabase> {
+export async function openSink(config: SinkOpenOptions): Promise<SinkDatabase> {
   const url = config.database_url?.trim() ?? "";
   if (url === "") {
     const { openPglite } = await import("./drivers/pglite.ts");
@@ -24,6 +25,11 @@ export async function openSink(config: SinkConfig): Promise<SinkDatabase> {
   }
   const { openPostgres } = await import("./drivers/postgres.ts");
   return openPostgres(url, { connections_max: config.connections_max ?? 4 });
+}
+
+/** A DATABASE_URL fit to print: the password replaced by `***`, the user kept. */
+export function redactDatabaseUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
 }
 
 export function pgliteDirectory(data_dir: string): string {

@@ -1,13 +1,15 @@
 /**
  * The Postgres sink (DESIGN.md section 8). Rows arrive from the actors' outboxes
- * (src/core/records.ts); every key is derived from an event, so writes are idempotent.
+ * (src/core/postgres-rows.ts); every key is derived from an event, so writes are idempotent.
  *
  * Money is integer minor units in `bigint` columns. Row-shaped money reads back as a JS
  * `number` (the records carry safe integers); ledger account totals read back as `bigint`.
  * Timestamps are `timestamptz`, read back as `Date`.
  */
+import type { DeadLetterErrorClass, DeadLetterReason, DeadLetterStage, DeadLetterStatus } from "../core/dead-letters.ts";
 import type { MessageSource, PaymentEvent } from "../core/event.ts";
-import type { DeadLetterStatus, FraudDecisionValue, PaymentStatus, TransferKind } from "../core/records.ts";
+import type { TransferKind } from "../core/ledger.ts";
+import type { FraudDecision, PaymentStatus } from "../core/payment.ts";
 import { sql } from "drizzle-orm";
 import { bigint, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
@@ -28,7 +30,7 @@ export const payments = pgTable("payments", {
   amount_refunded: money(),
   amount_disputed: money(),
   amount_fees: money(),
-  fraud_decision: text().$type<FraudDecisionValue>(),
+  fraud_decision: text().$type<FraudDecision>(),
   version: integer().notNull(),
   revision: integer().notNull(),
   updated_at: moment(),
@@ -116,7 +118,7 @@ export const fraud_decisions = pgTable(
     decision_id: text().primaryKey(),
     payment_id: text().notNull(),
     event_id: text(),
-    decision: text().$type<FraudDecisionValue>().notNull(),
+    decision: text().$type<FraudDecision>().notNull(),
     score: integer().notNull(),
     rules_fired: jsonb().$type<string[]>().notNull(),
     shadow_rules_fired: jsonb().$type<string[]>().notNull(),
@@ -139,9 +141,9 @@ export const dead_letters = pgTable(
     event_id: text().notNull(),
     version: integer().notNull(),
     status: text().$type<DeadLetterStatus>().notNull(),
-    reason: text().notNull(),
-    stage: text().notNull(),
-    error_class: text().notNull(),
+    reason: text().$type<DeadLetterReason>().notNull(),
+    stage: text().$type<DeadLetterStage>().notNull(),
+    error_class: text().$type<DeadLetterErrorClass>().notNull(),
     error_message: text().notNull(),
     attempts: integer().notNull(),
     source: jsonb().$type<MessageSource>().notNull(),

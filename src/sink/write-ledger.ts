@@ -15,55 +15,46 @@
  * sorted by (currency, account), so that concurrent batches lock accounts in the same order.
  */
 import { sql, type SQL } from "drizzle-orm";
-import type { TransferRow } from "../core/records.ts";
+import type { AccountBalance } from "../core/postgres-rows.ts";
+import { chunksOf, columnCount } from "./chunks.ts";
 import { queryRows, toBigint, type SinkDb } from "./database.ts";
-import { chunksOf } from "./chunks.ts";
+import { ledger_accounts, ledger_transfers } from "./schema.ts";
 
-const TRANSFER_COLUMNS = 11;
-const ACCOUNT_COLUMNS = 6;
-
-interface AccountDelta {
-  account: string;
-  currency: string;
-  debits_pending: bigint;
-  debits_posted: bigint;
-  credits_pending: bigint;
-  credits_posted: bigint;
-}
+type TransferInsert = typeof ledger_transfers.$inferInsert;
 
 /** `transfers` must hold one row per transfer_id (see prepare-rows.ts). */
-export async function writeLedger(tx: SinkDb, transfers: TransferRow[], bind_parameters_max: number): Promise<void> {
-  const deltas = new Map<string, AccountDelta>();
-  for (const chunk of chunksOf(transfers, bind_parameters_max, TRANSFER_COLUMNS)) {
-    const rows = await queryRows<Record<keyof AccountDelta, string>>(tx, insertTransfers(chunk));
+export async function writeLedger(tx: SinkDb, transfers: TransferInsert[], bind_parameters_max: number): Promise<void> {
+  const deltas = new Map<string, AccountBalance>();
+  for (const chunk of chunksOf(transfers, bind_parameters_max, columnCount(ledger_transfers))) {
+    const rows = await queryRows<Record<keyof AccountBalance, string>>(tx, insertTransfers(tx, chunk));
     for (const row of rows) addDelta(deltas, row);
   }
   const sorted = [...deltas.values()].sort(compareAccounts);
-  for (const chunk of chunksOf(sorted, bind_parameters_max, ACCOUNT_COLUMNS)) {
+  for (const chunk of chunksOf(sorted, bind_parameters_max, columnCount(ledger_accounts))) {
     await tx.execute(upsertAccounts(chunk));
   }
 }
 
-function insertTransfers(transfers: TransferRow[]): SQL {
-  const values = sql.join(
-    transfers.map(
-      (row) =>
-        sql`(${row.transfer_id}, ${row.journal_id}, ${row.payment_id}, ${row.debit_account}, ${row.credit_account}, ${row.currency}, ${row.amount}, ${row.kind}, ${row.pending_id}, ${row.pending_amount}, ${row.created_at})`,
-    ),
-    sql`, `,
-  );
+function insertTransfers(tx: SinkDb, transfers: TransferInsert[]): SQL {
+  // The insert is drizzle's own, from the table: its columns, their order and their binding.
+  const insert = tx
+    .insert(ledger_transfers)
+    .values(transfers)
+    .onConflictDoNothing({ target: ledger_transfers.transfer_id })
+    .returning({
+      debit_account: ledger_transfers.debit_account,
+      credit_account: ledger_transfers.credit_account,
+      currency: ledger_transfers.currency,
+      kind: ledger_transfers.kind,
+      amount: ledger_transfers.amount,
+      pending_amount: ledger_transfers.pending_amount,
+    });
   const pending = sql.raw(
     `case kind when 'pending' then amount when 'post_pending' then -pending_amount when 'void_pending' then -pending_amount else 0 end`,
   );
   const posted = sql.raw(`case kind when 'posted' then amount when 'post_pending' then amount else 0 end`);
   return sql`
-    with inserted as (
-      insert into ledger_transfers
-        (transfer_id, journal_id, payment_id, debit_account, credit_account, currency, amount, kind, pending_id, pending_amount, created_at)
-      values ${values}
-      on conflict (transfer_id) do nothing
-      returning debit_account, credit_account, currency, kind, amount, pending_amount
-    ), legs as (
+    with inserted as ${insert}, legs as (
       select debit_account as account, currency, ${pending} as debits_pending, ${posted} as debits_posted,
         0::bigint as credits_pending, 0::bigint as credits_posted
       from inserted
@@ -78,7 +69,7 @@ function insertTransfers(transfers: TransferRow[]): SQL {
     group by account, currency`;
 }
 
-function upsertAccounts(accounts: AccountDelta[]): SQL {
+function upsertAccounts(accounts: AccountBalance[]): SQL {
   // Totals travel as text: postgres.js, node-postgres and PGlite each treat a JS bigint differently.
   const values = sql.join(
     accounts.map(
@@ -97,7 +88,7 @@ function upsertAccounts(accounts: AccountDelta[]): SQL {
       credits_posted = ledger_accounts.credits_posted + excluded.credits_posted`;
 }
 
-function addDelta(deltas: Map<string, AccountDelta>, row: Record<keyof AccountDelta, string>): void {
+function addDelta(deltas: Map<string, AccountBalance>, row: Record<keyof AccountBalance, string>): void {
   const key = `${row.currency}\u0000${row.account}`;
   const delta = deltas.get(key) ?? {
     account: row.account,
@@ -114,7 +105,7 @@ function addDelta(deltas: Map<string, AccountDelta>, row: Record<keyof AccountDe
   deltas.set(key, delta);
 }
 
-function compareAccounts(a: AccountDelta, b: AccountDelta): number {
+function compareAccounts(a: AccountBalance, b: AccountBalance): number {
   if (a.currency !== b.currency) return a.currency < b.currency ? -1 : 1;
   return a.account < b.account ? -1 : a.account > b.account ? 1 : 0;
 }

@@ -11,10 +11,11 @@
  */
 import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
-import type { SinkRows } from "../core/records.ts";
-import { BIND_PARAMETERS_MAX, chunksOf } from "./chunks.ts";
+import { countSinkRows } from "../core/merge-sink-rows.ts";
+import type { SinkRows } from "../core/postgres-rows.ts";
+import { BIND_PARAMETERS_MAX, chunksOf, columnCount } from "./chunks.ts";
 import type { SinkDatabase, SinkDb } from "./database.ts";
-import { preparedRowCount, prepareRows } from "./prepare-rows.ts";
+import { prepareRows } from "./prepare-rows.ts";
 import { dead_letters, fraud_decisions, ledger_journals, payment_events, payments } from "./schema.ts";
 import { writeLedger } from "./write-ledger.ts";
 
@@ -25,7 +26,7 @@ export interface WriteOptions {
 
 export async function writeSinkRows(sink: SinkDatabase, rows: SinkRows, options: WriteOptions = {}): Promise<void> {
   const prepared = prepareRows(rows);
-  if (preparedRowCount(prepared) === 0) return;
+  if (countSinkRows(prepared) === 0) return;
   const parameters_max = options.bind_parameters_max ?? BIND_PARAMETERS_MAX;
   // Tables in a fixed order, rows sorted by key: concurrent batches take locks in one order.
   await sink.db.transaction(async (tx) => {
@@ -65,10 +66,6 @@ async function insertAll<Table extends PgTable>(
   for (const chunk of chunksOf(rows, parameters_max, columnCount(table))) {
     await tx.insert(table).values(chunk).onConflictDoNothing();
   }
-}
-
-function columnCount(table: PgTable): number {
-  return Object.keys(getTableColumns(table)).length;
 }
 
 /** `SET column = excluded.column` for every column but the key. */

@@ -20,7 +20,7 @@ import { DependencyUnavailableError, errorMessage, TransientError } from "../cor
 import type { VelocityObservation, VelocityStore } from "../core/fraud/velocity.ts";
 import { checkObservations } from "./retention.ts";
 
-export const OBSERVE_SCRIPT = `
+const OBSERVE_SCRIPT = `
 local now = tonumber(ARGV[1])
 local grace = tonumber(ARGV[2])
 local totals = {}

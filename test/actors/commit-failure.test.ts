@@ -5,11 +5,12 @@ import { join } from "node:path";
 import { ActorDatabase } from "../../actors/bun/actor-database.ts";
 import { AlarmScheduler } from "../../actors/bun/alarm-scheduler.ts";
 import { BunActorAlarm, BunActorStorage } from "../../actors/bun/bun-actor-storage.ts";
-import { DEFAULT_PAYMENT_ACTOR_LIMITS, NO_METRICS } from "../../actors/payment/limits.ts";
+import { NO_METRICS } from "../support/no-metrics.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../actors/payment/limits.ts";
 import { PaymentActor } from "../../actors/payment/payment-actor.ts";
 import { PermanentError, TransientError } from "../../src/core/errors.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
-import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
+import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
 import { WEBHOOK_SOURCE } from "../support/actor-harness.ts";
 import { lifecycle } from "../support/events.ts";
 

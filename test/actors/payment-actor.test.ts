@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { ActorDatabase } from "../../actors/bun/actor-database.ts";
+import type { PaymentState } from "../../src/core/payment.ts";
 import { createActorHarness, type ActorHarness } from "../support/actor-harness.ts";
 import { event, lifecycle } from "../support/events.ts";
 
@@ -184,5 +187,32 @@ describe("retention of finished payments", () => {
     await harness.settle("pay_dead");
     expect(harness.inspect("pay_keep").status).toBe("partially_refunded");
     expect(harness.inspect("pay_dead").status).toBe("canceled");
+  });
+});
+
+describe("rows stored by earlier versions", () => {
+  test("a state stored with its pending transfer under the old key `hold` is captured as if stored today", async () => {
+    harness = createActorHarness();
+    const [created, authorized, captured] = lifecycle("pay_old");
+    await harness.accept(created!);
+    await harness.accept(authorized!);
+    await harness.settle("pay_old");
+    const directory = harness.directory;
+    await harness.close(false);
+
+    const database = new ActorDatabase({ path: join(directory, "actors.sqlite"), durability: "process" });
+    const { pending_transfer, ...rest } = JSON.parse(database.get("pay_old", "state")!) as PaymentState;
+    expect(pending_transfer).not.toBeNull();
+    database.put("pay_old", "state", JSON.stringify({ ...rest, hold: pending_transfer }));
+    await database.close();
+
+    harness = createActorHarness({ directory });
+    expect(await harness.accept(captured!)).toBe("accepted");
+    await harness.settle("pay_old");
+    const view = harness.inspect("pay_old");
+    expect(view.status).toBe("captured");
+    const posted = view.journals.at(-1)!.transfers.find((transfer) => transfer.kind === "post_pending");
+    expect(posted?.pending_id).toBe(pending_transfer!.transfer_id);
+    expect(posted?.pending_amount).toBe(pending_transfer!.amount);
   });
 });

@@ -7,8 +7,8 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import fc from "fast-check";
-import { ledgerAccounts, readPayment } from "../../src/sink/queries.ts";
-import { countPaymentEvents } from "../../src/sink/queries.ts";
+import { countPaymentEvents, ledgerAccounts } from "../../src/sink/queries.ts";
+import { readPayment } from "../support/sink-reads.ts";
 import { sendSigned } from "../support/http-target.ts";
 import { expectedAccountTotals, expectedPayment, lifecycleEvents, plansArbitrary, type AccountTotals, type LifecyclePlan } from "../support/lifecycles.ts";
 import { startWorkerdHost, type WorkerdHost } from "../support/workerd-host.ts";

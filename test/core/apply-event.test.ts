@@ -8,6 +8,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { decideEvent, type Decision, type DecideOptions } from "../../src/core/apply-event.ts";
+import type { RejectReason } from "../../src/core/dead-letters.ts";
 import { EVENT_TYPES, MONEY_MOVING_TYPES, type EventType, type PaymentEvent } from "../../src/core/event.ts";
 import type { Journal, Transfer } from "../../src/core/ledger.ts";
 import { initialPaymentState, type FraudState, type PaymentState } from "../../src/core/payment.ts";
@@ -45,7 +46,7 @@ function applyAll(events: PaymentEvent[], start: PaymentState = initialPaymentSt
   return { state, journals };
 }
 
-function expectReject(decision: Decision, reason: string) {
+function expectReject(decision: Decision, reason: RejectReason) {
   expect(decision.kind).toBe("reject");
   if (decision.kind === "reject") {
     expect(decision.reason).toBe(reason);
@@ -68,7 +69,7 @@ function capturedState(capture = 4000, fee = 100) {
   const before = authorizedState();
   const capture_event = captured(capture, fee);
   const result = apply(before.state, capture_event);
-  return { state: result.state, hold_id: before.state.hold!.transfer_id };
+  return { state: result.state, hold_id: before.state.pending_transfer!.transfer_id };
 }
 
 const BLOCK: FraudState = {
@@ -92,7 +93,7 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
     expect(state.merchant_id).toBe("m_1");
     expect(state.customer_id).toBe("c_1");
     expect(state.amounts).toEqual({ authorized: 0, captured: 0, refunded: 0, disputed: 0, fees: 0 });
-    expect(state.hold).toBeNull();
+    expect(state.pending_transfer).toBeNull();
     expect(state.version).toBe(1);
     expect(journal).toBeNull();
   });
@@ -115,18 +116,18 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
         pending_amount: 0,
       };
       expect(journal).toEqual({ journal_id: `${P}/${e.id}`, currency: "USD", transfers: [hold] });
-      expect(state.hold).toEqual({ transfer_id: hold.transfer_id, amount: 5000 });
+      expect(state.pending_transfer).toEqual({ transfer_id: hold.transfer_id, amount: 5000 });
     });
   }
 
   test("payment.captured C with fee F posts the hold for C (voiding the rest), then merchant payable -> revenue:fees F", () => {
     const { state: before } = authorizedState(5000);
-    const hold_id = before.hold!.transfer_id;
+    const hold_id = before.pending_transfer!.transfer_id;
     const e = captured(4000, 120);
     const { state, journal } = apply(before, e);
     expect(state.status).toBe("captured");
     expect(state.amounts).toEqual({ authorized: 5000, captured: 4000, refunded: 0, disputed: 0, fees: 120 });
-    expect(state.hold).toBeNull();
+    expect(state.pending_transfer).toBeNull();
     expect(state.version).toBe(before.version + 1);
     expect(journal).toEqual({
       journal_id: `${P}/${e.id}`,
@@ -181,7 +182,7 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
       const e = event(type, P);
       const { state, journal } = apply(before, e);
       expect(state.status).toBe(to);
-      expect(state.hold).toBeNull();
+      expect(state.pending_transfer).toBeNull();
       expect(state.amounts.authorized).toBe(5000);
       expect(state.version).toBe(before.version + 1);
       expect(journal).toEqual({
@@ -194,7 +195,7 @@ describe("valid transitions: state and journal (DESIGN.md sections 4 and 5)", ()
             credit_account: PAYABLE,
             amount: 0,
             kind: "void_pending",
-            pending_id: before.hold!.transfer_id,
+            pending_id: before.pending_transfer!.transfer_id,
             pending_amount: 5000,
           },
         ],
@@ -397,7 +398,7 @@ describe("late payment.created", () => {
     const { state, journal } = apply(before, created());
     expect(state.status).toBe("authorized");
     expect(state.amounts).toEqual(before.amounts);
-    expect(state.hold).toEqual(before.hold);
+    expect(state.pending_transfer).toEqual(before.pending_transfer);
     expect(state.customer_id).toBe("c_1");
     expect(state.version).toBe(before.version + 1);
     expect(journal).toBeNull();
@@ -447,9 +448,9 @@ describe("blocked payments (DESIGN.md section 4: block moves to blocked; money-m
       const e = event(type, P);
       const { state: after, journal } = apply(state, e);
       expect(after.status).toBe(to);
-      expect(after.hold).toBeNull();
+      expect(after.pending_transfer).toBeNull();
       expect(journal!.transfers.map((t) => [t.kind, t.pending_id, t.pending_amount])).toEqual([
-        ["void_pending", state.hold!.transfer_id, 5000],
+        ["void_pending", state.pending_transfer!.transfer_id, 5000],
       ]);
     });
   }
@@ -561,7 +562,7 @@ describe("decideEvent never mutates its input", () => {
     expect(decision.state).not.toBe(before);
     expect(decision.state.amounts).not.toBe(before.amounts);
     expect(before.status).toBe("authorized");
-    expect(before.hold).not.toBeNull();
+    expect(before.pending_transfer).not.toBeNull();
     expect(before.version).toBe(2);
   });
 

@@ -7,19 +7,18 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { decideEvent } from "../../src/core/apply-event.ts";
 import {
-  accountTotals,
   pending,
   posted,
   postPending,
-  transferEffect,
   journalId,
   transferId,
   voidPending,
-  type BalanceDeltas,
+  type Balances,
   type Journal,
   type Transfer,
 } from "../../src/core/ledger.ts";
 import { initialPaymentState } from "../../src/core/payment.ts";
+import { accountTotals, transferEffect } from "../support/ledger-totals.ts";
 import {
   accountTotalsByCurrency,
   expectedAccountTotals,
@@ -32,7 +31,7 @@ import {
   type LifecyclePlan,
 } from "../support/lifecycles.ts";
 
-const zero: BalanceDeltas = { debits_pending: 0, debits_posted: 0, credits_pending: 0, credits_posted: 0 };
+const zero: Balances<number> = { debits_pending: 0, debits_posted: 0, credits_pending: 0, credits_posted: 0 };
 const totalsOf = (transfers: Transfer[]) => Object.fromEntries(accountTotals(transfers));
 
 describe("accountTotals", () => {
@@ -123,10 +122,10 @@ describe("journals the core produces (property)", () => {
             expect(side.posted[0]).toBe(side.posted[1]);
           }
         }
-        // The same through the core's own accountTotals, one currency at a time.
+        // The same through accountTotals, one currency at a time.
         for (const currency of new Set(journals.map((j) => j.currency))) {
           const totals = [...accountTotals(legsOf(journals.filter((j) => j.currency === currency))).values()];
-          const sumOf = (field: keyof BalanceDeltas) => totals.reduce((total, balance) => total + balance[field], 0);
+          const sumOf = (field: keyof Balances<number>) => totals.reduce((total, balance) => total + balance[field], 0);
           expect(sumOf("debits_pending")).toBe(sumOf("credits_pending"));
           expect(sumOf("debits_posted")).toBe(sumOf("credits_posted"));
         }

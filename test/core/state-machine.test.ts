@@ -6,9 +6,8 @@
 import { describe, expect, test } from "bun:test";
 import { decideEvent, type Decision } from "../../src/core/apply-event.ts";
 import { EVENT_TYPES, type EventType, type PaymentEvent } from "../../src/core/event.ts";
-import { initialPaymentState, type FraudState, type PaymentState } from "../../src/core/payment.ts";
+import { initialPaymentState, type FraudState, type PaymentState, type PaymentStatus } from "../../src/core/payment.ts";
 import { withFraudDecision } from "../../src/core/payment-fraud.ts";
-import type { PaymentStatus } from "../../src/core/records.ts";
 import { couldApplyLater, isTerminal, isValidFrom, VALID_FROM } from "../../src/core/state-machine.ts";
 import { event } from "../support/events.ts";
 import { deepFreeze } from "../support/lifecycles.ts";

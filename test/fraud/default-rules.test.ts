@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { assessFraud } from "../../src/core/fraud/assess-fraud.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
 import { describeRules } from "../../src/core/fraud/describe-rules.ts";
-import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
+import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
 import { paymentEvent, rules } from "./fixtures.ts";
 
 const HOUR_MS = 60 * 60 * 1000;

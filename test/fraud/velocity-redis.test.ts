@@ -9,7 +9,7 @@ import { DependencyUnavailableError, TransientError } from "../../src/core/error
 import { assessFraud } from "../../src/core/fraud/assess-fraud.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
 import type { VelocityObservation } from "../../src/core/fraud/velocity.ts";
-import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
+import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
 import { UpstashVelocityStore } from "../../src/velocity/upstash-redis.ts";
 import { startRedisRestServer } from "../../scripts/redis-dev/rest-server.ts";
 import { ErrorReply } from "../../scripts/redis-dev/resp.ts";

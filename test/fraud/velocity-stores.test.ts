@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { PermanentError, TransientError } from "../../src/core/errors.ts";
 import type { VelocityObservation } from "../../src/core/fraud/velocity.ts";
 import { EmbeddedVelocityStore } from "../../src/velocity/embedded-sqlite.ts";
-import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
+import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
 import { runVelocityContract } from "./velocity-contract.ts";
 
 const HOUR_MS = 60 * 60 * 1000;

@@ -10,13 +10,14 @@ import { ActorDatabase } from "../../actors/bun/actor-database.ts";
 import { ActorRowsReader } from "../../actors/bun/actor-rows-reader.ts";
 import { BunActorSystem } from "../../actors/bun/bun-actor-system.ts";
 import { IngressReader, type IngressEntry } from "../../actors/bun/ingress-log.ts";
-import { DEFAULT_PAYMENT_ACTOR_LIMITS, NO_METRICS } from "../../actors/payment/limits.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../actors/payment/limits.ts";
+import { NO_METRICS } from "../support/no-metrics.ts";
 import { PaymentActor } from "../../actors/payment/payment-actor.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
 import { IngressDelivery } from "../../src/hosts/bun/ingress-delivery.ts";
 import { BunIngress, type IngressMessage } from "../../src/hosts/bun/ingress.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "../../src/hosts/bun/processing-backlog.ts";
-import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
+import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
 import { WEBHOOK_SOURCE } from "../support/actor-harness.ts";
 import { lifecycle } from "../support/events.ts";
 

@@ -1,6 +1,6 @@
 /**
  * The HTTP behaviour suite: one set of cases, run against every host through `fetch` alone
- * (bun-host.test.ts now; the Cloudflare host over workerd later). `start` brings a host up
+ * (test/http/bun-host.test.ts, and test/cloudflare/http-suite.test.ts for the Cloudflare host on workerd). `start` brings a host up
  * once for the whole suite; cases use their own payment ids, so they never depend on each
  * other and also run against a host that keeps data between runs.
  *

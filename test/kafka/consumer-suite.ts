@@ -4,7 +4,7 @@
 import { Kafka } from "@upstash/kafka";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { PaymentEvent } from "../../src/core/event.ts";
-import type { DeadLetterRow } from "../../src/core/records.ts";
+import type { DeadLetterRow } from "../../src/core/postgres-rows.ts";
 import { KafkaConsumer } from "../../src/ingest/kafka/kafka-consumer.ts";
 import type { KafkaSource } from "../../src/ingest/kafka/kafka-source.ts";
 import { testBroker, type TestBroker } from "../kafka-dev/support.ts";

@@ -11,7 +11,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { emptySinkRows, type SinkRows } from "../../src/core/records.ts";
+import { emptySinkRows, type SinkRows } from "../../src/core/postgres-rows.ts";
 import type { PaymentEvent } from "../../src/core/event.ts";
 import type { PaymentAmounts } from "../../src/core/payment.ts";
 import { createActorHarness, type ActorHarness } from "../support/actor-harness.ts";

@@ -1,8 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { TransientError } from "../../src/core/errors.ts";
-import type { SinkRows } from "../../src/core/records.ts";
-import { countRows, SinkBatcher } from "../../src/sink/batcher.ts";
+import type { SinkRows } from "../../src/core/postgres-rows.ts";
+import { countSinkRows } from "../../src/core/merge-sink-rows.ts";
+import { SinkBatcher } from "../../src/sink/batcher.ts";
 import { eventRow, rowsOf } from "./sink-rows.ts";
 
 /** A SinkRows of `count` payment events, ids `${tag}_0` ... */
@@ -44,7 +45,7 @@ describe("SinkBatcher", () => {
     const batches: SinkRows[] = [];
     const batcher = new SinkBatcher({ write: async (batch) => void batches.push(batch), batch_rows_max: 3, writers_max: 1 });
     await Promise.all([batcher.write(rows("small")), batcher.write(rows("big", 7)), batcher.write(rows("next"))]);
-    expect(batches.map(countRows)).toEqual([1, 7, 1]);
+    expect(batches.map(countSinkRows)).toEqual([1, 7, 1]);
   });
 
   test("no more than writers_max batches are written at once", async () => {

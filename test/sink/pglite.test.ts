@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openPglite } from "../../src/sink/drivers/pglite.ts";
 import { migrateSink } from "../../src/sink/migrate.ts";
-import { readPayment } from "../../src/sink/queries.ts";
+import { readPayment } from "../support/sink-reads.ts";
 import { writeSinkRows } from "../../src/sink/writer.ts";
 import { runSinkSuite } from "./sink-suite.ts";
 import { paymentRow, rowsOf } from "./sink-rows.ts";

@@ -1,18 +1,18 @@
 /** Builders for SinkRows in sink tests: small, valid rows with overridable fields. */
+import { errorClass, PermanentError } from "../../src/core/errors.ts";
 import type { MessageSource } from "../../src/core/event.ts";
-import {
-  emptySinkRows,
-  type DeadLetterRow,
-  type FraudDecisionRow,
-  type JournalRow,
-  type PaymentEventRow,
-  type PaymentRow,
-  type SinkRows,
-  type TransferRow,
-} from "../../src/core/records.ts";
+import { iso } from "../../src/core/time.ts";
+import { emptySinkRows, type DeadLetterListing, type DeadLetterRow, type FraudDecisionRow, type JournalRow, type PaymentEventRow, type PaymentRow, type SinkRows, type TransferRow } from "../../src/core/postgres-rows.ts";
 
 export const AT = "2026-11-21T10:00:00.000Z";
+/** AT as SinkRows times are: epoch milliseconds. */
+export const AT_MS = Date.parse(AT);
 const SOURCE: MessageSource = { kind: "webhook", source: "dev", webhook_id: "msg_1" };
+
+/** A dead letter as GET /dlq lists it: the row with its times as ISO 8601 strings. */
+export function listed(row: DeadLetterRow): DeadLetterListing {
+  return { ...row, first_failed_at: iso(row.first_failed_at), last_failed_at: iso(row.last_failed_at), updated_at: iso(row.updated_at) };
+}
 
 export function rowsOf(rows: Partial<SinkRows>): SinkRows {
   return { ...emptySinkRows(), ...rows };
@@ -33,7 +33,7 @@ export function paymentRow(payment_id: string, revision: number, fields: Partial
     fraud_decision: "allow",
     version: revision,
     revision,
-    updated_at: AT,
+    updated_at: AT_MS,
     ...fields,
   };
 }
@@ -44,8 +44,8 @@ export function eventRow(event_id: string, payment_id: string, version: number, 
     payment_id,
     type: "payment.authorized",
     sequence: version,
-    occurred_at: AT,
-    applied_at: AT,
+    occurred_at: AT_MS,
+    applied_at: AT_MS,
     version,
     source: SOURCE,
     event: {
@@ -61,7 +61,7 @@ export function eventRow(event_id: string, payment_id: string, version: number, 
 }
 
 export function journalRow(journal_id: string, payment_id: string, currency = "USD"): JournalRow {
-  return { journal_id, payment_id, event_id: journal_id, currency, created_at: AT };
+  return { journal_id, payment_id, event_id: journal_id, currency, created_at: AT_MS };
 }
 
 export function transferRow(
@@ -81,7 +81,7 @@ export function transferRow(
     kind,
     pending_id: null,
     pending_amount: 0,
-    created_at: AT,
+    created_at: AT_MS,
     ...fields,
   };
 }
@@ -100,7 +100,7 @@ export function fraudRow(payment_id: string, n: number, fields: Partial<FraudDec
     note: null,
     degraded: false,
     degraded_reason: null,
-    decided_at: AT,
+    decided_at: AT_MS,
     ...fields,
   };
 }
@@ -113,14 +113,14 @@ export function deadLetterRow(payment_id: string, event_id: string, version: num
     status: "pending",
     reason: "invalid_transition",
     stage: "apply",
-    error_class: "PermanentError",
+    error_class: errorClass(new PermanentError("refused")),
     error_message: "payment.captured is not valid after created",
     attempts: 1,
     source: SOURCE,
     message: { id: event_id, type: "payment.captured", payment_id },
-    first_failed_at: AT,
-    last_failed_at: AT,
-    updated_at: AT,
+    first_failed_at: AT_MS,
+    last_failed_at: AT_MS,
+    updated_at: AT_MS,
     ...fields,
   };
 }

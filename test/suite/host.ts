@@ -3,7 +3,7 @@
  * section 6). A host runs the suite's actors (`suite-actors.ts`: the probe actor and the real
  * payment actor) behind its own implementation of `actors/runtime.ts`, and answers the
  * suite's requests. Everything crossing this interface is JSON, so a host may sit behind
- * RPC or HTTP: the Bun runner calls the actors in-process, the workerd runner will forward
+ * RPC or HTTP: the Bun runner calls the actors in-process, the workerd runner forwards
  * each call to a Durable Object.
  */
 import type { PaymentRequest } from "./suite-actors.ts";

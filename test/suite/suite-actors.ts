@@ -5,13 +5,14 @@
  * A host calls `createSuiteActor` from its own actor factory (Bun: BunActorSystem's
  * `create`; workerd: one Durable Object class per kind).
  */
-import { DEFAULT_PAYMENT_ACTOR_LIMITS, NO_METRICS } from "../../actors/payment/limits.ts";
+import { NO_METRICS } from "../support/no-metrics.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../actors/payment/limits.ts";
 import { PaymentActor } from "../../actors/payment/payment-actor.ts";
 import type { ActorContext, HostedActor } from "../../actors/runtime.ts";
 import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
-import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
+import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
 import type { SuiteActorKind, SuiteRequests } from "./host.ts";
 import { ProbeActor } from "./probe-actor.ts";
 

@@ -7,13 +7,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ActorDatabase } from "../../actors/bun/actor-database.ts";
 import { BunActorSystem } from "../../actors/bun/bun-actor-system.ts";
-import { DEFAULT_PAYMENT_ACTOR_LIMITS, NO_METRICS, type PaymentActorLimits } from "../../actors/payment/limits.ts";
+import { NO_METRICS } from "./no-metrics.ts";
+import { DEFAULT_PAYMENT_ACTOR_LIMITS, type PaymentActorLimits } from "../../actors/payment/limits.ts";
 import { PaymentActor } from "../../actors/payment/payment-actor.ts";
 import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
 import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { VelocityStore } from "../../src/core/fraud/velocity.ts";
-import { MemoryVelocityStore } from "../../src/velocity/memory.ts";
+import { MemoryVelocityStore } from "./memory-velocity-store.ts";
 import { RecordingSink } from "./recording-sink.ts";
 
 export const WEBHOOK_SOURCE: MessageSource = { kind: "webhook", source: "test", webhook_id: "msg_test" };

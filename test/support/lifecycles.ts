@@ -6,9 +6,8 @@
  */
 import fc from "fast-check";
 import type { EventType, PaymentEvent } from "../../src/core/event.ts";
-import type { BalanceDeltas } from "../../src/core/ledger.ts";
-import type { PaymentAmounts } from "../../src/core/payment.ts";
-import type { PaymentStatus, TransferKind } from "../../src/core/records.ts";
+import type { Balances, TransferKind } from "../../src/core/ledger.ts";
+import type { PaymentAmounts, PaymentStatus } from "../../src/core/payment.ts";
 import type { ActorHarness } from "./actor-harness.ts";
 
 export type Branch =
@@ -243,7 +242,7 @@ export function expectedPayment(plan: LifecyclePlan): ExpectedPayment {
 }
 
 /** Account totals keyed `${currency} ${account}`; accounts whose totals are all zero are left out. */
-export type AccountTotals = Record<string, BalanceDeltas>;
+export type AccountTotals = Record<string, Balances<number>>;
 
 /**
  * The account totals the section 5 table implies for these lifecycles, written from the
@@ -321,7 +320,7 @@ export function eventTotals(events: readonly PaymentEvent[]): EventTotals {
 /** Like expectedAccountTotals, for events that were applied (grouped by payment, in order). */
 export function expectedAccountTotalsOfEvents(events: readonly PaymentEvent[]): AccountTotals {
   const totals: AccountTotals = {};
-  const add = (currency: string, account: string, field: keyof BalanceDeltas, amount: number) => {
+  const add = (currency: string, account: string, field: keyof Balances<number>, amount: number) => {
     const key = `${currency} ${account}`;
     totals[key] ??= { debits_pending: 0, debits_posted: 0, credits_pending: 0, credits_posted: 0 };
     totals[key][field] += amount;

@@ -3,7 +3,7 @@
  * Postgres sink only in actor unit tests; the real writer has its own suite (test/sink).
  */
 import { TransientError } from "../../src/core/errors.ts";
-import type { SinkRows } from "../../src/core/records.ts";
+import type { SinkRows } from "../../src/core/postgres-rows.ts";
 
 export class RecordingSink {
   readonly batches: SinkRows[] = [];

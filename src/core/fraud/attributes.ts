@@ -13,9 +13,6 @@ import type { AttributeName, AttributeValue, VelocityAttributeName, VelocityBase
 import type { VelocityObservation } from "./velocity.ts";
 import { NAMED_VELOCITY_ATTRIBUTES, type VelocityWindow } from "./velocity-windows.ts";
 
-export const VELOCITY_WINDOW_MS_HOURLY = 60 * 60 * 1000;
-export const VELOCITY_WINDOW_MS_DAILY = 24 * VELOCITY_WINDOW_MS_HOURLY;
-
 export interface AttributeObservation {
   /** A named velocity attribute, or a windowed one (`payments_per_card_10m`). */
   attribute: string;

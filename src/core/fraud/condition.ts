@@ -76,7 +76,7 @@ export function evaluateCondition(condition: Condition, attributes: FraudAttribu
 }
 
 /** The attribute a comparison reads: `payments_per_card` over `10m` reads `payments_per_card_10m`. */
-export function subjectName(comparison: Comparison): string {
+function subjectName(comparison: Comparison): string {
   return comparison.window === undefined ? comparison.attribute : windowedAttributeName(comparison.attribute as VelocityBaseName, comparison.window);
 }
 

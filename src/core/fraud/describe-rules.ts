@@ -23,7 +23,7 @@ function describeRule(rule: FraudRule): string {
   return `${rule.id}${shadow}: ${outcome} when ${describeCondition(rule.when)}`;
 }
 
-export function describeCondition(condition: Condition): string {
+function describeCondition(condition: Condition): string {
   if ("all" in condition) return `(${condition.all.map(describeCondition).join(" and ")})`;
   if ("any" in condition) return `(${condition.any.map(describeCondition).join(" or ")})`;
   if ("not" in condition) return `not ${describeCondition(condition.not)}`;

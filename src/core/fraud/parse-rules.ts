@@ -3,7 +3,7 @@
  * the rule's id and the path inside the JSON; unknown fields, unknown attributes and
  * duplicate rule ids are errors.
  */
-import type { FraudDecisionValue } from "../records.ts";
+import type { FraudDecision } from "../payment.ts";
 import { fail, ok, type Result } from "../result.ts";
 import { parseCondition } from "./parse-condition.ts";
 import { isPlainObject, ParseIssues, quote } from "./parse-issues.ts";
@@ -78,7 +78,7 @@ function parseRule(input: unknown, path: string, issues: ParseIssues): FraudRule
   const has_score = "score" in input;
   if (has_action === has_score) {
     report("", has_action ? `has both "action" and "score"; give one` : `needs an "action" (${FRAUD_ACTIONS.join(", ")}) or a "score"`);
-  } else if (has_action && !FRAUD_ACTIONS.includes(input.action as FraudDecisionValue)) {
+  } else if (has_action && !FRAUD_ACTIONS.includes(input.action as FraudDecision)) {
     report(".action", `unknown action ${quote(input.action)}; expected one of ${FRAUD_ACTIONS.join(", ")}`);
   } else if (has_score && !isScore(input.score)) {
     report(".score", `must be an integer from -${SCORE_MAGNITUDE_MAX} to ${SCORE_MAGNITUDE_MAX}; found ${quote(input.score)}`);
@@ -90,7 +90,7 @@ function parseRule(input: unknown, path: string, issues: ParseIssues): FraudRule
 
   if (issues.messages.length > count_before || id === null || when === null) return null;
   const base = { id, when, mode: mode as RuleMode };
-  return has_action ? { ...base, action: input.action as FraudDecisionValue } : { ...base, score: input.score as number };
+  return has_action ? { ...base, action: input.action as FraudDecision } : { ...base, score: input.score as number };
 }
 
 function parseThresholds(input: unknown, issues: ParseIssues): ScoreThresholds | null {

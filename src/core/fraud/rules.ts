@@ -19,11 +19,11 @@
  * to lower the risk), and a `mode`: `enforce` (the default) or `shadow` (evaluated and
  * recorded in `shadow_rules_fired`, never part of the decision or the score).
  */
-import type { FraudDecisionValue } from "../records.ts";
+import type { FraudDecision } from "../payment.ts";
 import { ATTRIBUTE_NAMES, type AttributeValue, type FraudAttributes } from "./attribute-names.ts";
 import { evaluateCondition, type Condition } from "./condition.ts";
 
-export const FRAUD_ACTIONS: readonly FraudDecisionValue[] = ["allow", "block", "review"];
+export const FRAUD_ACTIONS: readonly FraudDecision[] = ["allow", "block", "review"];
 export const RULE_MODES = ["enforce", "shadow"] as const;
 export type RuleMode = (typeof RULE_MODES)[number];
 
@@ -34,7 +34,7 @@ interface RuleBase {
 }
 
 export interface ActionRule extends RuleBase {
-  action: FraudDecisionValue;
+  action: FraudDecision;
 }
 
 export interface ScoreRule extends RuleBase {
@@ -62,7 +62,7 @@ export interface FraudRuleSet {
 }
 
 export interface FraudOutcome {
-  decision: FraudDecisionValue;
+  decision: FraudDecision;
   /** Sum of the scores of the enforced score rules that matched. */
   score: number;
   /** Ids of every enforced rule that matched, in rule order. */
@@ -85,7 +85,7 @@ export interface FraudOutcome {
 export function evaluateFraud(rules: FraudRuleSet, attributes: FraudAttributes): FraudOutcome {
   const rules_fired: string[] = [];
   const shadow_rules_fired: string[] = [];
-  const actions = new Set<FraudDecisionValue>();
+  const actions = new Set<FraudDecision>();
   let score = 0;
   for (const rule of rules.rules) {
     if (!evaluateCondition(rule.when, attributes)) continue;
@@ -98,7 +98,7 @@ export function evaluateFraud(rules: FraudRuleSet, attributes: FraudAttributes):
     else actions.add(rule.action);
   }
   const thresholds = rules.score_thresholds;
-  const decision: FraudDecisionValue = actions.has("allow")
+  const decision: FraudDecision = actions.has("allow")
     ? "allow"
     : actions.has("block") || (thresholds !== null && score >= thresholds.block)
       ? "block"

@@ -2,8 +2,10 @@
 import { join } from "node:path";
 import type { Durability } from "../../../actors/bun/actor-database.ts";
 import type { PaymentView } from "../../../actors/payment/inspect.ts";
-import type { AccountBalance, DeadLetterRow, FraudDecisionValue } from "../../core/records.ts";
-import type { DeadLetterFilter, OperatorOutcome } from "../../http/ports.ts";
+import type { DeadLetterFilter } from "../../core/dead-letters.ts";
+import type { OperatorOutcome } from "../../core/operator-outcome.ts";
+import type { AccountBalance, DeadLetterListing, DeadLetterRow } from "../../core/postgres-rows.ts";
+import type { FraudDecision } from "../../core/payment.ts";
 import type { SinkMigrationResult } from "../../sink/migrate.ts";
 import type { BunHostConfig } from "./config.ts";
 
@@ -13,7 +15,7 @@ export type ActorThreadRequest =
   | { method: "inspect"; payment_id: string }
   | { method: "replay"; payment_id: string; event_id: string }
   | { method: "discard"; payment_id: string; event_id: string }
-  | { method: "overrideFraud"; payment_id: string; decision: FraudDecisionValue; note: string | null }
+  | { method: "overrideFraud"; payment_id: string; decision: FraudDecision; note: string | null }
   | { method: "listDeadLetters"; filter: DeadLetterFilter }
   /** Dead letters found before any actor (poison Kafka records), straight to Postgres. */
   | { method: "writeDeadLetters"; rows: DeadLetterRow[] }
@@ -31,7 +33,7 @@ export interface ActorThreadResults {
   replay: OperatorOutcome;
   discard: OperatorOutcome;
   overrideFraud: OperatorOutcome;
-  listDeadLetters: DeadLetterRow[];
+  listDeadLetters: DeadLetterListing[];
   writeDeadLetters: null;
   ledgerAccounts: AccountBalance[];
   pingPostgres: null;

@@ -4,7 +4,7 @@
  * accepted is committed, and the consumer instance is deleted.
  */
 import { hostname } from "node:os";
-import type { DeadLetterRow } from "../../core/records.ts";
+import type { DeadLetterRow } from "../../core/postgres-rows.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
 import type { KafkaConsumersView, PaymentActorsPort } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";

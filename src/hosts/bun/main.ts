@@ -1,5 +1,6 @@
 /** `npm start`: the Bun host on the embedded defaults (or what the environment configures). */
 import { describeRules } from "../../core/fraud/describe-rules.ts";
+import { redactDatabaseUrl } from "../../sink/open-sink.ts";
 import { loadBunConfig } from "./config.ts";
 import { startBunHost } from "./start-host.ts";
 
@@ -13,7 +14,7 @@ const host = await startBunHost(config.value);
 const { value } = config;
 console.log(`payment actors listening on ${host.url}`);
 console.log(`  data:      ${value.data_dir} (ingress.sqlite, actors.sqlite${value.database_url ? "" : ", postgres/ (embedded PGlite)"})`);
-console.log(`  postgres:  ${value.database_url ? value.database_url.replace(/\/\/[^@]*@/, "//***@") : "embedded PGlite"} (${host.migration.applied.length} migrations applied now)`);
+console.log(`  postgres:  ${value.database_url ? redactDatabaseUrl(value.database_url) : "embedded PGlite"} (${host.migration.applied.length} migrations applied now)`);
 const sources = Object.values(value.webhook_sources);
 if (value.webhook_secrets_generated) {
   for (const source of sources.filter((source) => source.provider === "standard")) {

@@ -1,10 +1,10 @@
-import type { AccountBalance, DeadLetterRow, SinkRows } from "../../core/records.ts";
-import type { DeadLetterFilter } from "../../http/ports.ts";
+import type { DeadLetterFilter } from "../../core/dead-letters.ts";
+import type { AccountBalance, DeadLetterListing, SinkRows } from "../../core/postgres-rows.ts";
 import type { SinkMigrationResult } from "../../sink/migrate.ts";
-import type { SinkConfig } from "../../sink/open-sink.ts";
+import type { SinkOpenOptions } from "../../sink/open-sink.ts";
 
 export type SinkRequest =
-  | { method: "open"; config: SinkConfig }
+  | { method: "open"; config: SinkOpenOptions }
   | { method: "write"; rows: SinkRows }
   | { method: "listDeadLetters"; filter: DeadLetterFilter }
   | { method: "ledgerAccounts"; currency: string }
@@ -15,7 +15,7 @@ export type SinkRequest =
 export interface SinkResults {
   open: SinkMigrationResult;
   write: void;
-  listDeadLetters: DeadLetterRow[];
+  listDeadLetters: DeadLetterListing[];
   ledgerAccounts: AccountBalance[];
   countPaymentEvents: number;
   ping: null;

@@ -5,7 +5,7 @@
  * writes are idempotent, so a write that timed out but landed is harmless when retried.
  */
 import { PermanentError, TransientError } from "../../core/errors.ts";
-import type { SinkConfig } from "../../sink/open-sink.ts";
+import type { SinkOpenOptions } from "../../sink/open-sink.ts";
 import type { SinkRequest, SinkResponse, SinkResults } from "./sink-thread-protocol.ts";
 
 const CALL_TIMEOUT_MS = 60_000;
@@ -19,9 +19,9 @@ export class SinkThread {
   private next_id = 1;
   private closed = false;
 
-  private constructor(private readonly config: SinkConfig) {}
+  private constructor(private readonly config: SinkOpenOptions) {}
 
-  static async start(config: SinkConfig): Promise<{ thread: SinkThread; migration: SinkResults["open"] }> {
+  static async start(config: SinkOpenOptions): Promise<{ thread: SinkThread; migration: SinkResults["open"] }> {
     const thread = new SinkThread(config);
     const migration = (await thread.ensureStarted()) as SinkResults["open"];
     return { thread, migration };

@@ -34,7 +34,8 @@ import { parseVelocityConfig, type RedisVelocityConfig } from "../../velocity/ve
 /** An inbox row holds the event body; a row is limited to 1 MiB (actors/cloudflare). */
 export const BODY_BYTES_MAX_CLOUDFLARE = 512 * 1024;
 
-export interface SinkConfig {
+/** The sink-writer objects and how they reach Postgres (the Bun host opens its sink from SinkOpenOptions). */
+export interface SinkWritersConfig {
   database_url: string | null;
   ws_proxy: string | null;
   writer_count: number;
@@ -44,7 +45,7 @@ export interface SinkConfig {
 export interface ActorConfig {
   limits: Limits;
   fraud_rules: FraudRuleSet;
-  sink: SinkConfig;
+  sink: SinkWritersConfig;
   /** Where velocity counters live: Redis when UPSTASH_REDIS_REST_* are set, else Durable Object shards. */
   velocity: { store: "durable-objects"; shard_count: number } | { store: "upstash"; redis: RedisVelocityConfig };
   /** FRAUD_FAIL_OPEN, or the rules' fail_open. */

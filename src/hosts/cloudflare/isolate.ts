@@ -3,7 +3,7 @@
  * Objects it hosts: parsed configuration and the metrics registry. Metrics are per isolate
  * (on workerd locally, one isolate runs everything; on Cloudflare each isolate reports its own).
  */
-import type { ActorMetrics } from "../../../actors/payment/limits.ts";
+import type { ActorMetrics } from "../../../actors/payment/actor-metrics.ts";
 import type { Result } from "../../core/result.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 // The actor counters are the same on both hosts (src/hosts/actor-metrics.ts).

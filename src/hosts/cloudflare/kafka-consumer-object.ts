@@ -15,7 +15,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { errorMessage } from "../../core/errors.ts";
-import { emptySinkRows } from "../../core/records.ts";
+import { emptySinkRows } from "../../core/postgres-rows.ts";
 import { callWithRetry } from "../../../actors/cloudflare/stub-retry.ts";
 import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";

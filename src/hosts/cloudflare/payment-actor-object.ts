@@ -7,10 +7,11 @@
 import { DurableObject } from "cloudflare:workers";
 import { ActorObjectRuntime } from "../../../actors/cloudflare/actor-object-runtime.ts";
 import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
-import { PaymentActor, type AcceptOutcome, type OperatorOutcome } from "../../../actors/payment/payment-actor.ts";
+import { PaymentActor, type AcceptOutcome } from "../../../actors/payment/payment-actor.ts";
 import type { PaymentView } from "../../../actors/payment/inspect.ts";
 import type { MessageSource, PaymentEvent } from "../../core/event.ts";
-import type { FraudDecisionValue } from "../../core/records.ts";
+import type { OperatorOutcome } from "../../core/operator-outcome.ts";
+import type { FraudDecision } from "../../core/payment.ts";
 import type { CloudflareEnv } from "./env.ts";
 import { actorConfig, isolateActorMetrics } from "./isolate.ts";
 import { outboxSink } from "./sink-writers.ts";
@@ -38,7 +39,7 @@ export class PaymentActorObject extends DurableObject<CloudflareEnv> {
     return this.seen() ? this.actorFor(payment_id).discard(event_id) : "not_found";
   }
 
-  async overrideFraud(payment_id: string, decision: FraudDecisionValue, note: string | null): Promise<OperatorOutcome> {
+  async overrideFraud(payment_id: string, decision: FraudDecision, note: string | null): Promise<OperatorOutcome> {
     return this.seen() ? this.actorFor(payment_id).overrideFraud(decision, note) : "not_found";
   }
 

@@ -9,8 +9,8 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { TransientError } from "../../core/errors.ts";
-import type { AccountBalance, DeadLetterRow, SinkRows } from "../../core/records.ts";
-import type { DeadLetterFilter } from "../../http/ports.ts";
+import type { DeadLetterFilter } from "../../core/dead-letters.ts";
+import type { AccountBalance, DeadLetterListing, SinkRows } from "../../core/postgres-rows.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
 import type { SinkDatabase } from "../../sink/database.ts";
 import { openNeon } from "../../sink/drivers/neon.ts";
@@ -27,7 +27,7 @@ export class SinkWriterObject extends DurableObject<CloudflareEnv> {
     await batcher.write(rows);
   }
 
-  async listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterRow[]> {
+  async listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterListing[]> {
     return listDeadLetters((await this.open()).sink, filter);
   }
 

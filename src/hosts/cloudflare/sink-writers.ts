@@ -11,7 +11,7 @@ import { callWithRetry } from "../../../actors/cloudflare/stub-retry.ts";
 import { shardOf } from "../../../actors/cloudflare/shard.ts";
 import type { OutboxSink } from "../../../actors/payment/payment-actor.ts";
 import type { SinkReaderPort } from "../../http/ports.ts";
-import type { SinkConfig } from "./config.ts";
+import type { SinkWritersConfig } from "./config.ts";
 import type { CloudflareEnv } from "./env.ts";
 
 export function sinkWriter(env: CloudflareEnv, index: number) {
@@ -19,7 +19,7 @@ export function sinkWriter(env: CloudflareEnv, index: number) {
 }
 
 /** The OutboxSink of one payment actor: its writer, by hash of the payment id. */
-export function outboxSink(env: CloudflareEnv, sink: SinkConfig, payment_id: string): OutboxSink {
+export function outboxSink(env: CloudflareEnv, sink: SinkWritersConfig, payment_id: string): OutboxSink {
   const index = shardOf(payment_id, sink.writer_count);
   return { write: (rows) => callWithRetry(() => sinkWriter(env, index), (writer) => writer.write(rows)) };
 }

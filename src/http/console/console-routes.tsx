@@ -6,7 +6,7 @@
 import { Hono, type Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import type { PaymentView } from "../../../actors/payment/inspect.ts";
-import type { DeadLetterRow } from "../../core/records.ts";
+import type { DeadLetterRow } from "../../core/postgres-rows.ts";
 import type { AppDependencies } from "../ports.ts";
 import { CONSOLE_CSS, CONSOLE_JS, FAVICON_SVG } from "./assets.ts";
 import { ApiReferencePage } from "./api-reference-page.tsx";

@@ -1,6 +1,6 @@
 /** @jsxImportSource hono/jsx */
 /** The console's pages across payments: sign-in, confirmation, dead letters, ledger, ingest. */
-import type { DeadLetterRow, AccountBalance } from "../../core/records.ts";
+import type { DeadLetterRow, AccountBalance } from "../../core/postgres-rows.ts";
 import type { KafkaConsumersView } from "../ports.ts";
 import { Badge, Empty, ErrorNotice, Money, Page } from "./layout.tsx";
 import { accountsBalance } from "./ledger-checks.ts";

@@ -2,8 +2,8 @@
 import { Hono } from "hono";
 import { isCurrencyCode } from "../../core/currency.ts";
 import { isRfc3339 } from "../../core/event-parse.ts";
-import type { DeadLetterStatus } from "../../core/records.ts";
-import type { AppDependencies, DeadLetterFilter } from "../ports.ts";
+import type { DeadLetterFilter, DeadLetterStatus } from "../../core/dead-letters.ts";
+import type { AppDependencies } from "../ports.ts";
 import { HttpProblem, jsonWithBigints } from "../problem.ts";
 import { readJsonObject } from "./read-json.ts";
 

@@ -3,16 +3,18 @@
  * by GET /dlq) and the record for `<topic>.dlq`, whose headers carry the context under the names
  * Kafka Connect's dead-letter queue uses, plus the reason and first failure time.
  */
-import type { DeadLetterRow } from "../../core/records.ts";
+import type { DeadLetterStage } from "../../core/dead-letters.ts";
+import type { DeadLetterRow } from "../../core/postgres-rows.ts";
+import { iso } from "../../core/time.ts";
 import type { KafkaRecord, ProduceRecord } from "./kafka-source.ts";
 import type { Poison } from "./record-decoding.ts";
 
-export const DEAD_LETTER_STAGE = "kafka_ingest";
+const DEAD_LETTER_STAGE: DeadLetterStage = "kafka_ingest";
 
 /** Stable per record, so a batch redelivered after a crash writes the same row again. */
-export const deadLetterEventId = (record: KafkaRecord) => `kafka:${record.topic}:${record.partition}:${record.offset}`;
+const deadLetterEventId = (record: KafkaRecord) => `kafka:${record.topic}:${record.partition}:${record.offset}`;
 
-export function deadLetterRow(record: KafkaRecord, poison: Poison, failed_at: string): DeadLetterRow {
+export function deadLetterRow(record: KafkaRecord, poison: Poison, failed_at: number): DeadLetterRow {
   return {
     payment_id: poison.payment_id ?? "",
     event_id: deadLetterEventId(record),
@@ -31,7 +33,7 @@ export function deadLetterRow(record: KafkaRecord, poison: Poison, failed_at: st
   };
 }
 
-export function deadLetterRecord(record: KafkaRecord, poison: Poison, failed_at: string): ProduceRecord {
+export function deadLetterRecord(record: KafkaRecord, poison: Poison, failed_at: number): ProduceRecord {
   return {
     key: record.key,
     value: record.value ?? new Uint8Array(),
@@ -44,7 +46,7 @@ export function deadLetterRecord(record: KafkaRecord, poison: Poison, failed_at:
       { key: "__connect.errors.exception.class.name", value: poison.error_class },
       { key: "__connect.errors.exception.message", value: poison.error_message },
       { key: "payment_actors.reason", value: poison.reason },
-      { key: "payment_actors.first_failed_at", value: failed_at },
+      { key: "payment_actors.first_failed_at", value: iso(failed_at) },
     ],
   };
 }

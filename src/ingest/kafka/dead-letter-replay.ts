@@ -15,7 +15,7 @@ export interface ReplayOutcome {
 }
 
 /** The original record and topic of one dead-letter record, from headers (upstash) or the v2 envelope. */
-export function originalOf(record: KafkaRecord): { topic: string; record: ProduceRecord } | null {
+function originalOf(record: KafkaRecord): { topic: string; record: ProduceRecord } | null {
   const context_keys = /^(__connect\.errors\.|payment_actors\.)/;
   const header = (name: string) => record.headers.find((item) => item.key === name)?.value;
   const topic = header("__connect.errors.topic");

@@ -18,7 +18,7 @@
  */
 import type { PaymentEvent } from "../../core/event.ts";
 import { errorMessage } from "../../core/errors.ts";
-import type { DeadLetterRow } from "../../core/records.ts";
+import type { DeadLetterRow } from "../../core/postgres-rows.ts";
 import type { AcceptOutcome, PaymentActorsPort } from "../../http/ports.ts";
 import { CommitTracker } from "./commit-tracker.ts";
 import { deadLetterRecord, deadLetterRow } from "./dead-letter-records.ts";
@@ -194,7 +194,7 @@ export class KafkaConsumer {
   }
 
   async #deadLetter(items: Array<{ record: KafkaRecord; poison: Poison }>, tracker: CommitTracker): Promise<void> {
-    const failed_at = new Date(this.#options.now()).toISOString();
+    const failed_at = this.#options.now();
     const by_topic = new Map<string, typeof items>();
     for (const item of items) by_topic.set(item.record.topic, [...(by_topic.get(item.record.topic) ?? []), item]);
     for (let attempt = 1; ; attempt += 1) {

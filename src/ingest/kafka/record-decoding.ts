@@ -3,15 +3,14 @@
  * key is the payment id; a key produced through a JSON embedded format arrives JSON-encoded
  * (`"pay_1"` with its quotes) and is unwrapped, so producers of either format agree.
  */
+import type { DeadLetterErrorClass, PoisonReason } from "../../core/dead-letters.ts";
 import type { PaymentEvent } from "../../core/event.ts";
 import { parseEvent } from "../../core/event-parse.ts";
 import type { KafkaRecord } from "./kafka-source.ts";
 
-export type PoisonReason = "missing_key" | "invalid_json" | "invalid_event" | "key_mismatch" | "dead_letters_full";
-
 export interface Poison {
   reason: PoisonReason;
-  error_class: string;
+  error_class: DeadLetterErrorClass;
   error_message: string;
   /** The payment the record names (its key, else its body's payment_id), or null. */
   payment_id: string | null;
@@ -21,7 +20,7 @@ export interface Poison {
 
 export type Decoded = { ok: true; event: PaymentEvent; payment_id: string } | { ok: false; poison: Poison };
 
-export function recordKey(key: string | null): string | null {
+function recordKey(key: string | null): string | null {
   if (key === null || key === "") return null;
   if (key.length >= 2 && key.startsWith('"') && key.endsWith('"')) {
     try {
@@ -54,7 +53,7 @@ export function decodeRecord(record: KafkaRecord): Decoded {
   }
   const message = body !== undefined ? body : text;
   const body_payment_id = typeof (body as { payment_id?: unknown } | null)?.payment_id === "string" ? (body as { payment_id: string }).payment_id : null;
-  const poison = (reason: PoisonReason, error_class: string, error_message: string): Decoded => ({
+  const poison = (reason: PoisonReason, error_class: DeadLetterErrorClass, error_message: string): Decoded => ({
     ok: false,
     poison: { reason, error_class, error_message, payment_id: key ?? body_payment_id, message },
   });

@@ -25,19 +25,6 @@ import { verifyAdyenItem, verifyBasicAuth } from "./adyen-signature.ts";
 
 type Fields = Record<string, any>;
 
-export const ADYEN_MAPPED_CODES = [
-  "AUTHORISATION",
-  "CAPTURE",
-  "CAPTURE_FAILED",
-  "CANCELLATION",
-  "CANCEL_OR_REFUND",
-  "REFUND",
-  "REFUND_FAILED",
-  "NOTIFICATION_OF_CHARGEBACK",
-  "CHARGEBACK",
-  "CHARGEBACK_REVERSED",
-] as const;
-
 export const adyenProvider: WebhookProvider = {
   kind: "adyen",
   async verify(request, source) {

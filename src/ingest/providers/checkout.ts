@@ -20,7 +20,7 @@ import type { WebhookSource } from "../webhook-sources.ts";
 type Fields = Record<string, any>;
 
 /** Checkout.com type → the canonical events it yields, in order. */
-export const CHECKOUT_MAPPING: Readonly<Record<string, ReadonlyArray<{ type: EventType; id: "event" | "action" | "created" }>>> = {
+const CHECKOUT_MAPPING: Readonly<Record<string, ReadonlyArray<{ type: EventType; id: "event" | "action" | "created" }>>> = {
   payment_approved: [{ type: "payment.authorized", id: "event" }],
   payment_captured: [{ type: "payment.captured", id: "action" }],
   payment_declined: [

@@ -12,7 +12,7 @@ import { fail, ok, type Result } from "../../core/result.ts";
 import { concatBytes, equalConstantTime, hexDecode, hmacSha256, utf8 } from "../hmac.ts";
 import type { HmacSha256 } from "../standard-webhooks.ts";
 
-export const STRIPE_TOLERANCE_S = 300;
+const STRIPE_TOLERANCE_S = 300;
 const ENTRIES_MAX = 16;
 const MAC_BYTES = 32;
 

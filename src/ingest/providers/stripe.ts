@@ -31,19 +31,6 @@ interface StripeContext {
 
 type Step = { type: EventType; object_id: string; step: string; data: Fields };
 
-export const STRIPE_MAPPED_TYPES = [
-  "payment_intent.created",
-  "payment_intent.amount_capturable_updated",
-  "payment_intent.succeeded",
-  "payment_intent.payment_failed",
-  "payment_intent.canceled",
-  "refund.created",
-  "refund.updated",
-  "charge.refunded",
-  "charge.dispute.created",
-  "charge.dispute.closed",
-] as const;
-
 export const stripeProvider: WebhookProvider = {
   kind: "stripe",
   verify: (request, source) =>

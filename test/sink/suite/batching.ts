@@ -1,7 +1,8 @@
 import { expect } from "bun:test";
-import type { SinkRows } from "../../../src/core/records.ts";
+import type { SinkRows } from "../../../src/core/postgres-rows.ts";
 import { SinkBatcher } from "../../../src/sink/batcher.ts";
-import { countPaymentEvents, ledgerTotals, readPayment } from "../../../src/sink/queries.ts";
+import { countPaymentEvents } from "../../../src/sink/queries.ts";
+import { ledgerTotals, readPayment } from "../../support/sink-reads.ts";
 import { writeSinkRows } from "../../../src/sink/writer.ts";
 import { paymentLifeRows } from "../sink-rows.ts";
 import type { SinkSuiteContext } from "./context.ts";

@@ -1,3 +1,4 @@
+import type { DeadLetterReason } from "../../../src/core/dead-letters.ts";
 import { expect } from "bun:test";
 import { listDeadLetters } from "../../../src/sink/queries.ts";
 import { writeSinkRows } from "../../../src/sink/writer.ts";
@@ -19,11 +20,11 @@ export function deadLetterCases({ sink, test }: SinkSuiteContext): void {
   });
 
   test("listDeadLetters filters by reason, since, status and limit, newest failure first", async () => {
-    const letter = (n: number, reason: string, status: "pending" | "replayed", day: number) =>
+    const letter = (n: number, reason: DeadLetterReason, status: "pending" | "replayed", day: number) =>
       deadLetterRow(`pay_${n}`, `evt_${n}`, 1, {
         reason,
         status,
-        last_failed_at: `2026-11-${String(day).padStart(2, "0")}T08:00:00.000Z`,
+        last_failed_at: Date.parse(`2026-11-${String(day).padStart(2, "0")}T08:00:00.000Z`),
       });
     await writeSinkRows(
       sink(),

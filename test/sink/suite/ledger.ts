@@ -1,8 +1,9 @@
 import { expect } from "bun:test";
 import { count } from "drizzle-orm";
-import type { TransferRow } from "../../../src/core/records.ts";
+import type { TransferRow } from "../../../src/core/postgres-rows.ts";
 import type { SinkDatabase } from "../../../src/sink/database.ts";
-import { ledgerAccounts, ledgerTotals } from "../../../src/sink/queries.ts";
+import { ledgerAccounts } from "../../../src/sink/queries.ts";
+import { ledgerTotals } from "../../support/sink-reads.ts";
 import { ledger_transfers } from "../../../src/sink/schema.ts";
 import { writeSinkRows } from "../../../src/sink/writer.ts";
 import { rowsOf, transferRow } from "../sink-rows.ts";

@@ -3,7 +3,7 @@ import { sql } from "drizzle-orm";
 import { queryRows, type SinkDatabase } from "../../../src/sink/database.ts";
 import { migrateSink } from "../../../src/sink/migrate.ts";
 import { readSinkMigrations } from "../../../src/sink/migration-files.ts";
-import { readPayment } from "../../../src/sink/queries.ts";
+import { readPayment } from "../../support/sink-reads.ts";
 import { writeSinkRows } from "../../../src/sink/writer.ts";
 import { paymentRow, rowsOf } from "../sink-rows.ts";
 import type { SinkSuiteContext } from "./context.ts";

@@ -12,9 +12,10 @@
  *   outbox:{n}             rows on their way to Postgres
  */
 import type { HoldReason } from "../../src/core/apply-event.ts";
+import type { DeadLetterErrorClass, DeadLetterReason, DeadLetterStage } from "../../src/core/dead-letters.ts";
 import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
 import type { Journal } from "../../src/core/ledger.ts";
-import type { SinkRows } from "../../src/core/records.ts";
+import type { SinkRows } from "../../src/core/postgres-rows.ts";
 
 export const KEY_STATE = "state";
 export const KEY_META = "meta";
@@ -71,8 +72,8 @@ export function initialMeta(): ActorMeta {
 }
 
 export interface FailureRecord {
-  stage: string;
-  error_class: string;
+  stage: DeadLetterStage;
+  error_class: DeadLetterErrorClass;
   error_message: string;
   at: number;
 }
@@ -100,9 +101,9 @@ export interface HeldMessage {
 
 export interface DeadLetter {
   message: InboxMessage;
-  reason: string;
-  stage: string;
-  error_class: string;
+  reason: DeadLetterReason;
+  stage: DeadLetterStage;
+  error_class: DeadLetterErrorClass;
   error_message: string;
   attempts: number;
   first_failed_at: number;

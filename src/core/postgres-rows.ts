@@ -6,24 +6,14 @@
  * inserts are ON CONFLICT DO NOTHING; `payments` and `dead_letters` are projections that only
  * move to a higher `version`.
  * Money fields are integer minor units (safe integers here, `bigint` in Postgres).
- * Timestamps are ISO 8601 strings in UTC.
+ * Times are epoch milliseconds (`*_at`), turned into `timestamptz` only where rows are bound
+ * (src/sink/prepare-rows.ts). Outbox entries stored before times were numbers hold ISO 8601
+ * strings there; the binding reads both, so no stored entry needs rewriting.
  */
+import type { DeadLetterErrorClass, DeadLetterReason, DeadLetterStage, DeadLetterStatus } from "./dead-letters.ts";
 import type { MessageSource, PaymentEvent } from "./event.ts";
-
-export type PaymentStatus =
-  | "created"
-  | "authorized"
-  | "captured"
-  | "partially_refunded"
-  | "refunded"
-  | "failed"
-  | "canceled"
-  | "disputed"
-  | "dispute_won"
-  | "dispute_lost"
-  | "blocked";
-
-export type FraudDecisionValue = "allow" | "review" | "block";
+import type { Balances, TransferKind } from "./ledger.ts";
+import type { FraudDecision, FraudState, PaymentStatus } from "./payment.ts";
 
 export interface PaymentRow {
   payment_id: string;
@@ -36,7 +26,7 @@ export interface PaymentRow {
   amount_refunded: number;
   amount_disputed: number;
   amount_fees: number;
-  fraud_decision: FraudDecisionValue | null;
+  fraud_decision: FraudDecision | null;
   /** Events applied so far. */
   version: number;
   /**
@@ -44,7 +34,7 @@ export interface PaymentRow {
    * the projection in Postgres only moves to a higher revision.
    */
   revision: number;
-  updated_at: string;
+  updated_at: number;
 }
 
 export interface PaymentEventRow {
@@ -52,8 +42,9 @@ export interface PaymentEventRow {
   payment_id: string;
   type: string;
   sequence: number | null;
-  occurred_at: string;
-  applied_at: string;
+  /** The event's `occurred_at`, as epoch milliseconds. */
+  occurred_at: number;
+  applied_at: number;
   /** The payment's version after this event. */
   version: number;
   source: MessageSource;
@@ -65,19 +56,8 @@ export interface JournalRow {
   payment_id: string;
   event_id: string;
   currency: string;
-  created_at: string;
+  created_at: number;
 }
-
-/**
- * A transfer, in TigerBeetle's terms:
- * - `posted`: moves `amount` at once (posted debits and credits).
- * - `pending`: reserves `amount` (pending debits and credits).
- * - `post_pending`: settles the pending transfer `pending_id` for `amount` (<= its amount);
- *   the rest is released. `pending_amount` is the pending transfer's full amount.
- * - `void_pending`: releases the pending transfer `pending_id`; `amount` is 0 and
- *   `pending_amount` the pending transfer's full amount.
- */
-export type TransferKind = "posted" | "pending" | "post_pending" | "void_pending";
 
 export interface TransferRow {
   transfer_id: string;
@@ -90,29 +70,21 @@ export interface TransferRow {
   kind: TransferKind;
   pending_id: string | null;
   pending_amount: number;
-  created_at: string;
+  created_at: number;
 }
 
-export interface FraudDecisionRow {
+/** One fraud decision of a payment: its FraudState when decided, keyed, with the time in epoch ms. */
+export interface FraudDecisionRow extends Omit<FraudState, "decided_at" | "rules_decision" | "degraded" | "degraded_reason"> {
   /** `${payment_id}/fraud/${n}`: the n-th decision of this payment (1 = rules, later = overrides). */
   decision_id: string;
   payment_id: string;
   /** The event that triggered evaluation; null for an operator override. */
   event_id: string | null;
-  decision: FraudDecisionValue;
-  score: number;
-  rules_fired: string[];
-  shadow_rules_fired: string[];
-  attributes: Record<string, string | number | boolean | null>;
-  origin: "rules" | "override";
-  note: string | null;
-  decided_at: string;
+  decided_at: number;
   /** Decided without velocity, the velocity store unable to answer (FRAUD_FAIL_OPEN). */
   degraded: boolean;
   degraded_reason: string | null;
 }
-
-export type DeadLetterStatus = "pending" | "replayed" | "discarded";
 
 export interface DeadLetterRow {
   payment_id: string;
@@ -120,17 +92,17 @@ export interface DeadLetterRow {
   /** Per-payment counter of dead-letter changes; the row in Postgres only moves forward. */
   version: number;
   status: DeadLetterStatus;
-  reason: string;
-  stage: string;
-  error_class: string;
+  reason: DeadLetterReason;
+  stage: DeadLetterStage;
+  error_class: DeadLetterErrorClass;
   error_message: string;
   attempts: number;
   source: MessageSource;
   /** The original message as received (for a record that did not parse, its raw form). */
   message: unknown;
-  first_failed_at: string;
-  last_failed_at: string;
-  updated_at: string;
+  first_failed_at: number;
+  last_failed_at: number;
+  updated_at: number;
 }
 
 export interface SinkRows {
@@ -153,11 +125,15 @@ export function emptySinkRows(): SinkRows {
   };
 }
 
-export interface AccountBalance {
+/** A dead letter as GET /dlq lists it: the row, its times as ISO 8601 strings. */
+export type DeadLetterListing = Omit<DeadLetterRow, "first_failed_at" | "last_failed_at" | "updated_at"> & {
+  first_failed_at: string;
+  last_failed_at: string;
+  updated_at: string;
+};
+
+/** A `ledger_accounts` row: one account's totals in one currency. */
+export interface AccountBalance extends Balances<bigint> {
   account: string;
   currency: string;
-  debits_pending: bigint;
-  debits_posted: bigint;
-  credits_pending: bigint;
-  credits_posted: bigint;
 }

@@ -1,10 +1,10 @@
 /**
  * An in-memory VelocityStore with the exact semantics of the embedded and Redis stores;
- * for tests, and a stand-in wherever counters need not survive a restart.
+ * a test double, held to the same contract as the real stores (test/fraud/velocity-contract.ts).
  */
-import { DependencyUnavailableError, TransientError } from "../core/errors.ts";
-import type { VelocityObservation, VelocityStore } from "../core/fraud/velocity.ts";
-import { checkObservations, SweepSchedule, type VelocityRetentionOptions } from "./retention.ts";
+import { DependencyUnavailableError, TransientError } from "../../src/core/errors.ts";
+import type { VelocityObservation, VelocityStore } from "../../src/core/fraud/velocity.ts";
+import { checkObservations, SweepSchedule, type VelocityRetentionOptions } from "../../src/velocity/retention.ts";
 
 interface Member {
   weight: number;
