@@ -8,6 +8,7 @@ import { integerVariable, parseLimits, type Environment, type Limits } from "../
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
+import { parseAdminTokens } from "../../http/admin-auth.ts";
 import { bunKafkaInstance } from "./kafka-consumer-loop.ts";
 import { parseKafkaConfig, type KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { generateWebhookSecret, parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
@@ -83,7 +84,8 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
   const webhook_sources = mergeWebhookSources(standard, env.WEBHOOK_SOURCES);
   if (!webhook_sources.ok) return webhook_sources;
   const admin_token = env.ADMIN_TOKEN?.trim() || generated.admin_token;
-  if (admin_token.length < 16) return fail("invalid_config", "ADMIN_TOKEN must be at least 16 characters");
+  const admin_tokens = parseAdminTokens(admin_token);
+  if (!admin_tokens.ok) return admin_tokens;
 
   return ok({
     port: port.value,

@@ -7,7 +7,7 @@
  *   WEBHOOK_SECRETS (src/ingest/webhook-sources.ts).
  * - WEBHOOK_SECRETS (secret): required unless WEBHOOK_SOURCES is set; without either the Worker answers every request 503
  *   with a message naming the variable.
- * - ADMIN_TOKEN (secret): without it the admin routes answer 503.
+ * - ADMIN_TOKEN (secret): one token or a comma-separated list (rotation); without it the admin routes answer 503.
  * - DATABASE_URL (secret): the Neon (or any Postgres) URL; without it outbox flushes fail
  *   and are retried, the backlog is visible, and /health reports postgres failing.
  * - SINK_WRITER_COUNT, SINK_CONNECTIONS_PER_WRITER (vars): the Postgres connection bound.
@@ -26,6 +26,7 @@ import { integerVariable, parseLimits, type Environment, type Limits } from "../
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
+import { parseAdminTokens } from "../../http/admin-auth.ts";
 import { parseKafkaConfig, type KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
 import { mergeWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
@@ -112,6 +113,7 @@ export function loadWorkerConfig(env: Environment): Result<WorkerConfig> {
   const webhook_sources = mergeWebhookSources(webhook_secrets.value, env.WEBHOOK_SOURCES);
   if (!webhook_sources.ok) return webhook_sources;
   const admin_token = env.ADMIN_TOKEN?.trim() || null;
-  if (admin_token !== null && admin_token.length < 16) return fail("invalid_config", "ADMIN_TOKEN must be at least 16 characters");
+  const admin_tokens = parseAdminTokens(admin_token ?? undefined);
+  if (!admin_tokens.ok) return admin_tokens;
   return ok({ ...actor.value, webhook_secrets: webhook_secrets.value, webhook_sources: webhook_sources.value, admin_token });
 }
