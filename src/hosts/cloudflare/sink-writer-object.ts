@@ -59,7 +59,7 @@ export class SinkWriterObject extends DurableObject<CloudflareEnv> {
     const batcher = new SinkBatcher({
       write: (rows) => writeSinkRows(sink, rows),
       writers_max: config.connections_per_writer,
-      batch_rows_max: 2_000,
+      batch_rows_max: config.batch_rows_max,
     });
     return { sink, batcher };
   }
