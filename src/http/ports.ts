@@ -62,6 +62,8 @@ export interface AppDependencies {
   /** null: admin routes answer 503 (Cloudflare without the secret). */
   admin_token: string | null;
   body_bytes_max: number;
+  /** LIST_ENTRIES_MAX: the most entries an admin list answers; absent: the default (src/core/config.ts). */
+  list_entries_max?: number;
   actors: PaymentActorsPort;
   sink: SinkReaderPort;
   metrics: MetricsRegistry;

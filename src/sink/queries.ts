@@ -7,14 +7,12 @@ import type { AccountBalance, DeadLetterRow, DeadLetterStatus, PaymentRow } from
 import { toBigint, toNumber, type SinkDatabase } from "./database.ts";
 import { dead_letters, ledger_accounts, payment_events, payments } from "./schema.ts";
 
-export const DEAD_LETTERS_LIMIT_MAX = 1000;
-
 export interface DeadLetterFilter {
   reason?: string;
   /** ISO 8601; dead letters whose last failure is at or after it. */
   since?: string;
   status?: DeadLetterStatus;
-  /** At most DEAD_LETTERS_LIMIT_MAX. */
+  /** At most LIST_ENTRIES_MAX (the route checks it). */
   limit: number;
 }
 
@@ -29,7 +27,7 @@ export async function listDeadLetters(sink: SinkDatabase, filter: DeadLetterFilt
     .from(dead_letters)
     .where(and(...conditions))
     .orderBy(desc(dead_letters.last_failed_at), asc(dead_letters.payment_id), asc(dead_letters.event_id))
-    .limit(Math.max(0, Math.min(filter.limit, DEAD_LETTERS_LIMIT_MAX)));
+    .limit(Math.max(0, filter.limit));
   return rows.map((row) => ({
     ...row,
     first_failed_at: row.first_failed_at.toISOString(),

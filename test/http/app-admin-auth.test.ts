@@ -83,3 +83,12 @@ test("ADMIN_TOKEN is refused at start when a token is short or has characters a 
   const spaced = parseAdminTokens("a token with spaces in it");
   expect(spaced.ok || spaced.error.message).toContain("ADMIN_TOKEN may hold only");
 });
+
+test("LIST_ENTRIES_MAX bounds the admin lists' limit", async () => {
+  const { app } = testApp({ list_entries_max: 5 });
+  const get = (path: string) => app.request(path, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  expect((await get("/dlq?limit=5")).status).toBe(200);
+  expect(await problem(await get("/dlq?limit=6"))).toEqual({ status: 400, code: "invalid_field" });
+  expect((await get("/webhooks/ignored?limit=5")).status).toBe(200);
+  expect(await problem(await get("/webhooks/ignored?limit=6"))).toEqual({ status: 400, code: "invalid_limit" });
+});

@@ -24,6 +24,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     webhook_sources: config.webhook_sources,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
+    list_entries_max: config.limits.list_entries_max,
     actors: thread.actors,
     sink: thread.sink,
     metrics: registry,

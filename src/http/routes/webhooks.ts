@@ -4,18 +4,19 @@
  * (admin): provider events acknowledged without a canonical event.
  */
 import { Hono } from "hono";
+import { DEFAULT_LIMITS } from "../../core/config.ts";
 import { IgnoredEvents } from "../../ingest/ignored-events.ts";
 import type { ProviderRequest } from "../../ingest/provider.ts";
 import { PROVIDERS } from "../../ingest/providers/registry.ts";
 import { readBody } from "../../ingest/read-body.ts";
 import { mergeWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
+import { ignoredQuerySchema, parseInput } from "../admin-input.ts";
 import type { AppDependencies } from "../ports.ts";
 import { HttpProblem } from "../problem.ts";
 import { acceptEvents } from "./accept-events.ts";
 import { httpMetrics } from "./http-metrics.ts";
 
 const OUTCOME_LABELS = { accepted: { outcome: "accepted" }, duplicate: { outcome: "duplicate" } } as const;
-const IGNORED_LIMIT_DEFAULT = 100;
 /** Provider types become metric labels only after the signature verified; this bounds their shape. */
 const TYPE_LABEL_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
@@ -23,16 +24,16 @@ const TYPE_LABEL_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 export function webhookRoutes(deps: AppDependencies) {
   const metrics = httpMetrics(deps.metrics);
   const sources = webhookSources(deps);
-  const ignored = new IgnoredEvents();
+  const list_entries_max = deps.list_entries_max ?? DEFAULT_LIMITS.list_entries_max;
+  const ignored = new IgnoredEvents(list_entries_max);
   const ignored_total = deps.metrics.counter(
     "webhook_provider_events_ignored_total",
     "Provider events acknowledged without a canonical event, by provider, type and reason (GET /webhooks/ignored lists the latest).",
   );
 
   const admin = new Hono().get("/webhooks/ignored", (c) => {
-      const limit = Number(c.req.query("limit") ?? IGNORED_LIMIT_DEFAULT);
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1_000) throw new HttpProblem(400, "invalid_limit", "limit must be a whole number from 1 to 1000");
-      const entries = ignored.list({ provider: c.req.query("provider"), type: c.req.query("type"), limit });
+      const query = parseInput(ignoredQuerySchema(list_entries_max), c.req.query(), "invalid_limit");
+      const entries = ignored.list(query);
       return c.json({ ignored: entries, count: entries.length });
     });
   const receive = new Hono().post("/webhooks/:source", async (c) => {
