@@ -18,7 +18,8 @@ beforeAll(async () => {
   const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) });
   if (!config.ok) throw new Error(config.error.message);
   host = await startBunHost(config.value);
-});
+  // Bun's hooks time out after 5 s whatever bunfig says; a start on a loaded machine takes longer.
+}, 60_000);
 
 afterAll(async () => {
   await host?.stop();
