@@ -69,7 +69,9 @@ export interface AppDependencies {
   metrics: MetricsRegistry;
   /** Prometheus text of registries that live outside this thread (the Bun host's actor thread). */
   metrics_elsewhere?: Array<() => Promise<string>>;
+  /** Each check is cheap (a ping, never a count of rows); one that does not answer within this is failing. Absent: 5 s. */
   health_checks: HealthCheck[];
+  health_check_timeout_ms?: number;
   now(): number;
   /** The Kafka consumers' progress; absent: no consumer is configured. */
   kafka_consumers?: () => Promise<KafkaConsumersView>;
