@@ -1,6 +1,7 @@
 /** Admin auth through `app.request`: every admin route is guarded, a token list rotates, unset means 503. */
 import { expect, test } from "bun:test";
-import { parseAdminTokens } from "../../src/http/admin-auth.ts";
+import { Hono } from "hono";
+import { adminAuth, adminRoutes, parseAdminTokens } from "../../src/http/admin-auth.ts";
 import { ADMIN_TOKEN, testApp } from "../support/app-ports.ts";
 
 const ADMIN_ROUTES: Array<[method: string, path: string]> = [
@@ -91,4 +92,16 @@ test("LIST_ENTRIES_MAX bounds the admin lists' limit", async () => {
   expect(await problem(await get("/dlq?limit=6"))).toEqual({ status: 400, code: "invalid_field" });
   expect((await get("/webhooks/ignored?limit=5")).status).toBe(200);
   expect(await problem(await get("/webhooks/ignored?limit=6"))).toEqual({ status: 400, code: "invalid_limit" });
+});
+
+test("a route added to an admin group is guarded by its method and path, and guards nothing else", async () => {
+  const app = new Hono();
+  app.get("/reports/:id", (c) => c.text("public"));
+  app.route("/", adminRoutes(adminAuth(ADMIN_TOKEN), new Hono().post("/reports/:id", (c) => c.text("admin")).get("/new-admin-route", (c) => c.text("admin"))));
+  expect((await app.request("/new-admin-route")).status).toBe(401);
+  expect((await app.request("/reports/1", { method: "POST" })).status).toBe(401);
+  expect(await (await app.request("/new-admin-route", { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).text()).toBe("admin");
+  // The same path under another method, and every other path, stay as they were.
+  expect(await (await app.request("/reports/1")).text()).toBe("public");
+  expect((await app.request("/elsewhere")).status).toBe(404);
 });
