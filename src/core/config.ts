@@ -74,6 +74,25 @@ export function textSetting() {
   );
 }
 
+/** An optional variable that is one of `choices`; unset or empty means `fallback`. */
+export function choiceSetting<const Choice extends string>(name: string, choices: readonly Choice[], fallback: Choice, described = choices.join(" or ")) {
+  return v.pipe(
+    textSetting(),
+    v.transform((raw) => raw ?? fallback),
+    v.check((raw): boolean => (choices as readonly string[]).includes(raw), (issue) => `${name} must be ${described}, got "${String(issue.input)}"`),
+    v.transform((raw) => raw as Choice),
+  );
+}
+
+/** An optional text variable matching `pattern`; unset or empty means `fallback`. */
+export function patternSetting(name: string, pattern: RegExp, fallback: string, described: string) {
+  return v.pipe(
+    textSetting(),
+    v.transform((raw) => raw ?? fallback),
+    v.check((raw) => pattern.test(raw), (issue) => `${name} must be ${described}, got "${String(issue.input)}"`),
+  );
+}
+
 /** DATABASE_URL: a postgres:// URL, or unset (null). */
 export function databaseUrlSetting(unset_means: string) {
   return v.pipe(
