@@ -1,4 +1,7 @@
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../../src/core/retry-policy.ts";
+import { DEFAULT_LIMITS, type Limits } from "../../src/core/config.ts";
+import type { RetryPolicy } from "../../src/core/retry-policy.ts";
+
+const DAY_MS = 24 * 3_600_000;
 
 /** Every queue the actor keeps has a limit (TigerBeetle's "put a limit on everything"). */
 export interface PaymentActorLimits {
@@ -26,18 +29,21 @@ export interface PaymentActorLimits {
   finished_retention_ms: number;
 }
 
-export const DEFAULT_PAYMENT_ACTOR_LIMITS: PaymentActorLimits = {
-  retry: DEFAULT_RETRY_POLICY,
-  hold_timeout_ms: 15 * 60_000,
-  inbox_messages_max: 1_000,
-  dead_letters_max: 1_000,
-  held_events_max: 100,
-  // An entry holds one message's rows (at most about twice BODY_BYTES_MAX, which is at most
-  // 512 KiB on Cloudflare), so a page stays well under the 32 MiB limit of a Durable Object
-  // RPC, even for a payment with a backlog of large events after an outage.
-  outbox_page_entries_max: 16,
-  flush_backoff_ms_initial: 500,
-  flush_backoff_ms_max: 30_000,
-  inspection_events_max: 1_000,
-  finished_retention_ms: 35 * 24 * 3_600_000,
-};
+/** The actor's limits from the host's configuration: the one mapping, used by both hosts. */
+export function paymentActorLimits(limits: Limits): PaymentActorLimits {
+  return {
+    retry: { attempts_max: limits.retry_attempts_max, backoff_ms_initial: limits.retry_backoff_ms_initial, backoff_ms_max: limits.retry_backoff_ms_max },
+    hold_timeout_ms: limits.hold_timeout_ms,
+    inbox_messages_max: limits.inbox_messages_max,
+    dead_letters_max: limits.dead_letters_max,
+    held_events_max: limits.held_events_max,
+    outbox_page_entries_max: limits.outbox_page_entries_max,
+    flush_backoff_ms_initial: limits.flush_backoff_ms_initial,
+    flush_backoff_ms_max: limits.flush_backoff_ms_max,
+    inspection_events_max: limits.inspection_events_max,
+    finished_retention_ms: limits.finished_retention_days * DAY_MS,
+  };
+}
+
+/** The defaults of every limit (src/core/config.ts), as the actor's limits. */
+export const DEFAULT_PAYMENT_ACTOR_LIMITS: PaymentActorLimits = paymentActorLimits(DEFAULT_LIMITS);

@@ -5,12 +5,6 @@ export interface RetryPolicy {
   backoff_ms_max: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = {
-  attempts_max: 3,
-  backoff_ms_initial: 1_000,
-  backoff_ms_max: 60_000,
-};
-
 /** Doubling from `initial` after each failure, capped: the delay after `attempts` failures. */
 export function cappedBackoffMs(attempts: number, initial_ms: number, max_ms: number): number {
   return Math.min(max_ms, initial_ms * 2 ** Math.max(0, attempts - 1));

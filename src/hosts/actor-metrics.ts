@@ -28,18 +28,26 @@ const HISTOGRAM_BUCKETS_MS: Partial<Record<ActorHistogram, number[]>> = {
   accepted_to_postgres_ms: [5, 10, 25, 50, 75, 100, 150, 200, 250, 350, 500, 750, 1000, 1500, 2000, 3000, 5000, 10000, 30000, 60000],
 };
 
-export function actorMetrics(registry: MetricsRegistry, outbox_backlog_at_start: number): ActorMetrics {
+/**
+ * `outbox_backlog_at_start`: the outbox entries stored when the process started, so the
+ * backlog gauge is exact; null where no process sees every actor (a Cloudflare isolate: the
+ * backlog there is each payment's, seen by GET /payments/:id), and the gauge is left out
+ * rather than shown as added minus flushed in one isolate, which can go negative.
+ */
+export function actorMetrics(registry: MetricsRegistry, outbox_backlog_at_start: number | null): ActorMetrics {
   const counters = new Map<ActorCounter, Counter>();
   for (const [name, help] of Object.entries(COUNTER_HELP)) counters.set(name as ActorCounter, registry.counter(`${name}_total`, help));
   const histograms = new Map<ActorHistogram, Histogram>();
   for (const [name, help] of Object.entries(HISTOGRAM_HELP)) {
     histograms.set(name as ActorHistogram, registry.histogram(name, help, HISTOGRAM_BUCKETS_MS[name as ActorHistogram]));
   }
-  registry.gauge(
-    "outbox_backlog_entries",
-    "Outbox entries committed by actors and not yet written to Postgres.",
-    () => outbox_backlog_at_start + counters.get("outbox_entries_added")!.value() - counters.get("outbox_entries_flushed")!.value(),
-  );
+  if (outbox_backlog_at_start !== null) {
+    registry.gauge(
+      "outbox_backlog_entries",
+      "Outbox entries committed by actors and not yet written to Postgres.",
+      () => outbox_backlog_at_start + counters.get("outbox_entries_added")!.value() - counters.get("outbox_entries_flushed")!.value(),
+    );
+  }
   return {
     increment: (counter, by = 1) => counters.get(counter)!.increment(by),
     observe: (histogram, value_ms) => histograms.get(histogram)!.observe(value_ms),

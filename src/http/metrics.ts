@@ -24,6 +24,9 @@ function cachedLabelKey(labels: Labels): string {
 
 const NO_LABELS: Labels = {};
 
+/** `{labels}` of a sample: its own label key and the registry's constant labels, or nothing. */
+const braces = (key: string, constant: string) => (key && constant ? `{${key},${constant}}` : key || constant ? `{${key || constant}}` : "");
+
 /** Prometheus spells infinities +Inf and -Inf. */
 const sampleValue = (value: number) => (value === Infinity ? "+Inf" : value === -Infinity ? "-Inf" : String(value));
 
@@ -37,21 +40,21 @@ export class Counter {
   value(labels: Labels = {}): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
-  render(): string[] {
+  render(constant = ""): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    if (this.values.size === 0) lines.push(`${this.name} 0`);
-    for (const [key, value] of this.values) lines.push(`${this.name}${key ? `{${key}}` : ""} ${value}`);
+    if (this.values.size === 0) lines.push(`${this.name}${braces("", constant)} 0`);
+    for (const [key, value] of this.values) lines.push(`${this.name}${braces(key, constant)} ${value}`);
     return lines;
   }
 }
 
 export class Gauge {
   constructor(readonly name: string, readonly help: string, private readonly read: () => number | Array<[Labels, number]>) {}
-  render(): string[] {
+  render(constant = ""): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} gauge`];
     const value = this.read();
-    if (typeof value === "number") lines.push(`${this.name} ${sampleValue(value)}`);
-    else for (const [labels, item] of value) lines.push(`${this.name}{${labelKey(labels)}} ${sampleValue(item)}`);
+    if (typeof value === "number") lines.push(`${this.name}${braces("", constant)} ${sampleValue(value)}`);
+    else for (const [labels, item] of value) lines.push(`${this.name}${braces(labelKey(labels), constant)} ${sampleValue(item)}`);
     return lines;
   }
 }
@@ -70,16 +73,29 @@ export class Histogram {
       if (value <= this.buckets[index]!) this.counts[index]! += 1;
     }
   }
-  render(): string[] {
+  render(constant = ""): string[] {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
-    this.buckets.forEach((bound, index) => lines.push(`${this.name}_bucket{le="${bound}"} ${this.counts[index]}`));
-    lines.push(`${this.name}_bucket{le="+Inf"} ${this.count}`, `${this.name}_sum ${this.sum}`, `${this.name}_count ${this.count}`);
+    this.buckets.forEach((bound, index) => lines.push(`${this.name}_bucket${braces(`le="${bound}"`, constant)} ${this.counts[index]}`));
+    lines.push(
+      `${this.name}_bucket${braces('le="+Inf"', constant)} ${this.count}`,
+      `${this.name}_sum${braces("", constant)} ${this.sum}`,
+      `${this.name}_count${braces("", constant)} ${this.count}`,
+    );
     return lines;
   }
 }
 
 export class MetricsRegistry {
   private readonly metrics = new Map<string, Counter | Gauge | Histogram>();
+  private readonly constant: string;
+
+  /**
+   * `constant_labels` go on every sample: the Cloudflare host labels its figures
+   * `scope="isolate"`, since each isolate counts only what it served.
+   */
+  constructor(constant_labels: Labels = {}) {
+    this.constant = labelKey(constant_labels);
+  }
 
   counter(name: string, help: string): Counter {
     return this.register(name, () => new Counter(name, help)) as Counter;
@@ -91,7 +107,7 @@ export class MetricsRegistry {
     return this.register(name, () => new Histogram(name, help, buckets)) as Histogram;
   }
   render(): string {
-    return [...this.metrics.values()].flatMap((metric) => metric.render()).join("\n") + "\n";
+    return [...this.metrics.values()].flatMap((metric) => metric.render(this.constant)).join("\n") + "\n";
   }
 
   private register(name: string, make: () => Counter | Gauge | Histogram) {

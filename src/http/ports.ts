@@ -57,12 +57,16 @@ export interface AppDependencies {
   /** null: admin routes answer 503 (Cloudflare without the secret). */
   admin_token: string | null;
   body_bytes_max: number;
+  /** LIST_ENTRIES_MAX: the most entries an admin list answers; absent: the default (src/core/config.ts). */
+  list_entries_max?: number;
   actors: PaymentActorsPort;
   sink: SinkReaderPort;
   metrics: MetricsRegistry;
   /** Prometheus text of registries that live outside this thread (the Bun host's actor thread). */
   metrics_elsewhere?: Array<() => Promise<string>>;
+  /** Each check is cheap (a ping, never a count of rows); one that does not answer within this is failing. Absent: 5 s. */
   health_checks: HealthCheck[];
+  health_check_timeout_ms?: number;
   now(): number;
   /** The Kafka consumers' progress; absent: no consumer is configured. */
   kafka_consumers?: () => Promise<KafkaConsumersView>;

@@ -1,14 +1,12 @@
 /**
  * Provider events acknowledged without applying anything (an unmapped type, a refund not yet
- * succeeded, ...), kept so that a mapping gap is visible: the newest ENTRIES_MAX in memory,
+ * succeeded, ...), kept so that a mapping gap is visible: the newest `entries_max` (LIST_ENTRIES_MAX) in memory,
  * listed by `GET /webhooks/ignored`, beside the `webhook_provider_events_ignored_total`
  * counter. Per process on the Bun host and per isolate on Cloudflare, and not kept across
  * restarts: the counter and this list are for noticing a gap; the provider's dashboard keeps
  * every delivery for replay once the mapping is fixed.
  */
 import type { IgnoredProviderEvent } from "./provider.ts";
-
-const IGNORED_ENTRIES_MAX = 1_000;
 
 export interface IgnoredEventEntry extends IgnoredProviderEvent {
   source: string;
@@ -18,10 +16,11 @@ export interface IgnoredEventEntry extends IgnoredProviderEvent {
 
 export class IgnoredEvents {
   private readonly entries: IgnoredEventEntry[] = [];
+  constructor(private readonly entries_max: number) {}
 
   record(entry: IgnoredEventEntry): void {
     this.entries.push(entry);
-    if (this.entries.length > IGNORED_ENTRIES_MAX) this.entries.splice(0, this.entries.length - IGNORED_ENTRIES_MAX);
+    if (this.entries.length > this.entries_max) this.entries.splice(0, this.entries.length - this.entries_max);
   }
 
   /** Newest first. */

@@ -8,6 +8,7 @@
  * key, `checkout` the webhook's secret key. Several secrets per source, for rotation.
  * Problem code: `invalid_config`, with a message naming the variable, the source and the field.
  */
+import * as v from "valibot";
 import { fail, ok, type Result } from "../core/result.ts";
 import { hexDecode } from "./hmac.ts";
 import { parseWebhookSecrets, SECRETS_PER_SOURCE_MAX } from "./standard-webhooks.ts";
@@ -69,40 +70,61 @@ export function parseWebhookSources(json: string): Result<Record<string, Webhook
   return ok(sources);
 }
 
-function parseSource(name: string, entry: unknown): Result<WebhookSource> {
+/**
+ * One source's schema (valibot). Checked in the order an operator fixes them: the shape, the
+ * fields, the provider, its secrets, then the optional fields, each message naming the field.
+ */
+function sourceSchema(name: string) {
   const at = (field: string) => `source "${name}" field "${field}"`;
-  if (!isObject(entry)) return invalid(`source "${name}" must be an object like {"provider": "stripe", "secrets": ["..."]}`);
-  const unknown = Object.keys(entry).find((field) => !FIELDS.has(field));
-  if (unknown !== undefined) return invalid(`source "${name}" has unknown field "${unknown}"; fields are ${[...FIELDS].join(", ")}`);
-  const provider = entry.provider ?? "standard";
-  if (typeof provider !== "string" || !(PROVIDER_KINDS as readonly string[]).includes(provider)) {
-    return invalid(`${at("provider")} must be one of ${PROVIDER_KINDS.join(", ")}, got ${JSON.stringify(provider)}`);
-  }
-  const kind = provider as ProviderKind;
-  const list = entry.secrets;
-  if (!Array.isArray(list) || list.length === 0 || list.length > SECRETS_PER_SOURCE_MAX) {
-    return invalid(`${at("secrets")} must be a list of 1 to ${SECRETS_PER_SOURCE_MAX} secrets`);
-  }
-  for (const [index, secret] of list.entries()) {
-    const problem = secretProblem(kind, secret);
-    if (problem !== null) return invalid(`${at("secrets")} entry ${index + 1} ${problem}`);
-  }
-  let basic_auth: string | null = null;
-  if (entry.basic_auth !== undefined) {
-    if (kind !== "adyen") return invalid(`${at("basic_auth")} is for adyen sources only`);
-    if (typeof entry.basic_auth !== "string" || !/^[^:\s]+:\S+$/.test(entry.basic_auth)) {
-      return invalid(`${at("basic_auth")} must be "user:password"`);
-    }
-    basic_auth = entry.basic_auth;
-  }
-  let merchant_id: string | null = null;
-  if (entry.merchant_id !== undefined) {
-    if (typeof entry.merchant_id !== "string" || !MERCHANT_PATTERN.test(entry.merchant_id)) {
-      return invalid(`${at("merchant_id")} must be 1 to 200 printable characters without spaces`);
-    }
-    merchant_id = entry.merchant_id;
-  }
-  return ok({ name, provider: kind, secrets: list as string[], basic_auth, merchant_id });
+  const secrets_shape = `${at("secrets")} must be a list of 1 to ${SECRETS_PER_SOURCE_MAX} secrets`;
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isObject, `source "${name}" must be an object like {"provider": "stripe", "secrets": ["..."]}`),
+    v.check(
+      (entry) => Object.keys(entry).every((field) => FIELDS.has(field)),
+      (issue) => `source "${name}" has unknown field "${Object.keys(issue.input as object).find((field) => !FIELDS.has(field))}"; fields are ${[...FIELDS].join(", ")}`,
+    ),
+    v.object({
+      provider: v.optional(v.picklist(PROVIDER_KINDS, (issue) => `${at("provider")} must be one of ${PROVIDER_KINDS.join(", ")}, got ${JSON.stringify(issue.input)}`), "standard"),
+      // A default runs through the pipe, so a missing list gets the same message as a bad one.
+      secrets: v.optional(
+        v.pipe(
+          v.unknown(),
+          v.check((list) => Array.isArray(list) && list.length >= 1 && list.length <= SECRETS_PER_SOURCE_MAX, secrets_shape),
+          v.transform((list) => list as unknown[]),
+        ),
+        null,
+      ),
+      basic_auth: v.optional(v.unknown()),
+      merchant_id: v.optional(
+        v.pipe(
+          v.string(`${at("merchant_id")} must be 1 to 200 printable characters without spaces`),
+          v.regex(MERCHANT_PATTERN, `${at("merchant_id")} must be 1 to 200 printable characters without spaces`),
+        ),
+      ),
+    }),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const { provider, secrets, basic_auth } = dataset.value;
+      const index = secrets.findIndex((secret) => secretProblem(provider, secret) !== null);
+      if (index >= 0) addIssue({ message: `${at("secrets")} entry ${index + 1} ${secretProblem(provider, secrets[index])}` });
+      else if (basic_auth !== undefined && provider !== "adyen") addIssue({ message: `${at("basic_auth")} is for adyen sources only` });
+      else if (basic_auth !== undefined && (typeof basic_auth !== "string" || !/^[^:\s]+:\S+$/.test(basic_auth))) addIssue({ message: `${at("basic_auth")} must be "user:password"` });
+    }),
+    v.transform(
+      ({ provider, secrets, basic_auth, merchant_id }): WebhookSource => ({
+        name,
+        provider,
+        secrets: secrets as string[],
+        basic_auth: (basic_auth as string | undefined) ?? null,
+        merchant_id: merchant_id ?? null,
+      }),
+    ),
+  );
+}
+
+function parseSource(name: string, entry: unknown): Result<WebhookSource> {
+  const parsed = v.safeParse(sourceSchema(name), entry, { abortEarly: true });
+  return parsed.success ? ok(parsed.output) : invalid(parsed.issues[0].message);
 }
 
 function secretProblem(kind: ProviderKind, secret: unknown): string | null {

@@ -8,7 +8,6 @@ import type { AccountBalance, DeadLetterListing } from "../core/postgres-rows.ts
 import { toBigint, toNumber, type SinkDatabase } from "./database.ts";
 import { dead_letters, ledger_accounts, payment_events } from "./schema.ts";
 
-export const DEAD_LETTERS_LIMIT_MAX = 1000;
 
 /** Newest last failure first. */
 export async function listDeadLetters(sink: SinkDatabase, filter: DeadLetterFilter): Promise<DeadLetterListing[]> {
@@ -22,7 +21,7 @@ export async function listDeadLetters(sink: SinkDatabase, filter: DeadLetterFilt
     .from(dead_letters)
     .where(and(...conditions))
     .orderBy(desc(dead_letters.last_failed_at), asc(dead_letters.payment_id), asc(dead_letters.event_id))
-    .limit(Math.max(0, Math.min(filter.limit, DEAD_LETTERS_LIMIT_MAX)));
+    .limit(Math.max(0, filter.limit));
   return rows.map((row) => ({
     ...row,
     first_failed_at: row.first_failed_at.toISOString(),

@@ -14,7 +14,7 @@ const SECRETS = JSON.stringify({ dev: [randomWebhookSecret()] });
 describe("Cloudflare configuration", () => {
   test("defaults: four sink writers of one connection, 32 Durable Object velocity shards", () => {
     const config = loadWorkerConfig({ WEBHOOK_SECRETS: SECRETS });
-    expect(config.ok && config.value.sink).toEqual({ database_url: null, ws_proxy: null, writer_count: 4, connections_per_writer: 1 });
+    expect(config.ok && config.value.sink).toEqual({ database_url: null, ws_proxy: null, writer_count: 4, connections_per_writer: 1, batch_rows_max: 2_000 });
     expect(config.ok && config.value.admin_token).toBeNull();
     expect(config.ok && config.value.velocity).toEqual({ store: "durable-objects", shard_count: 32 });
   });

@@ -64,7 +64,7 @@ test(
     expect(letters.dead_letters.map((letter: any) => letter.reason).sort()).toEqual(["invalid_event", "missing_key"]);
     expect([0, 1, 2, 3].flatMap((partition) => store.read("payments.dlq", partition, 0, 10))).toHaveLength(2);
     const metrics = await (await fetch(`${host.url}/metrics`)).text();
-    expect(metrics).toMatch(/kafka_consumer_lag\{partition="\d",topic="payments"\} 0/);
+    expect(metrics).toMatch(/kafka_consumer_lag\{partition="\d",topic="payments",scope="isolate"\} 0/);
   },
   120_000,
 );

@@ -35,6 +35,8 @@ export interface TestHost {
   call<K extends SuiteActorKind>(kind: K, key: string, request: SuiteRequests[K]): Promise<unknown>;
   /** Lets `ms` of actor time pass (hosts on a real clock sleep), so alarms can fire. */
   elapse(ms: number): Promise<void>;
+  /** The actors' clock, for a host whose clock is not the wall clock; absent: `Date.now()`. */
+  now?(): number;
   /**
    * Restarts abruptly on the same storage, as a process crash would: no handler of the old
    * instance runs another step, writes that were not yet durable are lost, and durable ones

@@ -11,7 +11,7 @@
 import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
 import { IngressReader } from "../../../actors/bun/ingress-log.ts";
 import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
-import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
+import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
 import { PENDING_WORK_PREFIXES, PREFIX_OUTBOX } from "../../../actors/payment/storage-layout.ts";
 import { errorClass, errorMessage } from "../../core/errors.ts";
@@ -29,9 +29,6 @@ import { SinkThread } from "./sink-thread.ts";
 
 declare const self: Worker;
 
-/** Rows the sink writes in one batch. */
-const SINK_BATCH_ROWS_MAX = 5_000;
-
 type Host = Awaited<ReturnType<typeof openHost>>;
 let host: Host | null = null;
 
@@ -48,13 +45,9 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
   const velocity = redis_velocity?.store ?? new EmbeddedVelocityStore(database.db);
   const fraud_fail_open = config.velocity.fraud_fail_open ?? config.fraud_rules.fail_open ?? false;
-  const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: SINK_BATCH_ROWS_MAX });
+  const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: config.sink_batch_rows_max });
   const registry = new MetricsRegistry();
-  const limits = {
-    ...DEFAULT_PAYMENT_ACTOR_LIMITS,
-    retry: { ...DEFAULT_PAYMENT_ACTOR_LIMITS.retry, attempts_max: config.limits.retry_attempts_max },
-    hold_timeout_ms: config.limits.hold_timeout_ms,
-  };
+  const limits = paymentActorLimits(config.limits);
   const metrics = actorMetrics(registry, database.count(PREFIX_OUTBOX));
   const system = new BunActorSystem<PaymentActor>(
     database,

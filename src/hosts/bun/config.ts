@@ -4,10 +4,12 @@
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { integerVariable, parseLimits, type Environment, type Limits } from "../../core/config.ts";
+import * as v from "valibot";
+import { BASE_CONFIG_ENTRIES, databaseUrlSetting, integerSetting, limitsFrom, parseEnvironment, textSetting, type Environment, type Limits } from "../../core/config.ts";
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
+import { parseAdminTokens } from "../../http/admin-auth.ts";
 import { bunKafkaInstance } from "./kafka-consumer-loop.ts";
 import { parseKafkaConfig, type KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { generateWebhookSecret, parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
@@ -30,6 +32,8 @@ export interface BunHostConfig {
   fraud_rules: FraudRuleSet;
   fraud_rules_source: string;
   limits: Limits;
+  /** SINK_BATCH_ROWS_MAX: rows the sink thread writes in one batch. */
+  sink_batch_rows_max: number;
   kafka: KafkaConfig | null;
 }
 
@@ -38,17 +42,26 @@ interface GeneratedSecrets {
   admin_token: string;
 }
 
+/** The base variables (src/core/config.ts) and the Bun host's own. */
+const BUN_ENVIRONMENT = v.object({
+  PORT: integerSetting("PORT", 8787, { min: 0, max: 65535 }),
+  HOST: v.pipe(
+    textSetting(),
+    v.transform((host) => host ?? "127.0.0.1"),
+    v.check((host) => /^[\w.:-]+$/.test(host), (issue) => `HOST must be a host name or IP address, got "${String(issue.input)}"`),
+  ),
+  DATA_DIR: v.pipe(textSetting(), v.transform((path) => resolve(path ?? "./data"))),
+  DATABASE_URL: databaseUrlSetting("or unset for embedded PGlite"),
+  ...BASE_CONFIG_ENTRIES,
+  SINK_BATCH_ROWS_MAX: integerSetting("SINK_BATCH_ROWS_MAX", 5_000, { min: 1, max: 100_000 }),
+});
+
 export function loadBunConfig(env: Environment): Result<BunHostConfig> {
-  const port = integerVariable(env, "PORT", 8787, { min: 0, max: 65535 });
-  if (!port.ok) return port;
-  const host = env.HOST?.trim() || "127.0.0.1";
-  if (!/^[\w.:-]+$/.test(host)) return fail("invalid_config", `HOST must be a host name or IP address, got "${host}"`);
-  const data_dir = resolve(env.DATA_DIR?.trim() || "./data");
-  const database_url = env.DATABASE_URL?.trim() || undefined;
-  if (database_url !== undefined && !/^postgres(ql)?:\/\/\S+$/.test(database_url)) {
-    return fail("invalid_config", "DATABASE_URL must be a postgres:// or postgresql:// URL (or unset for embedded PGlite)");
-  }
-  const limits = parseLimits(env);
+  const variables = parseEnvironment(BUN_ENVIRONMENT, env);
+  if (!variables.ok) return variables;
+  const { PORT: port, HOST: host, DATA_DIR: data_dir, SINK_BATCH_ROWS_MAX: sink_batch_rows_max } = variables.value;
+  const database_url = variables.value.DATABASE_URL ?? undefined;
+  const limits = limitsFrom(variables.value);
   if (!limits.ok) return limits;
   const velocity = parseVelocityConfig(env);
   if (!velocity.ok) return velocity;
@@ -83,10 +96,11 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
   const webhook_sources = mergeWebhookSources(standard, env.WEBHOOK_SOURCES);
   if (!webhook_sources.ok) return webhook_sources;
   const admin_token = env.ADMIN_TOKEN?.trim() || generated.admin_token;
-  if (admin_token.length < 16) return fail("invalid_config", "ADMIN_TOKEN must be at least 16 characters");
+  const admin_tokens = parseAdminTokens(admin_token);
+  if (!admin_tokens.ok) return admin_tokens;
 
   return ok({
-    port: port.value,
+    port,
     host,
     data_dir,
     database_url,
@@ -99,6 +113,7 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
     fraud_rules: fraud_rules.value,
     fraud_rules_source: env.FRAUD_RULES?.trim() ? "FRAUD_RULES" : "built-in defaults",
     limits: limits.value,
+    sink_batch_rows_max,
     kafka: kafka.value,
   });
 }

@@ -17,7 +17,7 @@ export interface ProcessingBacklogLimits {
 }
 
 export const DEFAULT_PROCESSING_BACKLOG_LIMITS: ProcessingBacklogLimits = {
-  backlog_ms_max: 5_000,
+  backlog_ms_max: 15_000,
   backlog_events_max: 100_000,
 };
 

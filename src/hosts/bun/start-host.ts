@@ -6,7 +6,7 @@
  */
 import { ActorDatabase, type Durability } from "../../../actors/bun/actor-database.ts";
 import { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
-import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
+import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import type { PaymentActorsPort } from "../../http/ports.ts";
@@ -26,8 +26,8 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   const durability = options.durability ?? "fsync";
   const ingress_database = new ActorDatabase({ path: ingressPath(config.data_dir), durability });
   const ingress: BunIngress = new BunIngress(ingress_database, {
-    limits: DEFAULT_PAYMENT_ACTOR_LIMITS,
-    backlog: DEFAULT_PROCESSING_BACKLOG_LIMITS,
+    limits: paymentActorLimits(config.limits),
+    backlog: { ...DEFAULT_PROCESSING_BACKLOG_LIMITS, backlog_ms_max: config.limits.processing_backlog_ms_max },
     announce: (through) => thread.notify({ notice: "ingress_appended", through }),
     now: Date.now,
   });
@@ -55,7 +55,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   );
   registry.gauge(
     "processing_backlog_drain_seconds",
-    "How long the waiting events would take to process, as estimated for overload (503 overloaded past 5 s).",
+    "How long the waiting events would take to process, as estimated for overload (503 overloaded past PROCESSING_BACKLOG_MS_MAX).",
     () => ingress.backlog.drainMs() / 1000,
   );
   let kafka: ReturnType<typeof startKafkaConsumerLoop> | null = null;
@@ -64,6 +64,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     webhook_sources: config.webhook_sources,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
+    list_entries_max: config.limits.list_entries_max,
     actors,
     sink: thread.sink,
     metrics: registry,

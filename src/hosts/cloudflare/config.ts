@@ -7,10 +7,11 @@
  *   WEBHOOK_SECRETS (src/ingest/webhook-sources.ts).
  * - WEBHOOK_SECRETS (secret): required unless WEBHOOK_SOURCES is set; without either the Worker answers every request 503
  *   with a message naming the variable.
- * - ADMIN_TOKEN (secret): without it the admin routes answer 503.
+ * - ADMIN_TOKEN (secret): one token or a comma-separated list (rotation); without it the admin routes answer 503.
  * - DATABASE_URL (secret): the Neon (or any Postgres) URL; without it outbox flushes fail
  *   and are retried, the backlog is visible, and /health reports postgres failing.
- * - SINK_WRITER_COUNT, SINK_CONNECTIONS_PER_WRITER (vars): the Postgres connection bound.
+ * - SINK_WRITER_COUNT, SINK_CONNECTIONS_PER_WRITER (vars): the Postgres connection bound;
+ *   SINK_BATCH_ROWS_MAX (var): rows one writer writes in one batch.
  * - DATABASE_WS_PROXY (var): `host:port` of a plain WebSocket-to-TCP proxy for a Postgres
  *   that is not Neon (local tests); unset talks to Neon's own proxy.
  * - UPSTASH_REDIS_REST_URL, UPSTASH_REDIS_REST_TOKEN (secrets): velocity counters in Redis,
@@ -22,10 +23,12 @@
  * - RETRY_ATTEMPTS_MAX, HOLD_TIMEOUT_MS, BODY_BYTES_MAX, FRAUD_RULES (inline JSON only:
  *   a Worker has no file system).
  */
-import { integerVariable, parseLimits, type Environment, type Limits } from "../../core/config.ts";
+import * as v from "valibot";
+import { BASE_CONFIG_ENTRIES, databaseUrlSetting, integerSetting, limitsFrom, parseEnvironment, textSetting, type Environment, type Limits } from "../../core/config.ts";
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
+import { parseAdminTokens } from "../../http/admin-auth.ts";
 import { parseKafkaConfig, type KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
 import { mergeWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
@@ -40,6 +43,8 @@ export interface SinkWritersConfig {
   ws_proxy: string | null;
   writer_count: number;
   connections_per_writer: number;
+  /** SINK_BATCH_ROWS_MAX: rows a sink writer object writes in one batch. */
+  batch_rows_max: number;
 }
 
 export interface ActorConfig {
@@ -61,8 +66,24 @@ export interface WorkerConfig extends ActorConfig {
   admin_token: string | null;
 }
 
+/** The base variables (src/core/config.ts) and the Cloudflare host's own. */
+const CLOUDFLARE_ENVIRONMENT = v.object({
+  ...BASE_CONFIG_ENTRIES,
+  SINK_WRITER_COUNT: integerSetting("SINK_WRITER_COUNT", 4, { min: 1, max: 64 }),
+  SINK_CONNECTIONS_PER_WRITER: integerSetting("SINK_CONNECTIONS_PER_WRITER", 1, { min: 1, max: 8 }),
+  SINK_BATCH_ROWS_MAX: integerSetting("SINK_BATCH_ROWS_MAX", 2_000, { min: 1, max: 100_000 }),
+  VELOCITY_SHARD_COUNT: integerSetting("VELOCITY_SHARD_COUNT", 32, { min: 1, max: 1024 }),
+  DATABASE_URL: databaseUrlSetting(""),
+  DATABASE_WS_PROXY: v.pipe(
+    textSetting(),
+    v.check((proxy) => proxy === null || /^[\w.-]+:\d+$/.test(proxy), (issue) => `DATABASE_WS_PROXY must be host:port, got "${String(issue.input)}"`),
+  ),
+});
+
 export function loadActorConfig(env: Environment): Result<ActorConfig> {
-  const limits = parseLimits(env);
+  const variables = parseEnvironment(CLOUDFLARE_ENVIRONMENT, env);
+  if (!variables.ok) return variables;
+  const limits = limitsFrom(variables.value);
   if (!limits.ok) return limits;
   if (limits.value.body_bytes_max > BODY_BYTES_MAX_CLOUDFLARE) {
     return fail("invalid_config", `BODY_BYTES_MAX must be at most ${BODY_BYTES_MAX_CLOUDFLARE} on Cloudflare (a Durable Object row holds the event)`);
@@ -73,30 +94,23 @@ export function loadActorConfig(env: Environment): Result<ActorConfig> {
   if (!fraud_rules.ok) return fraud_rules;
   const velocity = parseVelocityConfig(env);
   if (!velocity.ok) return velocity;
-  const writer_count = integerVariable(env, "SINK_WRITER_COUNT", 4, { min: 1, max: 64 });
-  if (!writer_count.ok) return writer_count;
-  const connections = integerVariable(env, "SINK_CONNECTIONS_PER_WRITER", 1, { min: 1, max: 8 });
-  if (!connections.ok) return connections;
-  const velocity_shards = integerVariable(env, "VELOCITY_SHARD_COUNT", 32, { min: 1, max: 1024 });
-  if (!velocity_shards.ok) return velocity_shards;
-  const database_url = env.DATABASE_URL?.trim() || null;
-  if (database_url !== null && !/^postgres(ql)?:\/\/\S+$/.test(database_url)) {
-    return fail("invalid_config", "DATABASE_URL must be a postgres:// or postgresql:// URL");
-  }
-  const ws_proxy = env.DATABASE_WS_PROXY?.trim() || null;
-  if (ws_proxy !== null && !/^[\w.-]+:\d+$/.test(ws_proxy)) {
-    return fail("invalid_config", `DATABASE_WS_PROXY must be host:port, got "${ws_proxy}"`);
-  }
+  const { DATABASE_URL: database_url, DATABASE_WS_PROXY: ws_proxy } = variables.value;
   const kafka = parseKafkaConfig(env, "payment-actors-cloudflare");
   if (!kafka.ok) return kafka;
   return ok({
     limits: limits.value,
     fraud_rules: fraud_rules.value,
     kafka: kafka.value,
-    sink: { database_url, ws_proxy, writer_count: writer_count.value, connections_per_writer: connections.value },
+    sink: {
+      database_url,
+      ws_proxy,
+      writer_count: variables.value.SINK_WRITER_COUNT,
+      connections_per_writer: variables.value.SINK_CONNECTIONS_PER_WRITER,
+      batch_rows_max: variables.value.SINK_BATCH_ROWS_MAX,
+    },
     velocity: velocity.value.redis
       ? { store: "upstash", redis: velocity.value.redis }
-      : { store: "durable-objects", shard_count: velocity_shards.value },
+      : { store: "durable-objects", shard_count: variables.value.VELOCITY_SHARD_COUNT },
     fraud_fail_open: velocity.value.fraud_fail_open ?? fraud_rules.value.fail_open ?? false,
   });
 }
@@ -113,6 +127,7 @@ export function loadWorkerConfig(env: Environment): Result<WorkerConfig> {
   const webhook_sources = mergeWebhookSources(webhook_secrets.value, env.WEBHOOK_SOURCES);
   if (!webhook_sources.ok) return webhook_sources;
   const admin_token = env.ADMIN_TOKEN?.trim() || null;
-  if (admin_token !== null && admin_token.length < 16) return fail("invalid_config", "ADMIN_TOKEN must be at least 16 characters");
+  const admin_tokens = parseAdminTokens(admin_token ?? undefined);
+  if (!admin_tokens.ok) return admin_tokens;
   return ok({ ...actor.value, webhook_secrets: webhook_secrets.value, webhook_sources: webhook_sources.value, admin_token });
 }

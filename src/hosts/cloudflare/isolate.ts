@@ -1,7 +1,8 @@
 /**
  * What one isolate builds once and shares between the Worker's fetch handler and the Durable
  * Objects it hosts: parsed configuration and the metrics registry. Metrics are per isolate
- * (on workerd locally, one isolate runs everything; on Cloudflare each isolate reports its own).
+ * (on workerd locally, one isolate runs everything; on Cloudflare each isolate reports its own),
+ * so every sample is labelled scope="isolate", and no gauge is derived from counters.
  */
 import type { ActorMetrics } from "../../../actors/payment/actor-metrics.ts";
 import type { Result } from "../../core/result.ts";
@@ -17,12 +18,12 @@ const actor_configs = new WeakMap<object, Result<ActorConfig>>();
 const worker_configs = new WeakMap<object, Result<WorkerConfig>>();
 
 export function isolateRegistry(): MetricsRegistry {
-  registry ??= new MetricsRegistry();
+  registry ??= new MetricsRegistry({ scope: "isolate" });
   return registry;
 }
 
 export function isolateActorMetrics(): ActorMetrics {
-  actor_metrics ??= actorMetrics(isolateRegistry(), 0);
+  actor_metrics ??= actorMetrics(isolateRegistry(), null);
   return actor_metrics;
 }
 

@@ -6,7 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import { ActorObjectRuntime } from "../../../actors/cloudflare/actor-object-runtime.ts";
-import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
+import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { PaymentActor, type AcceptOutcome } from "../../../actors/payment/payment-actor.ts";
 import type { PaymentView } from "../../../actors/payment/inspect.ts";
 import type { MessageSource, PaymentEvent } from "../../core/event.ts";
@@ -61,11 +61,7 @@ export class PaymentActorObject extends DurableObject<CloudflareEnv> {
       velocity: velocityStore(this.env, config),
       sink: outboxSink(this.env, config.sink, payment_id),
       fraud_rules: config.fraud_rules,
-      limits: {
-        ...DEFAULT_PAYMENT_ACTOR_LIMITS,
-        retry: { ...DEFAULT_PAYMENT_ACTOR_LIMITS.retry, attempts_max: config.limits.retry_attempts_max },
-        hold_timeout_ms: config.limits.hold_timeout_ms,
-      },
+      limits: paymentActorLimits(config.limits),
       metrics: isolateActorMetrics(),
       random: Math.random,
       fraud_fail_open: config.fraud_fail_open,

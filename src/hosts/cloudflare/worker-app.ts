@@ -26,6 +26,7 @@ export function workerApp(env: CloudflareEnv): Result<App> {
           webhook_sources: config.value.webhook_sources,
           admin_token: config.value.admin_token,
           body_bytes_max: config.value.limits.body_bytes_max,
+          list_entries_max: config.value.limits.list_entries_max,
           actors: cloudflarePaymentActors(env),
           sink: sinkReader(env),
           metrics: isolateRegistry(),

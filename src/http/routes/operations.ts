@@ -4,7 +4,7 @@ import { errorMessage } from "../../core/errors.ts";
 import type { AppDependencies } from "../ports.ts";
 
 /** A dependency that does not answer is failing; /health itself must answer. */
-const HEALTH_CHECK_TIMEOUT_MS = 5_000;
+const HEALTH_CHECK_TIMEOUT_MS_DEFAULT = 5_000;
 
 function withTimeout<T>(work: Promise<T>, timeout_ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -15,13 +15,14 @@ function withTimeout<T>(work: Promise<T>, timeout_ms: number): Promise<T> {
 }
 
 export function operationRoutes(deps: AppDependencies) {
+  const timeout_ms = deps.health_check_timeout_ms ?? HEALTH_CHECK_TIMEOUT_MS_DEFAULT;
   return new Hono()
     .get("/health", async (c) => {
       const checks: Record<string, { status: "ok" | "failing"; [detail: string]: unknown }> = {};
       await Promise.all(
         deps.health_checks.map(async (health) => {
           try {
-            checks[health.name] = { status: "ok", ...((await withTimeout(health.check(), HEALTH_CHECK_TIMEOUT_MS)) ?? {}) };
+            checks[health.name] = { status: "ok", ...((await withTimeout(health.check(), timeout_ms)) ?? {}) };
           } catch (error) {
             checks[health.name] = { status: "failing", error: errorMessage(error) };
           }

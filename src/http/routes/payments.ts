@@ -1,12 +1,9 @@
 /** Per-payment admin routes: inspection, DLQ replay and discard, fraud override. */
 import { Hono } from "hono";
-import type { FraudDecision } from "../../core/payment.ts";
 import type { AppDependencies } from "../ports.ts";
 import { HttpProblem } from "../problem.ts";
+import { FRAUD_OVERRIDE_BODY, parseInput } from "../admin-input.ts";
 import { readJsonObject } from "./read-json.ts";
-
-const DECISIONS: readonly FraudDecision[] = ["allow", "review", "block"];
-const NOTE_LENGTH_MAX = 1_000;
 
 export function paymentRoutes(deps: AppDependencies) {
   const notFound = (payment_id: string) =>
@@ -32,16 +29,8 @@ export function paymentRoutes(deps: AppDependencies) {
     })
     .post("/payments/:id/fraud/override", async (c) => {
       const id = c.req.param("id");
-      const body = await readJsonObject(c.req.raw, deps.body_bytes_max);
-      const decision = body.decision;
-      if (typeof decision !== "string" || !DECISIONS.includes(decision as FraudDecision)) {
-        throw new HttpProblem(400, "invalid_field", `decision must be one of ${DECISIONS.join(", ")}`);
-      }
-      const note = body.note ?? null;
-      if (note !== null && (typeof note !== "string" || note.length > NOTE_LENGTH_MAX)) {
-        throw new HttpProblem(400, "invalid_field", `note must be a string of at most ${NOTE_LENGTH_MAX} characters`);
-      }
-      const outcome = await deps.actors.overrideFraud(id, decision as FraudDecision, note);
+      const { decision, note } = parseInput(FRAUD_OVERRIDE_BODY, await readJsonObject(c.req.raw, deps.body_bytes_max));
+      const outcome = await deps.actors.overrideFraud(id, decision, note);
       if (outcome === "not_found") throw notFound(id);
       return c.json({ status: "overridden", payment_id: id, decision, note });
     });

@@ -4,38 +4,39 @@
  * (admin): provider events acknowledged without a canonical event.
  */
 import { Hono } from "hono";
+import { DEFAULT_LIMITS } from "../../core/config.ts";
 import { IgnoredEvents } from "../../ingest/ignored-events.ts";
 import type { ProviderRequest } from "../../ingest/provider.ts";
 import { PROVIDERS } from "../../ingest/providers/registry.ts";
 import { readBody } from "../../ingest/read-body.ts";
 import { mergeWebhookSources, type WebhookSource } from "../../ingest/webhook-sources.ts";
-import { adminAuth } from "../admin-auth.ts";
+import { ignoredQuerySchema, parseInput } from "../admin-input.ts";
 import type { AppDependencies } from "../ports.ts";
 import { HttpProblem } from "../problem.ts";
 import { acceptEvents } from "./accept-events.ts";
-import type { HttpMetrics } from "./http-metrics.ts";
+import { httpMetrics } from "./http-metrics.ts";
 
 const OUTCOME_LABELS = { accepted: { outcome: "accepted" }, duplicate: { outcome: "duplicate" } } as const;
-const IGNORED_LIMIT_DEFAULT = 100;
 /** Provider types become metric labels only after the signature verified; this bounds their shape. */
 const TYPE_LABEL_PATTERN = /^[A-Za-z0-9_.:-]{1,64}$/;
 
-export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
+/** `receive`: the public POST; `admin`: the routes app.ts mounts behind admin auth. */
+export function webhookRoutes(deps: AppDependencies) {
+  const metrics = httpMetrics(deps.metrics);
   const sources = webhookSources(deps);
-  const ignored = new IgnoredEvents();
+  const list_entries_max = deps.list_entries_max ?? DEFAULT_LIMITS.list_entries_max;
+  const ignored = new IgnoredEvents(list_entries_max);
   const ignored_total = deps.metrics.counter(
     "webhook_provider_events_ignored_total",
     "Provider events acknowledged without a canonical event, by provider, type and reason (GET /webhooks/ignored lists the latest).",
   );
 
-  return new Hono()
-    .get("/webhooks/ignored", adminAuth(deps.admin_token), (c) => {
-      const limit = Number(c.req.query("limit") ?? IGNORED_LIMIT_DEFAULT);
-      if (!Number.isSafeInteger(limit) || limit < 1 || limit > 1_000) throw new HttpProblem(400, "invalid_limit", "limit must be a whole number from 1 to 1000");
-      const entries = ignored.list({ provider: c.req.query("provider"), type: c.req.query("type"), limit });
+  const admin = new Hono().get("/webhooks/ignored", (c) => {
+      const query = parseInput(ignoredQuerySchema(list_entries_max), c.req.query(), "invalid_limit");
+      const entries = ignored.list(query);
       return c.json({ ignored: entries, count: entries.length });
-    })
-    .post("/webhooks/:source", async (c) => {
+    });
+  const receive = new Hono().post("/webhooks/:source", async (c) => {
       const started = deps.now();
       const name = c.req.param("source");
       const source = Object.hasOwn(sources, name) ? sources[name] : undefined;
@@ -62,17 +63,15 @@ export function webhookRoutes(deps: AppDependencies, metrics: HttpMetrics) {
         console.warn(`provider event ignored: ${JSON.stringify(record)}`);
       }
 
-      const outcomes = await acceptEvents(deps.actors, mapped.value.events).catch((error: unknown) => {
-        // app.onError counts refusals below 500; an overloaded host's 503 is counted here.
-        if (error instanceof HttpProblem && error.status >= 500) metrics.rejected.increment(1, { reason: error.code });
-        throw error;
-      });
+      // A refusal throws; app.onError counts it in webhook_rejections_total.
+      const outcomes = await acceptEvents(deps.actors, mapped.value.events);
       for (const outcome of outcomes) metrics.outcomes.increment(1, OUTCOME_LABELS[outcome]);
       metrics.acceptance_latency.observe(deps.now() - started);
       const overall = outcomes.length === 0 ? "ignored" : outcomes.includes("accepted") ? "accepted" : "duplicate";
       const answer = provider.acknowledge(overall, outcomes.length);
       return c.body(answer.body, answer.status, { "content-type": answer.content_type });
     });
+  return { receive, admin };
 }
 
 function webhookSources(deps: AppDependencies): Record<string, WebhookSource> {

@@ -2,7 +2,8 @@
  * The Kafka consumer's configuration (DESIGN.md section 11), parsed from the environment with
  * messages that name the variable. Unset KAFKA_REST_URL: no consumer (null).
  */
-import { integerVariable, type Environment } from "../../core/config.ts";
+import * as v from "valibot";
+import { choiceSetting, integerSetting, parseEnvironment, patternSetting, textSetting, type Environment } from "../../core/config.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 
 export type KafkaRestProtocol = "upstash" | "confluent-v2";
@@ -32,6 +33,37 @@ export interface KafkaConfig {
 const TOPIC_PATTERN = /^[a-zA-Z0-9._-]{1,249}$/;
 const NAME_PATTERN = /^[\w.-]{1,200}$/;
 
+/** The KAFKA_* variables but KAFKA_REST_URL, each checked on its own (valibot). */
+function kafkaEnvironment(instance_default: string) {
+  return v.object({
+    KAFKA_REST_PROTOCOL: choiceSetting("KAFKA_REST_PROTOCOL", ["upstash", "confluent-v2"], "confluent-v2"),
+    KAFKA_USERNAME: textSetting(),
+    KAFKA_PASSWORD: textSetting(),
+    KAFKA_TOPICS: v.pipe(
+      textSetting(),
+      v.check((raw) => raw !== null, "KAFKA_TOPICS must name the topics to consume, comma-separated, when KAFKA_REST_URL is set"),
+      v.transform((raw) => [...new Set(raw!.split(",").map((topic) => topic.trim()).filter(Boolean))]),
+      v.check(
+        (topics) => topics.every(isTopicToConsume),
+        (issue) => `KAFKA_TOPICS: "${(issue.input as string[]).find((topic) => !isTopicToConsume(topic))}" is not a topic to consume (letters, digits, . _ -, at most 249; not a .dlq topic)`,
+      ),
+    ),
+    KAFKA_GROUP: patternSetting("KAFKA_GROUP", NAME_PATTERN, "payment-actors", "letters, digits, _ - and ."),
+    KAFKA_INSTANCE: patternSetting("KAFKA_INSTANCE", NAME_PATTERN, instance_default, "letters, digits, _ - and ."),
+    KAFKA_OFFSET_RESET: choiceSetting("KAFKA_OFFSET_RESET", ["earliest", "latest"], "earliest"),
+    KAFKA_COMMIT_CONVENTION: choiceSetting(
+      "KAFKA_COMMIT_CONVENTION",
+      ["last-record", "next-offset"],
+      "last-record",
+      "last-record (Confluent REST Proxy, Karapace) or next-offset (Strimzi Kafka Bridge)",
+    ),
+    KAFKA_FORMAT: choiceSetting("KAFKA_FORMAT", ["binary", "json"], "binary"),
+    KAFKA_POLL_TIMEOUT_MS: integerSetting("KAFKA_POLL_TIMEOUT_MS", 1_000, { min: 0, max: 30_000 }),
+  });
+}
+
+const isTopicToConsume = (topic: string) => TOPIC_PATTERN.test(topic) && !topic.endsWith(".dlq");
+
 /** `instance_default`: the host's stable consumer instance name (the REST analogue of static membership). */
 export function parseKafkaConfig(env: Environment, instance_default: string): Result<KafkaConfig | null> {
   const rest_url = env.KAFKA_REST_URL?.trim() ?? "";
@@ -42,40 +74,11 @@ export function parseKafkaConfig(env: Environment, instance_default: string): Re
   }
   if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(rest_url)) return fail("invalid_config", `KAFKA_REST_URL must be an http(s) URL, got "${rest_url}"`);
 
-  const protocol = env.KAFKA_REST_PROTOCOL?.trim() || "confluent-v2";
-  if (protocol !== "upstash" && protocol !== "confluent-v2") {
-    return fail("invalid_config", `KAFKA_REST_PROTOCOL must be upstash or confluent-v2, got "${protocol}"`);
-  }
-  const username = env.KAFKA_USERNAME?.trim() || null;
-  const password = env.KAFKA_PASSWORD?.trim() || null;
+  const variables = parseEnvironment(kafkaEnvironment(instance_default), env);
+  if (!variables.ok) return variables;
+  const { KAFKA_REST_PROTOCOL: protocol, KAFKA_USERNAME: username, KAFKA_PASSWORD: password, KAFKA_TOPICS: topics } = variables.value;
   if (password !== null && username === null) return fail("invalid_config", "KAFKA_USERNAME must be set when KAFKA_PASSWORD is");
   if (protocol === "upstash" && username === null) return fail("invalid_config", "KAFKA_USERNAME and KAFKA_PASSWORD must be set for KAFKA_REST_PROTOCOL=upstash (@upstash/kafka always sends Basic auth)");
-
-  const topics_raw = env.KAFKA_TOPICS?.trim() ?? "";
-  if (topics_raw === "") return fail("invalid_config", "KAFKA_TOPICS must name the topics to consume, comma-separated, when KAFKA_REST_URL is set");
-  const topics = [...new Set(topics_raw.split(",").map((topic) => topic.trim()).filter(Boolean))];
-  const bad_topic = topics.find((topic) => !TOPIC_PATTERN.test(topic) || topic.endsWith(".dlq"));
-  if (bad_topic !== undefined) {
-    return fail("invalid_config", `KAFKA_TOPICS: "${bad_topic}" is not a topic to consume (letters, digits, . _ -, at most 249; not a .dlq topic)`);
-  }
-
-  const group = env.KAFKA_GROUP?.trim() || "payment-actors";
-  if (!NAME_PATTERN.test(group)) return fail("invalid_config", `KAFKA_GROUP must be letters, digits, _ - and ., got "${group}"`);
-  const instance = env.KAFKA_INSTANCE?.trim() || instance_default;
-  if (!NAME_PATTERN.test(instance)) return fail("invalid_config", `KAFKA_INSTANCE must be letters, digits, _ - and ., got "${instance}"`);
-
-  const offset_reset = env.KAFKA_OFFSET_RESET?.trim() || "earliest";
-  if (offset_reset !== "earliest" && offset_reset !== "latest") {
-    return fail("invalid_config", `KAFKA_OFFSET_RESET must be earliest or latest, got "${offset_reset}"`);
-  }
-  const commit_convention = env.KAFKA_COMMIT_CONVENTION?.trim() || "last-record";
-  if (commit_convention !== "last-record" && commit_convention !== "next-offset") {
-    return fail("invalid_config", `KAFKA_COMMIT_CONVENTION must be last-record (Confluent REST Proxy, Karapace) or next-offset (Strimzi Kafka Bridge), got "${commit_convention}"`);
-  }
-  const format = env.KAFKA_FORMAT?.trim() || "binary";
-  if (format !== "binary" && format !== "json") return fail("invalid_config", `KAFKA_FORMAT must be binary or json, got "${format}"`);
-  const poll_timeout_ms = integerVariable(env, "KAFKA_POLL_TIMEOUT_MS", 1_000, { min: 0, max: 30_000 });
-  if (!poll_timeout_ms.ok) return poll_timeout_ms;
 
   return ok({
     rest_url: rest_url.replace(/\/+$/, ""),
@@ -83,12 +86,12 @@ export function parseKafkaConfig(env: Environment, instance_default: string): Re
     username,
     password,
     topics,
-    group,
-    instance,
-    offset_reset,
-    commit_convention,
-    format,
-    poll_timeout_ms: poll_timeout_ms.value,
+    group: variables.value.KAFKA_GROUP,
+    instance: variables.value.KAFKA_INSTANCE,
+    offset_reset: variables.value.KAFKA_OFFSET_RESET,
+    commit_convention: variables.value.KAFKA_COMMIT_CONVENTION,
+    format: variables.value.KAFKA_FORMAT,
+    poll_timeout_ms: variables.value.KAFKA_POLL_TIMEOUT_MS,
   });
 }
 
