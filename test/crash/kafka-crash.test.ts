@@ -100,11 +100,13 @@ test(
     expect(await host.waitReady(60_000)).toBe(true);
     for (let poll = 0; poll < 6_000 && committed().some((offset, index) => offset < ends[index]!); poll += 1) await Bun.sleep(10);
     expect(committed()).toEqual(ends);
-    let applied = 0;
-    for (let poll = 0; poll < 600 && applied < distinct.size; poll += 1) {
-      const health = (await (await fetch(`${host.url}/health`)).json()) as { checks: { postgres?: { payment_events?: number } } };
-      applied = health.checks.postgres?.payment_events ?? 0;
-      if (applied < distinct.size) await Bun.sleep(100);
+    // Settled: nothing waits for the actor thread, for a place to run, or for Postgres (twice in a row).
+    const waiting = ["ingress_log_entries", "processing_backlog", "outbox_backlog_entries", "processing_lag_seconds"];
+    for (let poll = 0, idle = 0; poll < 600 && idle < 2; poll += 1) {
+      const text = await (await fetch(`${host.url}/metrics`)).text();
+      const values = waiting.map((name) => Number(text.split("\n").find((line) => line.startsWith(`${name} `))?.split(" ")[1] ?? "0"));
+      idle = values.every((value) => value === 0) ? idle + 1 : 0;
+      await Bun.sleep(100);
     }
     const view = (await (await fetch(`${host.url}/kafka/consumers`, { headers: { authorization: `Bearer ${ADMIN}` } })).json()) as any;
     expect(view.consumers[0].partitions.map((partition: any) => partition.lag)).toEqual([0, 0, 0, 0]);
