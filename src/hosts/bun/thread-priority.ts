@@ -1,0 +1,31 @@
+/**
+ * On two cores the HTTP thread, the actor thread and the sink thread compete for the CPU, and
+ * the kernel shares it fairly: while processing is busy, acknowledgements queue behind it. The
+ * worker threads (actor, sink, checkpoints) run at a lower priority instead, so the HTTP
+ * thread is served first and processing takes the rest; the overload limit bounds how far
+ * processing may fall behind. Linux only (a thread is a task in /proc/self/task, and
+ * setpriority applies to one); elsewhere nothing changes.
+ */
+import { readdirSync, readFileSync } from "node:fs";
+import { setPriority } from "node:os";
+
+/** Worker threads run this much nicer than the HTTP thread (0 to 19). */
+export const WORKER_THREAD_NICENESS = 10;
+
+export function lowerWorkerThreadPriority(niceness = WORKER_THREAD_NICENESS): number {
+  let lowered = 0;
+  let tasks: string[];
+  try {
+    tasks = readdirSync("/proc/self/task");
+  } catch {
+    return 0;
+  }
+  for (const task of tasks) {
+    try {
+      if (readFileSync(`/proc/self/task/${task}/comm`, "utf8").trim() !== "Worker") continue;
+      setPriority(Number(task), niceness);
+      lowered += 1;
+    } catch {}
+  }
+  return lowered;
+}
