@@ -26,6 +26,7 @@ import { IngressDelivery } from "./ingress-delivery.ts";
 import { deliverLegacyIngress } from "./legacy-ingress.ts";
 import type { IngressMessage } from "./ingress.ts";
 import { SinkThread } from "./sink-thread.ts";
+import { openingFile } from "./start-failure.ts";
 
 declare const self: Worker;
 
@@ -38,11 +39,11 @@ let host: Host | null = null;
 async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>) {
   const { config } = request;
   const { thread: sink, migration } = await SinkThread.start({ database_url: config.database_url, data_dir: config.data_dir });
-  const database = new ActorDatabase({
+  const database = openingFile(actorsPath(config.data_dir), "the actor database", () => new ActorDatabase({
     path: actorsPath(config.data_dir),
     durability: request.durability,
     on_durability_failure: (error) => self.postMessage({ fatal: `${errorClass(error)}: ${errorMessage(error)}` } satisfies ActorThreadMessage),
-  });
+  }));
   // Embedded velocity counters share the actor database: their writes join the group commit,
   // and a crash undoes an observation together with the processing that made it.
   const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
@@ -81,7 +82,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   const redis_health = redis_velocity === null ? null : redisHealthCheck(redis_velocity.store);
   const legacy = deliverLegacyIngress(database, (actor, message) => system.get(actor).deliver(message.event, message.source, message.accepted_at));
   if (legacy > 0) console.error(`ingress: delivered ${legacy} acknowledged events left in the ingress table of an older version`);
-  const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES }) + legacy;
+  const resumed = openingFile(actorsPath(config.data_dir), "the actor database", () => system.start({ pending_prefixes: PENDING_WORK_PREFIXES })) + legacy;
   delivery.appended(request.ingress_through);
   return { sink, database, batcher, registry, system, delivery, migration, resumed, redis_health };
 }

@@ -16,6 +16,7 @@ import { BunIngress } from "./ingress.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "./processing-backlog.ts";
 import type { BunHostConfig } from "./config.ts";
 import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
+import { openingFile } from "./start-failure.ts";
 
 export interface StartOptions {
   /** Test hook: "process" skips fsync for speed. */
@@ -24,13 +25,13 @@ export interface StartOptions {
 
 export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
   const durability = options.durability ?? "fsync";
-  const ingress_database = new ActorDatabase({ path: ingressPath(config.data_dir), durability });
-  const ingress: BunIngress = new BunIngress(ingress_database, {
+  const ingress_database = openingFile(ingressPath(config.data_dir), "the ingress log", () => new ActorDatabase({ path: ingressPath(config.data_dir), durability }));
+  const ingress: BunIngress = openingFile(ingressPath(config.data_dir), "the ingress log", () => new BunIngress(ingress_database, {
     limits: DEFAULT_PAYMENT_ACTOR_LIMITS,
     backlog: DEFAULT_PROCESSING_BACKLOG_LIMITS,
     announce: (through) => thread.notify({ notice: "ingress_appended", through }),
     now: Date.now,
-  });
+  }));
   const { thread, migration, resumed } = await ActorThread.start(config, {
     durability,
     ingress_through: ingress.log.lastSequence(),
