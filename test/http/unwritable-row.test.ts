@@ -2,7 +2,8 @@
  * A row Postgres refuses for good (issue 12): made unwritable on purpose with a CHECK
  * constraint, it becomes a dead letter of stage `sink` with Postgres's error, instead of a
  * flush retried forever; the payment's other rows and other payments go on; replaying the
- * letter after the fix writes the rows, once.
+ * letter after the fix writes the rows, once. And rows that keep failing transiently are
+ * an alarm: /health degraded and outbox_oldest_age_seconds past OUTBOX_AGE_MAX_MS.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -29,7 +30,7 @@ describe.skipIf(server === null)("a row Postgres refuses for good", () => {
   let sql: ReturnType<typeof postgres>;
 
   beforeAll(async () => {
-    const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", DATABASE_URL: server!.url, ADMIN_TOKEN: admin_token, WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) });
+    const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", DATABASE_URL: server!.url, OUTBOX_AGE_MAX_MS: "1000", ADMIN_TOKEN: admin_token, WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) });
     if (!config.ok) throw new Error(config.error.message);
     host = await startBunHost(config.value, { durability: "process" });
     target = { url: host.url, admin_token, webhook_secret: secret, webhook_secret_previous: secret, body_bytes_max: 262_144, hold_timeout_ms: 900_000, providers: null as never, stop: () => host.stop() };
@@ -85,5 +86,33 @@ describe.skipIf(server === null)("a row Postgres refuses for good", () => {
     expect(after!.version).toBe(view!.version);
     const ledger = await sql`SELECT count(*)::int AS n FROM ledger_journals WHERE payment_id = ${payment_id}`;
     expect(ledger[0]!.n).toBe(1);
+  }, 60_000);
+
+  test("an outbox entry older than OUTBOX_AGE_MAX_MS turns /health degraded and shows in /metrics, until it is written", async () => {
+    await sql.unsafe(`CREATE FUNCTION refuse_for_now() RETURNS trigger AS $$ BEGIN
+      IF NEW.event_id LIKE '%stuck%' THEN RAISE EXCEPTION 'refused for now' USING ERRCODE = '40001'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql`);
+    await sql.unsafe("CREATE TRIGGER refuse_for_now BEFORE INSERT ON payment_events FOR EACH ROW EXECUTE FUNCTION refuse_for_now()");
+    const payment_id = `pay_stuck_${crypto.randomUUID().slice(0, 8)}`;
+    const response = await sendSigned(target, { ...event("payment.created", payment_id, { amount: 900 }), id: `evt_stuck_${payment_id}` });
+    expect(response.status).toBe(202);
+    await response.body?.cancel();
+
+    const health = async () => {
+      const answer = await fetch(`${host.url}/health`);
+      return { status: answer.status, body: (await answer.json()) as Json };
+    };
+    const degraded = await poll("/health degraded", health, (answer) => answer.status === 503);
+    expect(degraded.body.checks.actors.status).toBe("failing");
+    expect(degraded.body.checks.actors.error).toContain("OUTBOX_AGE_MAX_MS");
+    expect(degraded.body.checks.postgres.status).toBe("ok");
+    const metrics = await (await fetch(`${host.url}/metrics`)).text();
+    const age = /^outbox_oldest_age_seconds (\S+)$/m.exec(metrics);
+    expect(Number(age?.[1])).toBeGreaterThan(1);
+    const view = await inspect(payment_id);
+    expect(view!.outbox.last_error).toContain("refused for now");
+
+    await sql.unsafe("DROP TRIGGER refuse_for_now ON payment_events");
+    await poll("/health ok again", health, (answer) => answer.status === 200, 30_000);
+    expect((await sql`SELECT count(*)::int AS n FROM payment_events WHERE payment_id = ${payment_id}`)[0]!.n).toBe(1);
   }, 60_000);
 });

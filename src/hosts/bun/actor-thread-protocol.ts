@@ -35,7 +35,7 @@ export interface ActorThreadResults {
   writeDeadLetters: null;
   ledgerAccounts: AccountBalance[];
   pingPostgres: null;
-  actorsHealth: { pending_alarms: number; processing_backlog: number; ingress_waiting: number };
+  actorsHealth: { pending_alarms: number; processing_backlog: number; ingress_waiting: number; outbox_oldest_age_seconds: number };
   redisHealth: Record<string, unknown> | null;
   /** The actor thread's metrics in Prometheus text. */
   metrics: string;

@@ -10,6 +10,7 @@
  */
 import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
 import { IngressReader } from "../../../actors/bun/ingress-log.ts";
+import { OutboxAge } from "../../../actors/bun/outbox-age.ts";
 import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
 import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
 import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
@@ -77,6 +78,12 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
     "How long the oldest waiting work has waited for processing (work found at start counts as overdue: +Inf).",
     () => system.scheduler.dueAgeMs() / 1000,
   );
+  const outbox_age = new OutboxAge(database.db);
+  registry.gauge(
+    "outbox_oldest_age_seconds",
+    "How long the oldest outbox entry (rows owed to Postgres) has waited; past OUTBOX_AGE_MAX_MS /health is degraded.",
+    () => outbox_age.oldestAgeMs(Date.now()) / 1000,
+  );
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => database.commits);
   if (redis_velocity !== null) registerRedisVelocityMetrics(registry, redis_velocity);
   const redis_health = redis_velocity === null ? null : redisHealthCheck(redis_velocity.store);
@@ -84,7 +91,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   if (legacy > 0) console.error(`ingress: delivered ${legacy} acknowledged events left in the ingress table of an older version`);
   const resumed = openingFile(actorsPath(config.data_dir), "the actor database", () => system.start({ pending_prefixes: PENDING_WORK_PREFIXES })) + legacy;
   delivery.appended(request.ingress_through);
-  return { sink, database, batcher, registry, system, delivery, migration, resumed, redis_health };
+  return { sink, database, batcher, registry, system, delivery, migration, resumed, redis_health, outbox_age };
 }
 
 async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[ActorThreadRequest["method"]]> {
@@ -113,7 +120,12 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
     case "pingPostgres":
       return current.sink.call({ method: "ping" });
     case "actorsHealth":
-      return { pending_alarms: current.system.scheduler.pending(), processing_backlog: current.system.scheduler.due(), ingress_waiting: current.delivery.waiting() };
+      return {
+        pending_alarms: current.system.scheduler.pending(),
+        processing_backlog: current.system.scheduler.due(),
+        ingress_waiting: current.delivery.waiting(),
+        outbox_oldest_age_seconds: current.outbox_age.oldestAgeMs(Date.now()) / 1000,
+      };
     case "redisHealth":
       return (await current.redis_health?.check()) ?? null;
     case "metrics":

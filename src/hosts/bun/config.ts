@@ -8,6 +8,7 @@ import { integerVariable, parseLimits, type Environment, type Limits } from "../
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
+import { parseFaultConfig, type FaultConfig } from "./fault-config.ts";
 import { bunKafkaInstance } from "./kafka-consumer-loop.ts";
 import { parseKafkaConfig, type KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { generateWebhookSecret, parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
@@ -31,6 +32,7 @@ export interface BunHostConfig {
   fraud_rules_source: string;
   limits: Limits;
   kafka: KafkaConfig | null;
+  faults: FaultConfig;
 }
 
 interface GeneratedSecrets {
@@ -54,6 +56,8 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
   if (!velocity.ok) return velocity;
   const kafka = parseKafkaConfig(env, bunKafkaInstance());
   if (!kafka.ok) return kafka;
+  const faults = parseFaultConfig(env);
+  if (!faults.ok) return faults;
   const fraud_rules = loadFraudRules(env.FRAUD_RULES, (path) => readFileSync(path, "utf8"));
   if (!fraud_rules.ok) return fraud_rules;
 
@@ -100,6 +104,7 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
     fraud_rules_source: env.FRAUD_RULES?.trim() ? "FRAUD_RULES" : "built-in defaults",
     limits: limits.value,
     kafka: kafka.value,
+    faults: faults.value,
   });
 }
 

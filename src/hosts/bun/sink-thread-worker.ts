@@ -26,8 +26,8 @@ async function handle(request: SinkRequest): Promise<unknown> {
     case "write":
       return writeSinkRows(sink!, request.rows).catch((error: unknown) => {
         const failure = classifySinkFailure(error);
-        if (failure.kind === "transient") throw error;
-        throw new PermanentError(`${failure.sqlstate === null ? "" : `SQLSTATE ${failure.sqlstate}: `}${errorMessage(deepestCause(error))}`);
+        const message = `${failure.sqlstate === null ? "" : `SQLSTATE ${failure.sqlstate}: `}${errorMessage(deepestCause(error))}`;
+        throw failure.kind === "permanent" ? new PermanentError(message) : new Error(message);
       });
     case "listDeadLetters":
       return listDeadLetters(sink!, request.filter);

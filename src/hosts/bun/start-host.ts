@@ -17,6 +17,7 @@ import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "./processing-backlog.ts";
 import type { BunHostConfig } from "./config.ts";
 import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
 import { openingFile } from "./start-failure.ts";
+import { outboxWithinAge } from "./outbox-health.ts";
 
 export interface StartOptions {
   /** Test hook: "process" skips fsync for speed. */
@@ -77,7 +78,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
           return { driver: config.database_url ? "postgres" : "pglite" };
         },
       },
-      { name: "actors", check: () => thread.call({ method: "actorsHealth" }) },
+      { name: "actors", check: async () => outboxWithinAge(await thread.call({ method: "actorsHealth" }), config.faults.outbox_age_ms_max) },
       ...(config.velocity.redis === null ? [] : [{ name: "redis", check: async () => (await thread.call({ method: "redisHealth" })) ?? {} }]),
     ],
     now: Date.now,
