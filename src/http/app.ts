@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { errorClass, errorMessage, TransientError } from "../core/errors.ts";
+import { StorageFullError } from "../core/storage-full.ts";
 import { adminAuth } from "./admin-auth.ts";
 import { isClientDisconnect } from "./client-disconnect.ts";
 import { allowedMethods } from "./method-not-allowed.ts";
@@ -41,6 +42,9 @@ export function createApp(deps: AppDependencies) {
         metrics.rejected.increment(1, { reason: error.code });
       }
       return problemResponse(c, error);
+    }
+    if (error instanceof StorageFullError) {
+      return problemResponse(c, new HttpProblem(503, "storage_full", errorMessage(error), { "Retry-After": String(error.retry_after_s) }));
     }
     if (error instanceof TransientError) {
       return problemResponse(c, new HttpProblem(503, "temporarily_unavailable", errorMessage(error), { "Retry-After": "1" }));

@@ -17,7 +17,7 @@ import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "./processing-backlog.ts";
 import type { BunHostConfig } from "./config.ts";
 import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
 import { openingFile } from "./start-failure.ts";
-import { outboxWithinAge } from "./outbox-health.ts";
+import { ingressStorageHealth, outboxWithinAge } from "./health-checks.ts";
 
 export interface StartOptions {
   /** Test hook: "process" skips fsync for speed. */
@@ -26,7 +26,7 @@ export interface StartOptions {
 
 export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
   const durability = options.durability ?? "fsync";
-  const ingress_database = openingFile(ingressPath(config.data_dir), "the ingress log", () => new ActorDatabase({ path: ingressPath(config.data_dir), durability }));
+  const ingress_database = openingFile(ingressPath(config.data_dir), "the ingress log", () => new ActorDatabase({ path: ingressPath(config.data_dir), durability, commit_failure_rejects: true }));
   const ingress: BunIngress = openingFile(ingressPath(config.data_dir), "the ingress log", () => new BunIngress(ingress_database, {
     limits: DEFAULT_PAYMENT_ACTOR_LIMITS,
     backlog: DEFAULT_PROCESSING_BACKLOG_LIMITS,
@@ -55,6 +55,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     "How long the oldest acknowledged event has waited for the actor thread (entries found at start count as overdue: +Inf).",
     () => ingress.log.oldestAgeMs() / 1000,
   );
+  registry.gauge("ingress_storage_full", "1 while the ingress log finds the disk full (webhooks get 503 storage_full), else 0.", () => (ingress.storageFullSince() === null ? 0 : 1));
   registry.gauge(
     "processing_backlog_drain_seconds",
     "How long the waiting events would take to process, as estimated for overload (503 overloaded past 5 s).",
@@ -78,6 +79,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
           return { driver: config.database_url ? "postgres" : "pglite" };
         },
       },
+      { name: "storage", check: async () => ingressStorageHealth(ingress, config.data_dir) },
       { name: "actors", check: async () => outboxWithinAge(await thread.call({ method: "actorsHealth" }), config.faults.outbox_age_ms_max) },
       ...(config.velocity.redis === null ? [] : [{ name: "redis", check: async () => (await thread.call({ method: "redisHealth" })) ?? {} }]),
     ],
