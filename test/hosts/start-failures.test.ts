@@ -78,7 +78,7 @@ describe("start failures", () => {
     const directory = dataDir();
     writeFileSync(join(directory, "actors.sqlite"), "this is not a SQLite database, it only has its name".repeat(100));
     const result = await start({ DATA_DIR: directory });
-    expectOneClearLine(result, join(directory, "actors.sqlite"), "npm run recover");
+    expectOneClearLine(result, join(directory, "actors.sqlite"), "restore it from a backup");
   }, 30_000);
 
   test("a corrupt ingress.sqlite names the file", async () => {

@@ -27,7 +27,8 @@ import { IngressDelivery } from "./ingress-delivery.ts";
 import { deliverLegacyIngress } from "./legacy-ingress.ts";
 import type { IngressMessage } from "./ingress.ts";
 import { SinkThread } from "./sink-thread.ts";
-import { openingFile } from "./start-failure.ts";
+import { checkInstallation } from "./installation-check.ts";
+import { openingFile, postgresAddress } from "./start-failure.ts";
 
 declare const self: Worker;
 
@@ -45,6 +46,10 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
     durability: request.durability,
     on_durability_failure: (error) => self.postMessage({ fatal: `${errorClass(error)}: ${errorMessage(error)}` } satisfies ActorThreadMessage),
   }));
+  const installation_id = await checkInstallation(database, sink, {
+    actors_path: actorsPath(config.data_dir),
+    postgres: postgresAddress(config.database_url)?.concat(" (DATABASE_URL)") ?? `${config.data_dir}/postgres (embedded PGlite)`,
+  });
   // Embedded velocity counters share the actor database: their writes join the group commit,
   // and a crash undoes an observation together with the processing that made it.
   const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
@@ -91,7 +96,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   if (legacy > 0) console.error(`ingress: delivered ${legacy} acknowledged events left in the ingress table of an older version`);
   const resumed = openingFile(actorsPath(config.data_dir), "the actor database", () => system.start({ pending_prefixes: PENDING_WORK_PREFIXES })) + legacy;
   delivery.appended(request.ingress_through);
-  return { sink, database, batcher, registry, system, delivery, migration, resumed, redis_health, outbox_age };
+  return { sink, database, batcher, registry, system, delivery, migration, resumed, redis_health, outbox_age, installation_id };
 }
 
 async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[ActorThreadRequest["method"]]> {

@@ -8,6 +8,7 @@ import { errorClass, errorMessage, PermanentError } from "../../core/errors.ts";
 import { classifySinkFailure } from "../../sink/classify-failure.ts";
 import type { SinkDatabase } from "../../sink/database.ts";
 import { migrateSink } from "../../sink/migrate.ts";
+import { claimInstallation, readInstallation } from "../../sink/installation.ts";
 import { openSink } from "../../sink/open-sink.ts";
 import { countPaymentEvents, ledgerAccounts, listDeadLetters, pingSink } from "../../sink/queries.ts";
 import { writeSinkRows } from "../../sink/writer.ts";
@@ -35,6 +36,10 @@ async function handle(request: SinkRequest): Promise<unknown> {
       return ledgerAccounts(sink!, request.currency);
     case "countPaymentEvents":
       return countPaymentEvents(sink!);
+    case "readInstallation":
+      return readInstallation(sink!);
+    case "claimInstallation":
+      return claimInstallation(sink!, request.installation_id);
     case "ping":
       await pingSink(sink!);
       return null;
