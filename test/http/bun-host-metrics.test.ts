@@ -18,7 +18,7 @@ beforeAll(async () => {
   const config = loadBunConfig({ DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) });
   if (!config.ok) throw new Error(config.error.message);
   host = await startBunHost(config.value);
-});
+}, 30_000);
 
 afterAll(async () => {
   await host?.stop();
