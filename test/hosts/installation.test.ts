@@ -103,4 +103,14 @@ describe("actor storage and Postgres are one installation", () => {
     await stream(data_dir, `pay_install_again`);
     await stream(data_dir, `pay_install_again_2`);
   }, 90_000);
+
+  test("another installation's ingress.sqlite is refused: its acknowledged events are not this installation's", async () => {
+    const data_dir = dataDir();
+    const other = dataDir();
+    await stream(data_dir, `pay_install_ingress`);
+    await stream(other, `pay_install_ingress_other`);
+    for (const suffix of ["-wal", "-shm"]) rmSync(join(data_dir, `ingress.sqlite${suffix}`), { force: true });
+    copyFileSync(join(other, "ingress.sqlite"), join(data_dir, "ingress.sqlite"));
+    expectRefused(await start(data_dir), join(data_dir, "ingress.sqlite"), "belongs to installation", "another installation's");
+  }, 120_000);
 });

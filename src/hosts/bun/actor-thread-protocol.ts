@@ -9,7 +9,7 @@ import type { BunHostConfig } from "./config.ts";
 
 export type ActorThreadRequest =
   /** `ingress_through`: the newest entry of the ingress log at start (all durable). */
-  | { method: "open"; config: BunHostConfig; durability: Durability; ingress_through: number }
+  | { method: "open"; config: BunHostConfig; durability: Durability; ingress_through: number; ingress_installation_id: string | null }
   | { method: "inspect"; payment_id: string }
   | { method: "replay"; payment_id: string; event_id: string }
   | { method: "discard"; payment_id: string; event_id: string }
@@ -26,7 +26,7 @@ export type ActorThreadRequest =
   | { method: "stop" };
 
 export interface ActorThreadResults {
-  open: { migration: SinkMigrationResult; resumed: number };
+  open: { migration: SinkMigrationResult; resumed: number; installation_id: string };
   inspect: PaymentView | null;
   replay: OperatorOutcome;
   discard: OperatorOutcome;

@@ -50,6 +50,12 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
     actors_path: actorsPath(config.data_dir),
     postgres: postgresAddress(config.database_url)?.concat(" (DATABASE_URL)") ?? `${config.data_dir}/postgres (embedded PGlite)`,
   });
+  if (request.ingress_installation_id !== null && request.ingress_installation_id !== installation_id) {
+    throw new Error(
+      `cannot start: ${ingressPath(config.data_dir)} belongs to installation ${request.ingress_installation_id}, not to ${installation_id} of the actor database and Postgres: ` +
+        `its acknowledged events are another installation's. Move it back where it came from`,
+    );
+  }
   // Embedded velocity counters share the actor database: their writes join the group commit,
   // and a crash undoes an observation together with the processing that made it.
   const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
@@ -102,7 +108,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
 async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[ActorThreadRequest["method"]]> {
   if (request.method === "open") {
     host = await openHost(request);
-    return { migration: host.migration, resumed: host.resumed };
+    return { migration: host.migration, resumed: host.resumed, installation_id: host.installation_id };
   }
   const current = host;
   if (current === null) throw new Error("the actor thread is not open");

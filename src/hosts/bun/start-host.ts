@@ -6,6 +6,7 @@
  */
 import { ActorDatabase, type Durability } from "../../../actors/bun/actor-database.ts";
 import { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
+import { readInstallationId, recordInstallationId } from "../../../actors/bun/installation-id.ts";
 import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../../actors/payment/limits.ts";
 import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
@@ -33,11 +34,17 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     announce: (through) => thread.notify({ notice: "ingress_appended", through }),
     now: Date.now,
   }));
-  const { thread, migration, resumed } = await ActorThread.start(config, {
+  const ingress_installation = readInstallationId(ingress_database);
+  const { thread, migration, resumed, installation_id } = await ActorThread.start(config, {
     durability,
     ingress_through: ingress.log.lastSequence(),
+    ingress_installation_id: ingress_installation.installation_id,
     on_ingress_delivered: (sequence) => ingress.delivered(sequence),
   });
+  if (ingress_installation.installation_id === null) {
+    recordInstallationId(ingress_database, installation_id);
+    await ingress_database.sync();
+  }
   const actor_rows = new ActorRowsReader(actorsPath(config.data_dir));
   ingress.open(actor_rows);
   const actors: PaymentActorsPort = {
