@@ -33,6 +33,12 @@ export interface ActorDatabaseOptions {
    * default logs and exits the process; tests may pass their own.
    */
   on_durability_failure?: (error: unknown) => void;
+  /**
+   * A COMMIT that fails (a full disk) only rejects its batch's waiters, after the rollback,
+   * instead of calling on_durability_failure: for a writer whose callers forget what they
+   * wrote when their sync() rejects (the ingress log). A failed fsync still calls it.
+   */
+  commit_failure_rejects?: boolean;
 }
 
 function exitOnDurabilityFailure(error: unknown): void {
@@ -80,10 +86,12 @@ export class ActorDatabase {
   private readonly path: string;
   private readonly checkpointer: Worker;
   private readonly on_durability_failure: (error: unknown) => void;
+  private readonly commit_failure_rejects: boolean;
 
   constructor(options: ActorDatabaseOptions) {
     this.path = options.path;
     this.on_durability_failure = options.on_durability_failure ?? exitOnDurabilityFailure;
+    this.commit_failure_rejects = options.commit_failure_rejects ?? false;
     this.db = new Database(options.path, { create: true, strict: true });
     // An in-memory database has no WAL file to fsync, and nothing survives the process anyway.
     this.durability = options.path === ":memory:" ? "process" : (options.durability ?? "fsync");
@@ -234,7 +242,7 @@ export class ActorDatabase {
         this.db.exec("ROLLBACK");
       } catch {}
       batch.reject(error);
-      this.on_durability_failure(error);
+      if (!this.commit_failure_rejects) this.on_durability_failure(error);
       return;
     }
     if (this.durability !== "fsync") {

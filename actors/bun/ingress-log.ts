@@ -81,6 +81,20 @@ export class IngressLog<T> {
     return sequence;
   }
 
+  /**
+   * Forgets an entry whose commit failed (rolled back, never acknowledged): a retry of the
+   * same event is then admitted afresh, not answered as a duplicate of nothing.
+   */
+  forget(sequence: number): void {
+    let index = this.order.length - 1;
+    while (index >= this.head && this.order[index]!.sequence !== sequence) index -= 1;
+    if (index < this.head) return;
+    const [entry] = this.order.splice(index, 1);
+    const ids = this.pending.get(entry!.actor);
+    if (ids?.get(entry!.id) === sequence) ids.delete(entry!.id);
+    if (ids?.size === 0) this.pending.delete(entry!.actor);
+  }
+
   /** Deletes every entry up to `sequence`: the actor thread has them durably. */
   deliveredThrough(sequence: number): number {
     let forgotten = 0;

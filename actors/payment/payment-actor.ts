@@ -30,6 +30,7 @@ import type { ActorCounter, ActorMetrics } from "./actor-metrics.ts";
 import type { PaymentActorLimits } from "./limits.ts";
 import { numbered, type ActorMeta, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./storage-layout.ts";
 import { SingleLoop } from "./single-loop.ts";
+import { SINK_REASON, SINK_STAGE, sinkDeadLetterMessage } from "./sink-dead-letter.ts";
 import { UnitOfWork, type Disposition } from "./unit-of-work.ts";
 
 /** Where outbox rows go: the host's sink writer (batched, bounded connections). */
@@ -64,6 +65,8 @@ export class PaymentActor {
   private readonly flushing = new SingleLoop();
   private handlers_running = 0;
   private alarm_failures = 0;
+  /** After a permanent sink failure of a page: entries go one at a time until one is written. */
+  private flush_one_by_one = false;
 
   constructor(
     private readonly context: ActorContext,
@@ -160,6 +163,13 @@ export class PaymentActor {
       if (!letter) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
       unit.closeDeadLetter(letter, "replayed");
+      if (letter.outbox_entry !== undefined) {
+        // Stage sink: the event was applied; only its rows go to Postgres again.
+        this.store.appendOutbox(unit.meta, letter.outbox_entry.rows, unit.now, letter.outbox_entry.accepted_at ?? null);
+        this.report(unit.finish());
+        this.wakeAt(unit.now);
+        return "done";
+      }
       const original = letter.message.source.kind === "replay" ? letter.message.source.original : letter.message.source;
       this.store.appendInbox(unit.meta, {
         event: letter.message.event,
@@ -328,7 +338,7 @@ export class PaymentActor {
     if (meta.flush_retry_at !== null && meta.flush_retry_at > this.context.now()) return false;
     const page = this.context.storage.list<OutboxEntry>({
       prefix: PREFIX_OUTBOX,
-      limit: this.dependencies.limits.outbox_page_entries_max,
+      limit: this.flush_one_by_one ? 1 : this.dependencies.limits.outbox_page_entries_max,
     });
     if (page.length === 0) return false;
     const rows = mergeSinkRows(page.map(([, entry]) => entry.rows));
@@ -338,6 +348,14 @@ export class PaymentActor {
     try {
       await this.dependencies.sink.write(rows);
     } catch (error) {
+      if (isPermanent(error)) {
+        // Find the entry Postgres refuses: one at a time, then dead-letter it.
+        if (page.length > 1) {
+          this.flush_one_by_one = true;
+          return true;
+        }
+        if (this.deadLetterOutboxEntry(page[0]!, error)) return true;
+      }
       this.store.transaction(() => {
         const current = this.store.meta();
         current.flush_attempts += 1;
@@ -359,6 +377,7 @@ export class PaymentActor {
       current.flush_error = null;
       this.store.putMeta(current);
     });
+    this.flush_one_by_one = false;
     const metrics = this.dependencies.metrics;
     metrics.increment("outbox_entries_flushed", page.length);
     metrics.increment("sink_flushes");
@@ -368,6 +387,25 @@ export class PaymentActor {
     for (const [, entry] of page) {
       if (entry.accepted_at !== undefined) metrics.observe("accepted_to_postgres_ms", written_at - entry.accepted_at);
     }
+    return true;
+  }
+
+  /** Moves an outbox entry Postgres refuses for good to the dead letters (stage sink); false if it carries no event. */
+  private deadLetterOutboxEntry([key, entry]: [string, OutboxEntry], error: unknown): boolean {
+    const message = sinkDeadLetterMessage(entry);
+    if (message === null) return false;
+    this.store.transaction(() => {
+      const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
+      const attempts = unit.meta.flush_attempts + 1;
+      this.context.storage.delete(key);
+      unit.meta.outbox_count -= 1;
+      unit.meta.flush_attempts = 0;
+      unit.meta.flush_retry_at = null;
+      unit.meta.flush_error = null;
+      unit.deadLetter(message, SINK_REASON, SINK_STAGE, errorClass(error), errorMessage(error), attempts, entry);
+      this.report(unit.finish());
+    });
+    this.flush_one_by_one = false;
     return true;
   }
 

@@ -109,6 +109,8 @@ export interface DeadLetter {
   first_failed_at: number;
   last_failed_at: number;
   version: number;
+  /** Stage `sink`: the outbox entry Postgres refused, written again on replay (sink-dead-letter.ts). */
+  outbox_entry?: OutboxEntry;
 }
 
 export interface AppliedEvent {

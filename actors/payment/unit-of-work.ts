@@ -25,6 +25,7 @@ import {
   type HeldMessage,
   type InboxMessage,
   type StoredJournal,
+  type OutboxEntry,
 } from "./storage-layout.ts";
 import { appliedEventRows, deadLetterRow, fraudDecisionRow, paymentRow } from "./sink-rows.ts";
 
@@ -115,6 +116,7 @@ export class UnitOfWork {
     error_class: DeadLetterErrorClass,
     error_message: string,
     attempts = message.attempts + 1,
+    outbox_entry?: OutboxEntry,
   ): void {
     const key = PREFIX_DEAD + message.event.id;
     const existing = this.store.storage.get<DeadLetter>(key);
@@ -129,6 +131,7 @@ export class UnitOfWork {
       first_failed_at: existing?.first_failed_at ?? message.first_failed_at ?? this.now,
       last_failed_at: this.now,
       version: this.meta.dead_letter_version,
+      ...(outbox_entry === undefined ? {} : { outbox_entry }),
     };
     this.store.storage.put(key, letter);
     if (!existing) this.meta.dead_letter_count += 1;

@@ -30,10 +30,12 @@ export type DeadLetterReason =
   | "permanent_failure"
   /** Processing failed transiently RETRY_ATTEMPTS_MAX times. */
   | "retries_exhausted"
+  /** Postgres refused the applied event's rows for good (a constraint, a type): replay after a fix. */
+  | "sink_write_refused"
   | PoisonReason;
 
-/** Where the message failed. `apply` is the actor's commit, `kafka_ingest` the Kafka consumer. */
-export type DeadLetterStage = "state_machine" | "ordering" | "fraud" | "apply" | "kafka_ingest";
+/** Where the message failed. `apply` is the actor's commit, `sink` the write to Postgres, `kafka_ingest` the Kafka consumer. */
+export type DeadLetterStage = "state_machine" | "ordering" | "fraud" | "apply" | "sink" | "kafka_ingest";
 
 /**
  * The name of an error that was thrown (`error.name`), only ever produced by `errorClass`, so

@@ -5,8 +5,11 @@
 import { Hono } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { errorClass, errorMessage, TransientError } from "../core/errors.ts";
+import { StorageFullError } from "../core/storage-full.ts";
 import { adminAuth, adminRoutes } from "./admin-auth.ts";
+import { isClientDisconnect } from "./client-disconnect.ts";
 import { consoleRoutes } from "./console/console-routes.tsx";
+import { allowedMethods } from "./method-not-allowed.ts";
 import { OPENAPI_DOCUMENT } from "./openapi/openapi-document.ts";
 import type { AppDependencies } from "./ports.ts";
 import { HttpProblem, problemResponse } from "./problem.ts";
@@ -31,10 +34,21 @@ export function createApp(deps: AppDependencies) {
   app.get("/openapi.json", (c) => c.json(OPENAPI_DOCUMENT));
   app.route("/console", consoleRoutes(deps, (request) => Promise.resolve(app.fetch(request))));
 
-  app.notFound((c) => problemResponse(c, new HttpProblem(404, "route_not_found", `no route ${c.req.method} ${c.req.path}`)));
+  app.notFound((c) => {
+    const allow = allowedMethods(app.routes, c.req.path);
+    if (allow.length > 0) {
+      return problemResponse(c, new HttpProblem(405, "method_not_allowed", `${c.req.path} does not serve ${c.req.method}; it serves ${allow.join(", ")}`, { Allow: allow.join(", ") }));
+    }
+    return problemResponse(c, new HttpProblem(404, "route_not_found", `no route ${c.req.method} ${c.req.path}`));
+  });
   app.onError((error, c) => {
     // hono/bearer-auth's refusals carry their JSON problem response already (admin-auth.ts).
     if (error instanceof HTTPException) return error.getResponse();
+    if (isClientDisconnect(error, c.req.raw)) {
+      metrics.client_disconnects.increment(1);
+      console.warn(`client went away during ${c.req.method} ${c.req.path}; nothing was acknowledged to it`);
+      return problemResponse(c, new HttpProblem(400, "client_disconnected", "the client closed the request before it was read"));
+    }
     const problem = errorProblem(error, c.req.method, c.req.path);
     // The one place webhook refusals are counted, whatever their status.
     if (c.req.method === "POST" && c.req.path.startsWith("/webhooks/")) metrics.rejected.increment(1, { reason: problem.code });
@@ -45,6 +59,9 @@ export function createApp(deps: AppDependencies) {
 
 function errorProblem(error: unknown, method: string, path: string): HttpProblem {
   if (error instanceof HttpProblem) return error;
+  if (error instanceof StorageFullError) {
+    return new HttpProblem(503, "storage_full", errorMessage(error), { "Retry-After": String(error.retry_after_s) });
+  }
   if (error instanceof TransientError) return new HttpProblem(503, "temporarily_unavailable", errorMessage(error), { "Retry-After": "1" });
   console.error(`unexpected ${errorClass(error)} on ${method} ${path}:`, error);
   return new HttpProblem(500, "internal_error", "an unexpected error occurred; nothing was acknowledged");

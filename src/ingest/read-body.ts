@@ -2,12 +2,13 @@
  * Reading a request body within a size limit, and decoding it as a JSON event.
  *
  * Problem codes: `body_too_large`, `unsupported_content_type`, `invalid_utf8`,
- * `malformed_json`, and those of parseEvent (src/core/event-parse.ts).
+ * `malformed_json`, those of checkJsonLimits (json-limits.ts), and those of parseEvent (src/core/event-parse.ts).
  */
 import type { PaymentEvent } from "../core/event.ts";
 import { parseEvent } from "../core/event-parse.ts";
 import { fail, ok } from "../core/result.ts";
 import type { Result } from "../core/result.ts";
+import { checkJsonLimits, DEFAULT_JSON_LIMITS, type JsonLimits } from "./json-limits.ts";
 
 /**
  * Reads the whole body, or fails with `body_too_large` as soon as it is known to exceed
@@ -47,9 +48,9 @@ export async function readBody(request: Request, bytes_max: number): Promise<Res
 /**
  * Decodes JSON sent as `application/json` (parameters allowed; a `charset` must be utf-8).
  * Bytes that are not valid UTF-8 are refused rather than replaced, so what is stored is
- * exactly what was signed.
+ * exactly what was signed. The text's shape is bounded (json-limits.ts) before it is parsed.
  */
-export function decodeJsonBody(bytes: Uint8Array, content_type: string | null): Result<unknown> {
+export function decodeJsonBody(bytes: Uint8Array, content_type: string | null, limits: JsonLimits = DEFAULT_JSON_LIMITS): Result<unknown> {
   const media = checkContentType(content_type);
   if (!media.ok) return media;
   let text: string;
@@ -58,6 +59,8 @@ export function decodeJsonBody(bytes: Uint8Array, content_type: string | null): 
   } catch {
     return fail("invalid_utf8", "request body is not valid UTF-8");
   }
+  const shape = checkJsonLimits(text, limits);
+  if (!shape.ok) return shape;
   try {
     return ok(JSON.parse(text) as unknown);
   } catch (error) {

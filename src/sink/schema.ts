@@ -160,3 +160,13 @@ export const dead_letters = pgTable(
     index("dead_letters_last_failed").on(table.last_failed_at),
   ],
 );
+
+/**
+ * Which installation this Postgres belongs to: one row, the id the Bun host's actor database
+ * also carries, so that an actor database that is not this Postgres's partner (missing, empty,
+ * another's) is refused at start instead of silently forgetting state (issue 12).
+ */
+export const installation = pgTable("installation", {
+  installation_id: text().primaryKey(),
+  created_at: moment(),
+});

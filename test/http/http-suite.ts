@@ -13,6 +13,7 @@ import { badRequestCases } from "./suite/bad-requests.ts";
 import { caseRunner, type HttpSuiteContext, type HttpSuiteOptions } from "./suite/context.ts";
 import { deadLetterCases } from "./suite/dead-letters.ts";
 import { fraudOverrideCases } from "./suite/fraud-override.ts";
+import { hostileInputCases } from "./suite/hostile-input.ts";
 import { inspectionCases } from "./suite/inspection.ts";
 import { ledgerCases } from "./suite/ledger.ts";
 import { operationCases } from "./suite/operations.ts";
@@ -41,6 +42,7 @@ export function runHttpSuite(name: string, start: () => Promise<HttpTarget>, opt
     };
     signatureCases(context);
     badRequestCases(context);
+    hostileInputCases(context);
     adminAuthCases(context);
     inspectionCases(context);
     deadLetterCases(context);

@@ -2,13 +2,19 @@ import { describe, expect, test } from "bun:test";
 import { createApp } from "../../src/http/app.ts";
 import { MetricsRegistry } from "../../src/http/metrics.ts";
 import type { AcceptOutcome, PaymentActorsPort } from "../../src/http/ports.ts";
+import { StorageFullError } from "../../src/core/storage-full.ts";
 import { signWebhook } from "../../src/ingest/standard-webhooks.ts";
 import { event } from "../support/events.ts";
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-function appAnswering(outcome: AcceptOutcome) {
-  const actors = { accept: async () => outcome } as unknown as PaymentActorsPort;
+function appAnswering(outcome: AcceptOutcome | Error) {
+  const actors = {
+    accept: async () => {
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    },
+  } as unknown as PaymentActorsPort;
   return createApp({
     webhook_secrets: { dev: [secret] },
     admin_token: "a".repeat(20),
@@ -21,7 +27,7 @@ function appAnswering(outcome: AcceptOutcome) {
   });
 }
 
-async function deliver(outcome: AcceptOutcome) {
+async function deliver(outcome: AcceptOutcome | Error) {
   const body = JSON.stringify(event("payment.created", "pay_overload", { amount: 100 }));
   const timestamp_s = Math.floor(Date.now() / 1000);
   const signature = await signWebhook({ id: "msg_1", timestamp_s, body, secret });
@@ -54,5 +60,12 @@ describe("overload answers", () => {
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("1");
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("overloaded");
+  });
+
+  test("a host whose disk is full answers 503 storage_full with Retry-After", async () => {
+    const response = await deliver(new StorageFullError("the disk holding the ingress log is full"));
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("5");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("storage_full");
   });
 });

@@ -11,7 +11,7 @@ import type { BunHostConfig } from "./config.ts";
 
 export type ActorThreadRequest =
   /** `ingress_through`: the newest entry of the ingress log at start (all durable). */
-  | { method: "open"; config: BunHostConfig; durability: Durability; ingress_through: number }
+  | { method: "open"; config: BunHostConfig; durability: Durability; ingress_through: number; ingress_installation_id: string | null }
   | { method: "inspect"; payment_id: string }
   | { method: "replay"; payment_id: string; event_id: string }
   | { method: "discard"; payment_id: string; event_id: string }
@@ -28,7 +28,7 @@ export type ActorThreadRequest =
   | { method: "stop" };
 
 export interface ActorThreadResults {
-  open: { migration: SinkMigrationResult; resumed: number };
+  open: { migration: SinkMigrationResult; resumed: number; installation_id: string };
   inspect: PaymentView | null;
   replay: OperatorOutcome;
   discard: OperatorOutcome;
@@ -37,7 +37,7 @@ export interface ActorThreadResults {
   writeDeadLetters: null;
   ledgerAccounts: AccountBalance[];
   pingPostgres: null;
-  actorsHealth: { pending_alarms: number; processing_backlog: number; ingress_waiting: number };
+  actorsHealth: { pending_alarms: number; processing_backlog: number; ingress_waiting: number; outbox_oldest_age_seconds: number };
   redisHealth: Record<string, unknown> | null;
   /** The actor thread's metrics in Prometheus text. */
   metrics: string;

@@ -10,6 +10,7 @@
  */
 import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
 import { IngressReader } from "../../../actors/bun/ingress-log.ts";
+import { OutboxAge } from "../../../actors/bun/outbox-age.ts";
 import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
 import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
@@ -26,6 +27,8 @@ import { IngressDelivery } from "./ingress-delivery.ts";
 import { deliverLegacyIngress } from "./legacy-ingress.ts";
 import type { IngressMessage } from "./ingress.ts";
 import { SinkThread } from "./sink-thread.ts";
+import { checkInstallation } from "./installation-check.ts";
+import { openingFile, postgresAddress } from "./start-failure.ts";
 
 declare const self: Worker;
 
@@ -35,11 +38,21 @@ let host: Host | null = null;
 async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>) {
   const { config } = request;
   const { thread: sink, migration } = await SinkThread.start({ database_url: config.database_url, data_dir: config.data_dir });
-  const database = new ActorDatabase({
+  const database = openingFile(actorsPath(config.data_dir), "the actor database", () => new ActorDatabase({
     path: actorsPath(config.data_dir),
     durability: request.durability,
     on_durability_failure: (error) => self.postMessage({ fatal: `${errorClass(error)}: ${errorMessage(error)}` } satisfies ActorThreadMessage),
+  }));
+  const installation_id = await checkInstallation(database, sink, {
+    actors_path: actorsPath(config.data_dir),
+    postgres: postgresAddress(config.database_url)?.concat(" (DATABASE_URL)") ?? `${config.data_dir}/postgres (embedded PGlite)`,
   });
+  if (request.ingress_installation_id !== null && request.ingress_installation_id !== installation_id) {
+    throw new Error(
+      `cannot start: ${ingressPath(config.data_dir)} belongs to installation ${request.ingress_installation_id}, not to ${installation_id} of the actor database and Postgres: ` +
+        `its acknowledged events are another installation's. Move it back where it came from`,
+    );
+  }
   // Embedded velocity counters share the actor database: their writes join the group commit,
   // and a crash undoes an observation together with the processing that made it.
   const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
@@ -70,20 +83,26 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
     "How long the oldest waiting work has waited for processing (work found at start counts as overdue: +Inf).",
     () => system.scheduler.dueAgeMs() / 1000,
   );
+  const outbox_age = new OutboxAge(database.db);
+  registry.gauge(
+    "outbox_oldest_age_seconds",
+    "How long the oldest outbox entry (rows owed to Postgres) has waited; past OUTBOX_AGE_MAX_MS /health is degraded.",
+    () => outbox_age.oldestAgeMs(Date.now()) / 1000,
+  );
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => database.commits);
   if (redis_velocity !== null) registerRedisVelocityMetrics(registry, redis_velocity);
   const redis_health = redis_velocity === null ? null : redisHealthCheck(redis_velocity.store);
   const legacy = deliverLegacyIngress(database, (actor, message) => system.get(actor).deliver(message.event, message.source, message.accepted_at));
   if (legacy > 0) console.error(`ingress: delivered ${legacy} acknowledged events left in the ingress table of an older version`);
-  const resumed = system.start({ pending_prefixes: PENDING_WORK_PREFIXES }) + legacy;
+  const resumed = openingFile(actorsPath(config.data_dir), "the actor database", () => system.start({ pending_prefixes: PENDING_WORK_PREFIXES })) + legacy;
   delivery.appended(request.ingress_through);
-  return { sink, database, batcher, registry, system, delivery, ingress_reader, migration, resumed, redis_health };
+  return { sink, database, batcher, registry, system, delivery, ingress_reader, migration, resumed, redis_health, outbox_age, installation_id };
 }
 
 async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[ActorThreadRequest["method"]]> {
   if (request.method === "open") {
     host = await openHost(request);
-    return { migration: host.migration, resumed: host.resumed };
+    return { migration: host.migration, resumed: host.resumed, installation_id: host.installation_id };
   }
   const current = host;
   if (current === null) throw new Error("the actor thread is not open");
@@ -106,7 +125,12 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
     case "pingPostgres":
       return current.sink.call({ method: "ping" });
     case "actorsHealth":
-      return { pending_alarms: current.system.scheduler.pending(), processing_backlog: current.system.scheduler.due(), ingress_waiting: current.delivery.waiting() };
+      return {
+        pending_alarms: current.system.scheduler.pending(),
+        processing_backlog: current.system.scheduler.due(),
+        ingress_waiting: current.delivery.waiting(),
+        outbox_oldest_age_seconds: current.outbox_age.oldestAgeMs(Date.now()) / 1000,
+      };
     case "redisHealth":
       return (await current.redis_health?.check()) ?? null;
     case "metrics":

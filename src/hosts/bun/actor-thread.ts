@@ -26,6 +26,8 @@ function exitOnFailure(reason: string): void {
 export interface ActorThreadOptions {
   durability: Durability;
   ingress_through: number;
+  /** The installation id ingress.sqlite carries, or null when it has none yet. */
+  ingress_installation_id: string | null;
   /** The actor thread holds every ingress entry up to `sequence` durably. */
   on_ingress_delivered: (sequence: number) => void;
   on_failure?: (reason: string) => void;
@@ -49,7 +51,13 @@ export class ActorThread {
 
   static async start(config: BunHostConfig, options: ActorThreadOptions) {
     const thread = new ActorThread(options);
-    const opened = await thread.call({ method: "open", config, durability: options.durability, ingress_through: options.ingress_through });
+    const opened = await thread.call({
+      method: "open",
+      config,
+      durability: options.durability,
+      ingress_through: options.ingress_through,
+      ingress_installation_id: options.ingress_installation_id,
+    });
     return { thread, ...opened };
   }
 

@@ -10,6 +10,7 @@ import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import { parseAdminTokens } from "../../http/admin-auth.ts";
+import { parseFaultConfig, type FaultConfig } from "./fault-config.ts";
 import { bunKafkaInstance } from "./kafka-consumer-loop.ts";
 import { parseKafkaConfig, type KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { generateWebhookSecret, parseWebhookSecrets } from "../../ingest/standard-webhooks.ts";
@@ -35,6 +36,7 @@ export interface BunHostConfig {
   /** SINK_BATCH_ROWS_MAX: rows the sink thread writes in one batch. */
   sink_batch_rows_max: number;
   kafka: KafkaConfig | null;
+  faults: FaultConfig;
 }
 
 interface GeneratedSecrets {
@@ -67,6 +69,8 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
   if (!velocity.ok) return velocity;
   const kafka = parseKafkaConfig(env, bunKafkaInstance());
   if (!kafka.ok) return kafka;
+  const faults = parseFaultConfig(env);
+  if (!faults.ok) return faults;
   const fraud_rules = loadFraudRules(env.FRAUD_RULES, (path) => readFileSync(path, "utf8"));
   if (!fraud_rules.ok) return fraud_rules;
 
@@ -115,6 +119,7 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
     limits: limits.value,
     sink_batch_rows_max,
     kafka: kafka.value,
+    faults: faults.value,
   });
 }
 

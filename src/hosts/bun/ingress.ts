@@ -11,6 +11,8 @@ import type { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
 import { IngressLog } from "../../../actors/bun/ingress-log.ts";
 import { admission, readAdmissionFacts, type AdmissionLimits } from "../../../actors/payment/admission.ts";
 import type { MessageSource, PaymentEvent } from "../../core/event.ts";
+import { errorMessage, TransientError } from "../../core/errors.ts";
+import { isDiskFull, StorageFullError } from "../../core/storage-full.ts";
 import type { AcceptOutcome } from "../../http/ports.ts";
 import { ProcessingBacklog, type ProcessingBacklogLimits } from "./processing-backlog.ts";
 
@@ -27,6 +29,7 @@ export class BunIngress {
   private announce_scheduled = false;
   /** The newest entry known durable: what the actor thread may read. */
   private durable_through = 0;
+  private storage_full_since: number | null = null;
 
   constructor(
     private readonly database: ActorDatabase,
@@ -49,13 +52,36 @@ export class BunIngress {
 
   /** Resolves once the event is durable in the log (or known as a duplicate of one that is). */
   async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
-    const outcome = this.admit(event, source);
+    let admitted: { outcome: AcceptOutcome; sequence: number | null };
+    try {
+      admitted = this.admit(event, source);
+    } catch (error) {
+      throw this.storageFailed(error);
+    }
     // Everything appended before this call is durable once it resolves; later entries may
     // still sit in an open batch, invisible to the actor thread, so only this one is announced.
     const appended = this.log.lastSequence();
-    await this.database.sync();
-    if (outcome === "accepted") this.announce(appended);
-    return outcome;
+    try {
+      await this.database.sync();
+    } catch (error) {
+      // The batch was rolled back: this entry is not in the log and was never acknowledged.
+      if (admitted.sequence !== null) this.log.forget(admitted.sequence);
+      throw this.storageFailed(error);
+    }
+    this.storage_full_since = null;
+    if (admitted.outcome === "accepted") this.announce(appended);
+    return admitted.outcome;
+  }
+
+  /** When a write first found the disk full (performance.now), or null while writes succeed. */
+  storageFullSince(): number | null {
+    return this.storage_full_since;
+  }
+
+  private storageFailed(error: unknown): Error {
+    if (!isDiskFull(error)) return new TransientError(`the ingress log could not be written: ${errorMessage(error)}`);
+    this.storage_full_since ??= performance.now();
+    return new StorageFullError(`the disk holding the ingress log is full; nothing was acknowledged, retry later (${errorMessage(error)})`);
   }
 
   /** The actor thread has every entry up to `sequence` durably. */
@@ -63,16 +89,16 @@ export class BunIngress {
     this.backlog.delivered(this.log.deliveredThrough(sequence));
   }
 
-  private admit(event: PaymentEvent, source: MessageSource): AcceptOutcome {
+  private admit(event: PaymentEvent, source: MessageSource): { outcome: AcceptOutcome; sequence: number | null } {
     if (this.facts === null) throw new Error("the ingress is not open");
     const actor = event.payment_id;
-    if (this.log.has(actor, event.id)) return "duplicate";
+    if (this.log.has(actor, event.id)) return { outcome: "duplicate", sequence: null };
     const facts = readAdmissionFacts(this.facts.storageFor(actor), event.id);
     const outcome = admission({ ...facts, waiting: facts.waiting + this.log.pendingFor(actor) }, this.options.limits);
-    if (outcome !== "accepted") return outcome;
-    if (this.backlog.overloaded()) return "overloaded";
-    this.log.append(actor, event.id, { event, source, accepted_at: this.options.now() });
-    return outcome;
+    if (outcome !== "accepted") return { outcome, sequence: null };
+    if (this.backlog.overloaded()) return { outcome: "overloaded", sequence: null };
+    const sequence = this.log.append(actor, event.id, { event, source, accepted_at: this.options.now() });
+    return { outcome, sequence };
   }
 
   /** One announcement for every acceptance that one commit made durable. */

@@ -2,15 +2,22 @@
 import { describeRules } from "../../core/fraud/describe-rules.ts";
 import { redactDatabaseUrl } from "../../sink/open-sink.ts";
 import { loadBunConfig } from "./config.ts";
-import { startBunHost } from "./start-host.ts";
+import { describeConfigFailure, describeStartFailure } from "./start-failure.ts";
+import { startBunHost, type BunHost } from "./start-host.ts";
 
 const config = loadBunConfig(process.env);
 if (!config.ok) {
-  console.error(`cannot start: ${config.error.message}`);
+  console.error(`cannot start: ${describeConfigFailure(config.error.message, process.env.DATA_DIR || "./data")}`);
   process.exit(1);
 }
 
-const host = await startBunHost(config.value);
+let host: BunHost;
+try {
+  host = await startBunHost(config.value);
+} catch (error) {
+  console.error(`cannot start: ${describeStartFailure(error, config.value)}`);
+  process.exit(1);
+}
 const { value } = config;
 console.log(`payment actors listening on ${host.url}`);
 console.log(`  data:      ${value.data_dir} (ingress.sqlite, actors.sqlite${value.database_url ? "" : ", postgres/ (embedded PGlite)"})`);

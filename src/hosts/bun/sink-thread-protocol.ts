@@ -1,6 +1,7 @@
 import type { DeadLetterFilter } from "../../core/dead-letters.ts";
 import type { AccountBalance, DeadLetterListing, SinkRows } from "../../core/postgres-rows.ts";
 import type { SinkMigrationResult } from "../../sink/migrate.ts";
+import type { PostgresInstallation } from "../../sink/installation.ts";
 import type { SinkOpenOptions } from "../../sink/open-sink.ts";
 
 export type SinkRequest =
@@ -9,6 +10,8 @@ export type SinkRequest =
   | { method: "listDeadLetters"; filter: DeadLetterFilter }
   | { method: "ledgerAccounts"; currency: string }
   | { method: "countPaymentEvents" }
+  | { method: "readInstallation" }
+  | { method: "claimInstallation"; installation_id: string }
   | { method: "ping" }
   | { method: "close" };
 
@@ -18,6 +21,8 @@ export interface SinkResults {
   listDeadLetters: DeadLetterListing[];
   ledgerAccounts: AccountBalance[];
   countPaymentEvents: number;
+  readInstallation: PostgresInstallation;
+  claimInstallation: string;
   ping: null;
   close: null;
 }

@@ -4,9 +4,11 @@
  * event from webhook acceptance. Here it uses the second core instead. A `postgres://` URL
  * runs here too, so both drivers behave the same to the host.
  */
-import { errorClass, errorMessage } from "../../core/errors.ts";
+import { errorClass, errorMessage, PermanentError } from "../../core/errors.ts";
+import { classifySinkFailure } from "../../sink/classify-failure.ts";
 import type { SinkDatabase } from "../../sink/database.ts";
 import { migrateSink } from "../../sink/migrate.ts";
+import { claimInstallation, readInstallation } from "../../sink/installation.ts";
 import { openSink } from "../../sink/open-sink.ts";
 import { countPaymentEvents, ledgerAccounts, listDeadLetters, pingSink } from "../../sink/queries.ts";
 import { writeSinkRows } from "../../sink/writer.ts";
@@ -23,13 +25,21 @@ async function handle(request: SinkRequest): Promise<unknown> {
       return migrateSink(sink);
     }
     case "write":
-      return writeSinkRows(sink!, request.rows);
+      return writeSinkRows(sink!, request.rows).catch((error: unknown) => {
+        const failure = classifySinkFailure(error);
+        const message = `${failure.sqlstate === null ? "" : `SQLSTATE ${failure.sqlstate}: `}${errorMessage(deepestCause(error))}`;
+        throw failure.kind === "permanent" ? new PermanentError(message) : new Error(message);
+      });
     case "listDeadLetters":
       return listDeadLetters(sink!, request.filter);
     case "ledgerAccounts":
       return ledgerAccounts(sink!, request.currency);
     case "countPaymentEvents":
       return countPaymentEvents(sink!);
+    case "readInstallation":
+      return readInstallation(sink!);
+    case "claimInstallation":
+      return claimInstallation(sink!, request.installation_id);
     case "ping":
       await pingSink(sink!);
       return null;
@@ -50,3 +60,10 @@ self.onmessage = async (message: MessageEvent<{ id: number; request: SinkRequest
   }
   self.postMessage(response);
 };
+
+/** drizzle wraps the driver's error ("Failed query: ..."); the driver's says what failed. */
+function deepestCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 8 && (current as { cause?: unknown } | null)?.cause !== undefined; depth += 1) current = (current as { cause: unknown }).cause;
+  return current;
+}

@@ -6,6 +6,7 @@
  */
 import { ActorDatabase, type Durability } from "../../../actors/bun/actor-database.ts";
 import { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
+import { readInstallationId, recordInstallationId } from "../../../actors/bun/installation-id.ts";
 import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { createApp } from "../../http/app.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
@@ -17,6 +18,8 @@ import { lowerWorkerThreadPriority } from "./thread-priority.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "./processing-backlog.ts";
 import type { BunHostConfig } from "./config.ts";
 import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
+import { openingFile } from "./start-failure.ts";
+import { ingressStorageHealth, outboxWithinAge } from "./health-checks.ts";
 
 export interface StartOptions {
   /** Test hook: "process" skips fsync for speed. */
@@ -25,18 +28,24 @@ export interface StartOptions {
 
 export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
   const durability = options.durability ?? "fsync";
-  const ingress_database = new ActorDatabase({ path: ingressPath(config.data_dir), durability });
-  const ingress: BunIngress = new BunIngress(ingress_database, {
+  const ingress_database = openingFile(ingressPath(config.data_dir), "the ingress log", () => new ActorDatabase({ path: ingressPath(config.data_dir), durability, commit_failure_rejects: true }));
+  const ingress: BunIngress = openingFile(ingressPath(config.data_dir), "the ingress log", () => new BunIngress(ingress_database, {
     limits: paymentActorLimits(config.limits),
     backlog: { ...DEFAULT_PROCESSING_BACKLOG_LIMITS, backlog_ms_max: config.limits.processing_backlog_ms_max },
     announce: (through) => thread.notify({ notice: "ingress_appended", through }),
     now: Date.now,
-  });
-  const { thread, migration, resumed } = await ActorThread.start(config, {
+  }));
+  const ingress_installation = readInstallationId(ingress_database);
+  const { thread, migration, resumed, installation_id } = await ActorThread.start(config, {
     durability,
     ingress_through: ingress.log.lastSequence(),
+    ingress_installation_id: ingress_installation.installation_id,
     on_ingress_delivered: (sequence) => ingress.delivered(sequence),
   });
+  if (ingress_installation.installation_id === null) {
+    recordInstallationId(ingress_database, installation_id);
+    await ingress_database.sync();
+  }
   lowerWorkerThreadPriority();
   const actor_rows = new ActorRowsReader(actorsPath(config.data_dir));
   ingress.open(actor_rows);
@@ -55,6 +64,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     "How long the oldest acknowledged event has waited for the actor thread (entries found at start count as overdue: +Inf).",
     () => ingress.log.oldestAgeMs() / 1000,
   );
+  registry.gauge("ingress_storage_full", "1 while the ingress log finds the disk full (webhooks get 503 storage_full), else 0.", () => (ingress.storageFullSince() === null ? 0 : 1));
   registry.gauge(
     "processing_backlog_drain_seconds",
     "How long the waiting events would take to process, as estimated for overload (503 overloaded past PROCESSING_BACKLOG_MS_MAX).",
@@ -79,7 +89,8 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
           return { driver: config.database_url ? "postgres" : "pglite" };
         },
       },
-      { name: "actors", check: () => thread.call({ method: "actorsHealth" }) },
+      { name: "storage", check: async () => ingressStorageHealth(ingress, config.data_dir) },
+      { name: "actors", check: async () => outboxWithinAge(await thread.call({ method: "actorsHealth" }), config.faults.outbox_age_ms_max) },
       ...(config.velocity.redis === null ? [] : [{ name: "redis", check: async () => (await thread.call({ method: "redisHealth" })) ?? {} }]),
     ],
     now: Date.now,
@@ -91,8 +102,9 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     hostname: config.host,
     port: config.port,
     fetch: app.fetch,
-    // The app enforces BODY_BYTES_MAX with a JSON error; this is only a backstop.
-    maxRequestBodySize: config.limits.body_bytes_max * 4,
+    // The app enforces BODY_BYTES_MAX with a JSON 413 (from Content-Length before reading, or
+    // after the chunk that crosses it); Bun's own limit would answer a bare 413 first.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
   });
   if (config.kafka) {
     kafka = startKafkaConsumerLoop(config.kafka, {

@@ -3,8 +3,8 @@ import { Hono } from "hono";
 import { errorMessage } from "../../core/errors.ts";
 import type { AppDependencies } from "../ports.ts";
 
-/** A dependency that does not answer is failing; /health itself must answer. */
-const HEALTH_CHECK_TIMEOUT_MS_DEFAULT = 5_000;
+/** A dependency that does not answer is failing; /health itself answers within 1 s. */
+const HEALTH_CHECK_TIMEOUT_MS_DEFAULT = 900;
 
 function withTimeout<T>(work: Promise<T>, timeout_ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

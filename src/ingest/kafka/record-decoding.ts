@@ -6,6 +6,7 @@
 import type { DeadLetterErrorClass, PoisonReason } from "../../core/dead-letters.ts";
 import type { PaymentEvent } from "../../core/event.ts";
 import { parseEvent } from "../../core/event-parse.ts";
+import { checkJsonLimits } from "../json-limits.ts";
 import type { KafkaRecord } from "./kafka-source.ts";
 
 export interface Poison {
@@ -43,7 +44,9 @@ export function decodeRecord(record: KafkaRecord): Decoded {
     } catch {
       json_problem = "the record's value is not UTF-8 text";
     }
-    if (text !== null) {
+    const shape = text === null ? null : checkJsonLimits(text);
+    if (shape && !shape.ok) json_problem = `the record's value is refused (${shape.error.code}): ${shape.error.message}`;
+    else if (text !== null) {
       try {
         body = JSON.parse(text) as unknown;
       } catch (error) {

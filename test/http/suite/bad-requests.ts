@@ -15,11 +15,21 @@ export function badRequestCases(context: HttpSuiteContext): void {
   const created = (name: string, data: PaymentEvent["data"] = {}) =>
     event("payment.created", context.paymentId(name), { amount: 1500, ...data });
 
-  /** A created event padded with an unknown data field to exactly `bytes` bytes of JSON. */
+  /**
+   * A created event padded with an unknown data field to exactly `bytes` bytes of JSON (strings
+   * of at most 8,000 characters, below the JSON string length limit).
+   */
   const paddedTo = (name: string, bytes: number) => {
-    const body = created(name, { padding: "" });
-    const length = encoder.encode(JSON.stringify(body)).length;
-    body.data.padding = "x".repeat(bytes - length);
+    const body = created(name, { padding: [] as string[] });
+    const padding = body.data.padding as string[];
+    for (;;) {
+      const missing = bytes - encoder.encode(JSON.stringify(body)).length;
+      if (missing <= 8_003) {
+        padding.push("x".repeat(missing - (padding.length > 0 ? 3 : 2)));
+        break;
+      }
+      padding.push("x".repeat(8_000));
+    }
     const text = JSON.stringify(body);
     expect(encoder.encode(text).length).toBe(bytes);
     return { body, text };

@@ -32,9 +32,9 @@ export function operationCases(context: HttpSuiteContext): void {
     }
   });
 
-  context.test("an unknown route answers 404 with a JSON error", async () => {
+  context.test("an unknown route answers 404 with a JSON error, a known route under another method 405", async () => {
     await expectProblem(await get("/no/such/route"), 404, "route_not_found");
-    await expectProblem(await request(context.target(), "PUT", "/health"), 404, "route_not_found");
-    await expectProblem(await request(context.target(), "GET", "/webhooks/dev"), 404, "route_not_found");
+    await expectProblem(await request(context.target(), "PUT", "/health"), 405, "method_not_allowed");
+    await expectProblem(await request(context.target(), "GET", "/webhooks/dev"), 405, "method_not_allowed");
   });
 }

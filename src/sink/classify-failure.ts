@@ -1,0 +1,22 @@
+/**
+ * Whether a failed sink write can succeed by retrying. Postgres says so in its SQLSTATE
+ * class: a data exception (22), an integrity violation (23), a statement the schema cannot
+ * take (42) or a limit exceeded (54) fails the same way every time, as does a stack overflow
+ * while serialising a row; everything else (connections, shutdowns, locks, resources) may
+ * pass on a later attempt, and retrying is the safe default.
+ */
+const PERMANENT_SQLSTATE_CLASSES = new Set(["22", "23", "42", "54"]);
+
+export type SinkFailureKind = "permanent" | "transient";
+
+export function classifySinkFailure(error: unknown): { kind: SinkFailureKind; sqlstate: string | null } {
+  for (let cause = error, depth = 0; cause !== null && cause !== undefined && depth < 8; depth += 1) {
+    if (cause instanceof RangeError) return { kind: "permanent", sqlstate: null };
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) {
+      return { kind: PERMANENT_SQLSTATE_CLASSES.has(code.slice(0, 2)) ? "permanent" : "transient", sqlstate: code };
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return { kind: "transient", sqlstate: null };
+}
