@@ -66,6 +66,13 @@ run("the operator console in chromium against the Bun host", () => {
     // so its authorization is dead-lettered until an operator overrides the block.
     for (let index = 1; index <= 11; index += 1) {
       const payment_id = index === 11 ? blocked_id : `pay_${run_id}_card_${index}`;
+      // Payments are processed in parallel, in no promised order: the eleventh card must be
+      // evaluated last, so it is sent once the ten before it have their decisions.
+      if (index === 11) {
+        for (let earlier = 1; earlier <= 10; earlier += 1) {
+          await poll(`card ${earlier}'s fraud decision`, () => view(`pay_${run_id}_card_${earlier}`), (payment) => payment.fraud?.decision !== undefined);
+        }
+      }
       const card = { card: { fingerprint: `fp_${run_id}_${index}`, country: "US" }, ip: "203.0.113.7", ip_country: "US", customer_id: `cus_${index}` };
       for (const sent of [
         event("payment.created", payment_id, { amount: 4200, ...card }, { sequence: 1 }),
