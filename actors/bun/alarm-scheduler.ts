@@ -39,8 +39,6 @@ export class AlarmScheduler {
   /** Due actors waiting for a place, oldest first, with when they became due (performance.now). */
   private readonly ready = new FifoMap<string, number>();
   private pump_scheduled = false;
-  /** Handlers that have ended since start. */
-  completed = 0;
   private readonly options: Required<AlarmSchedulerOptions>;
 
   constructor(
@@ -168,7 +166,6 @@ export class AlarmScheduler {
     this.running.add(handled);
     handled.finally(() => {
       this.running.delete(handled);
-      this.completed += 1;
       if (this.ready.size > 0) this.schedulePump();
     });
   }

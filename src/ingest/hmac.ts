@@ -52,7 +52,7 @@ export function hexEncode(bytes: Uint8Array): string {
 const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** Standard alphabet, padding optional; anything else (spaces included) is refused. */
-export function base64Decode(text: string): Uint8Array | undefined {
+export function base64Decode(text: string): Uint8Array<ArrayBuffer> | undefined {
   if (!BASE64_PATTERN.test(text) || text.length % 4 === 1) return undefined;
   try {
     const binary = atob(text.padEnd(Math.ceil(text.length / 4) * 4, "="));

@@ -10,6 +10,7 @@
  * `timestamp_out_of_tolerance`, `malformed_signature`, `signature_mismatch`.
  */
 import { fail, ok } from "../core/result.ts";
+import { base64Decode, base64Encode, equalConstantTime } from "./hmac.ts";
 import type { Result } from "../core/result.ts";
 
 const TOLERANCE_S_DEFAULT = 300;
@@ -165,13 +166,6 @@ function signedContent(id: string, timestamp: string, body: Uint8Array): Uint8Ar
   return message;
 }
 
-function equalConstantTime(left: Uint8Array, right: Uint8Array): boolean {
-  if (left.length !== right.length) return false;
-  let difference = 0;
-  for (let index = 0; index < left.length; index += 1) difference |= left[index]! ^ right[index]!;
-  return difference === 0;
-}
-
 function secretKeyBytes(secret: string): Uint8Array<ArrayBuffer> | undefined {
   if (!secret.startsWith(SECRET_PREFIX)) return undefined;
   return base64Decode(secret.slice(SECRET_PREFIX.length));
@@ -203,23 +197,4 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   keys.set(secret, key);
   key.catch(() => keys.delete(secret));
   return key;
-}
-
-const BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
-
-/** Standard alphabet; padding may be left out, but nothing else is forgiven (atob skips spaces). */
-function base64Decode(text: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!BASE64_PATTERN.test(text) || text.length % 4 === 1) return undefined;
-  try {
-    const binary = atob(text.padEnd(Math.ceil(text.length / 4) * 4, "="));
-    return Uint8Array.from(binary, (character) => character.charCodeAt(0));
-  } catch {
-    return undefined;
-  }
-}
-
-function base64Encode(bytes: Uint8Array): string {
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary);
 }

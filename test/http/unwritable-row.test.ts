@@ -21,6 +21,7 @@ const server: PostgresServer | null = await startPostgres();
 if (server === null && postgresRequired()) throw new Error(POSTGRES_MISSING);
 if (server === null) console.warn(`unwritable-row.test.ts skipped: ${POSTGRES_MISSING}`);
 
+// Skipped only where no PostgreSQL can be had (a laptop); CI sets REQUIRE_POSTGRES=1, which throws above instead.
 describe.skipIf(server === null)("a row Postgres refuses for good", () => {
   const secret = randomWebhookSecret();
   const admin_token = "t".repeat(32);

@@ -10,6 +10,7 @@ export async function withRedis(name: string, body: (redis: RedisWithRest) => vo
   const redis = await startRedisWithRest(options);
   if (redis === null) {
     if (redisRequired()) throw new Error(`${name}: ${REDIS_MISSING} (CI=true: Redis suites fail instead of skipping)`);
+    // Reached only outside CI (the line above throws under CI=true): no redis-server to start.
     describe.skip(`${name} (skipped: ${REDIS_MISSING})`, () => {});
     return;
   }

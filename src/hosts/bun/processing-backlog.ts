@@ -9,6 +9,8 @@
  * at which the actor thread has lately been taking entries, with the age of the oldest entry
  * as a floor (right after a start the rate is not known yet).
  */
+import { DEFAULT_LIMITS } from "../../core/config.ts";
+
 export interface ProcessingBacklogLimits {
   /** Refuse while the waiting work would take longer than this to process. */
   backlog_ms_max: number;
@@ -17,7 +19,7 @@ export interface ProcessingBacklogLimits {
 }
 
 export const DEFAULT_PROCESSING_BACKLOG_LIMITS: ProcessingBacklogLimits = {
-  backlog_ms_max: 15_000,
+  backlog_ms_max: DEFAULT_LIMITS.processing_backlog_ms_max,
   backlog_events_max: 100_000,
 };
 
