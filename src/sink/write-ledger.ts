@@ -10,45 +10,33 @@
  * |              | debits_posted += amount                | credits_posted += amount                 |
  * | void_pending | debits_pending -= pending_amount       | credits_pending -= pending_amount        |
  *
- * Each chunk of transfers is one statement whose `RETURNING` feeds the deltas of the rows
- * that were really inserted; the deltas of all chunks are summed here and applied in one pass
- * sorted by (currency, account), so that concurrent batches lock accounts in the same order.
+ * The transfers are one statement whose `RETURNING` feeds the deltas of the rows that were
+ * really inserted; the deltas are summed here and applied in one statement sorted by
+ * (currency, account), so that concurrent batches lock accounts in the same order.
  */
 import { sql, type SQL } from "drizzle-orm";
 import type { AccountBalance } from "../core/postgres-rows.ts";
-import { chunksOf, columnCount } from "./chunks.ts";
+import { insertFromJson } from "./json-recordset.ts";
 import { queryRows, toBigint, type SinkDb } from "./database.ts";
 import { ledger_accounts, ledger_transfers } from "./schema.ts";
 
 type TransferInsert = typeof ledger_transfers.$inferInsert;
 
 /** `transfers` must hold one row per transfer_id (see prepare-rows.ts). */
-export async function writeLedger(tx: SinkDb, transfers: TransferInsert[], bind_parameters_max: number): Promise<void> {
+export async function writeLedger(tx: SinkDb, transfers: TransferInsert[]): Promise<void> {
+  if (transfers.length === 0) return;
   const deltas = new Map<string, AccountBalance>();
-  for (const chunk of chunksOf(transfers, bind_parameters_max, columnCount(ledger_transfers))) {
-    const rows = await queryRows<Record<keyof AccountBalance, string>>(tx, insertTransfers(tx, chunk));
-    for (const row of rows) addDelta(deltas, row);
-  }
-  const sorted = [...deltas.values()].sort(compareAccounts);
-  for (const chunk of chunksOf(sorted, bind_parameters_max, columnCount(ledger_accounts))) {
-    await tx.execute(upsertAccounts(chunk));
-  }
+  const rows = await queryRows<Record<keyof AccountBalance, string>>(tx, insertTransfers(transfers));
+  for (const row of rows) addDelta(deltas, row);
+  if (deltas.size === 0) return;
+  await tx.execute(upsertAccounts([...deltas.values()].sort(compareAccounts)));
 }
 
-function insertTransfers(tx: SinkDb, transfers: TransferInsert[]): SQL {
-  // The insert is drizzle's own, from the table: its columns, their order and their binding.
-  const insert = tx
-    .insert(ledger_transfers)
-    .values(transfers)
-    .onConflictDoNothing({ target: ledger_transfers.transfer_id })
-    .returning({
-      debit_account: ledger_transfers.debit_account,
-      credit_account: ledger_transfers.credit_account,
-      currency: ledger_transfers.currency,
-      kind: ledger_transfers.kind,
-      amount: ledger_transfers.amount,
-      pending_amount: ledger_transfers.pending_amount,
-    });
+function insertTransfers(transfers: TransferInsert[]): SQL {
+  // The columns and their types come from the drizzle table (json-recordset.ts).
+  const insert = sql`(${insertFromJson(ledger_transfers, transfers)}
+    on conflict (transfer_id) do nothing
+    returning debit_account, credit_account, currency, kind, amount, pending_amount)`;
   const pending = sql.raw(
     `case kind when 'pending' then amount when 'post_pending' then -pending_amount when 'void_pending' then -pending_amount else 0 end`,
   );
@@ -70,17 +58,16 @@ function insertTransfers(tx: SinkDb, transfers: TransferInsert[]): SQL {
 }
 
 function upsertAccounts(accounts: AccountBalance[]): SQL {
-  // Totals travel as text: postgres.js, node-postgres and PGlite each treat a JS bigint differently.
-  const values = sql.join(
-    accounts.map(
-      (row) =>
-        sql`(${row.account}, ${row.currency}, ${String(row.debits_pending)}::bigint, ${String(row.debits_posted)}::bigint, ${String(row.credits_pending)}::bigint, ${String(row.credits_posted)}::bigint)`,
-    ),
-    sql`, `,
-  );
-  return sql`
-    insert into ledger_accounts (account, currency, debits_pending, debits_posted, credits_pending, credits_posted)
-    values ${values}
+  // Totals travel as JSON strings (JSON has no bigint), read by Postgres as `bigint`.
+  const rows = accounts.map((row) => ({
+    account: row.account,
+    currency: row.currency,
+    debits_pending: String(row.debits_pending),
+    debits_posted: String(row.debits_posted),
+    credits_pending: String(row.credits_pending),
+    credits_posted: String(row.credits_posted),
+  }));
+  return sql`${insertFromJson(ledger_accounts, rows)}
     on conflict (account, currency) do update set
       debits_pending = ledger_accounts.debits_pending + excluded.debits_pending,
       debits_posted = ledger_accounts.debits_posted + excluded.debits_posted,

@@ -13,66 +13,49 @@ import { getTableColumns, sql, type SQL } from "drizzle-orm";
 import type { PgTable } from "drizzle-orm/pg-core";
 import { countSinkRows } from "../core/merge-sink-rows.ts";
 import type { SinkRows } from "../core/postgres-rows.ts";
-import { BIND_PARAMETERS_MAX, chunksOf, columnCount } from "./chunks.ts";
-import type { SinkDatabase, SinkDb } from "./database.ts";
+import type { SinkDatabase } from "./database.ts";
+import { insertFromJson } from "./json-recordset.ts";
 import { prepareRows } from "./prepare-rows.ts";
 import { dead_letters, fraud_decisions, ledger_journals, payment_events, payments } from "./schema.ts";
 import { writeLedger } from "./write-ledger.ts";
 
-export interface WriteOptions {
-  /** Bind parameters per statement; lower it only to exercise chunking in tests. */
-  bind_parameters_max?: number;
-}
-
-export async function writeSinkRows(sink: SinkDatabase, rows: SinkRows, options: WriteOptions = {}): Promise<void> {
+export async function writeSinkRows(sink: SinkDatabase, rows: SinkRows): Promise<void> {
   const prepared = prepareRows(rows);
   if (countSinkRows(prepared) === 0) return;
-  const parameters_max = options.bind_parameters_max ?? BIND_PARAMETERS_MAX;
   // Tables in a fixed order, rows sorted by key: concurrent batches take locks in one order.
   await sink.db.transaction(async (tx) => {
-    for (const chunk of chunksOf(prepared.payments, parameters_max, columnCount(payments))) {
-      await tx
-        .insert(payments)
-        .values(chunk)
-        .onConflictDoUpdate({
-          target: payments.payment_id,
-          set: excludedColumns(payments, ["payment_id"]),
-          setWhere: sql`${payments.revision} < excluded.revision`,
-        });
+    if (prepared.payments.length > 0) {
+      await tx.execute(sql`${insertFromJson(payments, prepared.payments)}
+        on conflict (payment_id) do update set ${excludedColumns(payments, ["payment_id"])}
+        where ${payments.revision} < excluded.revision`);
     }
-    await insertAll(tx, payment_events, prepared.payment_events, parameters_max);
-    await insertAll(tx, ledger_journals, prepared.ledger_journals, parameters_max);
-    await writeLedger(tx, prepared.ledger_transfers, parameters_max);
-    await insertAll(tx, fraud_decisions, prepared.fraud_decisions, parameters_max);
-    for (const chunk of chunksOf(prepared.dead_letters, parameters_max, columnCount(dead_letters))) {
-      await tx
-        .insert(dead_letters)
-        .values(chunk)
-        .onConflictDoUpdate({
-          target: [dead_letters.payment_id, dead_letters.event_id],
-          set: excludedColumns(dead_letters, ["payment_id", "event_id"]),
-          setWhere: sql`${dead_letters.version} < excluded.version`,
-        });
+    for (const [table, table_rows] of [
+      [payment_events, prepared.payment_events],
+      [ledger_journals, prepared.ledger_journals],
+    ] as const) {
+      if (table_rows.length > 0) await tx.execute(sql`${insertFromJson(table, table_rows)} on conflict do nothing`);
+    }
+    await writeLedger(tx, prepared.ledger_transfers);
+    if (prepared.fraud_decisions.length > 0) {
+      await tx.execute(sql`${insertFromJson(fraud_decisions, prepared.fraud_decisions)} on conflict do nothing`);
+    }
+    if (prepared.dead_letters.length > 0) {
+      await tx.execute(sql`${insertFromJson(dead_letters, prepared.dead_letters)}
+        on conflict (payment_id, event_id) do update set ${excludedColumns(dead_letters, ["payment_id", "event_id"])}
+        where ${dead_letters.version} < excluded.version`);
     }
   });
 }
 
-async function insertAll<Table extends PgTable>(
-  tx: SinkDb,
-  table: Table,
-  rows: Table["$inferInsert"][],
-  parameters_max: number,
-): Promise<void> {
-  for (const chunk of chunksOf(rows, parameters_max, columnCount(table))) {
-    await tx.insert(table).values(chunk).onConflictDoNothing();
-  }
-}
+const excluded_cache = new WeakMap<PgTable, SQL>();
 
-/** `SET column = excluded.column` for every column but the key. */
-function excludedColumns(table: PgTable, key: string[]): Record<string, SQL> {
-  const set: Record<string, SQL> = {};
-  for (const [field, column] of Object.entries(getTableColumns(table))) {
-    if (!key.includes(column.name)) set[field] = sql.raw(`excluded."${column.name}"`);
+/** `column = excluded.column, ...` for every column but the key. */
+function excludedColumns(table: PgTable, key: string[]): SQL {
+  let set = excluded_cache.get(table);
+  if (set === undefined) {
+    const columns = Object.values(getTableColumns(table)).filter((column) => !key.includes(column.name));
+    set = sql.raw(columns.map((column) => `"${column.name}" = excluded."${column.name}"`).join(", "));
+    excluded_cache.set(table, set);
   }
   return set;
 }
