@@ -93,8 +93,18 @@ export class ActorStore {
     return this.meta_cached;
   }
 
+  /**
+   * The inbox head. Messages leave the inbox only from its head, so the inbox is the numbers
+   * from `inbox_next - inbox_count` on, and the head is one point read (a range read cost
+   * about six times as much); the range read stays as the fallback should a row be missing.
+   */
   firstInbox(): InboxMessage | undefined {
-    return this.storage.list<InboxMessage>({ prefix: PREFIX_INBOX, limit: 1 })[0]?.[1];
+    const meta = this.storedMeta();
+    if (meta === null || meta.inbox_count === 0) return undefined;
+    return (
+      this.storage.get<InboxMessage>(numbered(PREFIX_INBOX, meta.inbox_next - meta.inbox_count)) ??
+      this.storage.list<InboxMessage>({ prefix: PREFIX_INBOX, limit: 1 })[0]?.[1]
+    );
   }
 
   appendInbox(meta: ActorMeta, message: Omit<InboxMessage, "number">): InboxMessage {
