@@ -38,6 +38,8 @@ export function admission(facts: AdmissionFacts, limits: AdmissionLimits): Accep
 /** What admission needs from an actor's storage: reads only, so any reader of it may ask. */
 export function readAdmissionFacts(storage: Pick<ActorStorage, "get">, event_id: string): AdmissionFacts {
   const meta = storage.get<ActorMeta>(KEY_META);
+  // No meta, no row at all: the first event of a payment costs one read, not two.
+  if (meta === undefined) return { seen: false, waiting: 0, dead_letters: 0 };
   return {
     seen: storage.get(PREFIX_SEEN + event_id) !== undefined,
     waiting: meta?.inbox_count ?? 0,
