@@ -7,6 +7,7 @@
  */
 import { getTableColumns, getTableName, sql, type SQL } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import { jsonbSafe } from "./postgres-text.ts";
 
 export interface RecordsetColumns {
   /** `"a", "b"`: the insert's column list. */
@@ -37,11 +38,15 @@ export function insertFromJson(table: PgTable, rows: readonly object[]): SQL {
 }
 
 /**
- * The rows as JSON text. Postgres' `jsonb` refuses `\u0000` and unpaired surrogates, which
- * JSON.stringify writes as escapes; prepare-rows.ts already made every free-text field safe,
- * so finding one here means an identifier held it: the write fails, and the sink classifies
- * that as a row Postgres can never take.
+ * The rows as JSON text. Postgres' `jsonb` refuses U+0000 and unpaired surrogates, which
+ * JSON.stringify writes as `\u0000` and `\udXXX` escapes (a paired surrogate is written as
+ * itself). prepare-rows.ts already made every free-text field safe; should an identifier
+ * hold one (or the data the text `\u...`, which the quick test cannot tell apart), every
+ * string is made safe the same way (postgres-text.ts) and the rows written again.
  */
 export function rowsJson(rows: readonly object[]): string {
-  return JSON.stringify(rows);
+  const json = JSON.stringify(rows);
+  return MAYBE_UNSAFE_ESCAPE.test(json) ? JSON.stringify(jsonbSafe(JSON.parse(json))) : json;
 }
+
+const MAYBE_UNSAFE_ESCAPE = /\\u(?:0000|d[89a-f])/i;

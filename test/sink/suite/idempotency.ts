@@ -100,4 +100,15 @@ export function idempotencyCases({ sink, test }: SinkSuiteContext): void {
     expect(stored?.message).toEqual({ raw: "bad\\u0000byte", lone: "half \ufffd a pair", kept: "emoji \u{1f600}" });
     expect(stored?.error_message).toBe("nul \\u0000 here");
   });
+
+  test("an identifier holding such characters is written with them replaced, and the text \\u0000 stays as it is", async () => {
+    const event_id = "evt_\ud800_\u0000";
+    const event = { id: event_id, note: "the text \\u0000 and \\ud800, not the characters" };
+    await writeSinkRows(sink(), rowsOf({ payment_events: [eventRow(event_id, "pay_\udc00", 1, { event: event as never })] }));
+    const rows = await queryRows<{ event_id: string; payment_id: string; note: string }>(
+      sink().db,
+      sql`select event_id, payment_id, event ->> 'note' as note from payment_events`,
+    );
+    expect(rows).toEqual([{ event_id: "evt_\ufffd_\\u0000", payment_id: "pay_\ufffd", note: event.note }]);
+  });
 }
