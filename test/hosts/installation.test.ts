@@ -18,9 +18,10 @@ const MAIN = new URL("../../src/hosts/bun/main.ts", import.meta.url).pathname;
 const secret = randomWebhookSecret();
 const admin_token = "i".repeat(32);
 const directories: string[] = [];
+// Each folder holds a PGlite database (thousands of files): removing them took over 5 s on a busy machine.
 afterAll(() => {
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
-});
+}, 60_000);
 const dataDir = () => {
   const directory = mkdtempSync(join(tmpdir(), "installation-"));
   directories.push(directory);
