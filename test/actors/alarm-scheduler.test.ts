@@ -22,6 +22,33 @@ async function until(condition: () => boolean, timeout_ms = 5_000) {
 }
 
 describe("AlarmScheduler", () => {
+  test("startDue starts handlers of alarms set for now in the same turn, within the per-turn cap, and the rest follow", async () => {
+    const fired: string[] = [];
+    const scheduler = new AlarmScheduler(openDatabase(), Date.now, async (actor) => void fired.push(actor), {
+      handlers_started_per_turn_max: 2,
+    });
+    for (const actor of ["a", "b", "c"]) scheduler.set(actor, Date.now());
+    expect(fired).toEqual([]);
+    scheduler.startDue();
+    expect(fired).toEqual(["a", "b"]);
+    await until(() => fired.length === 3);
+    expect(fired).toEqual(["a", "b", "c"]);
+    await scheduler.stop();
+  });
+
+  test("an alarm queued as due whose time a clock moved back into the future fires at that time, not never", async () => {
+    let now = 1_000_000;
+    const fired: number[] = [];
+    const scheduler = new AlarmScheduler(openDatabase(), () => now, async () => void fired.push(now));
+    scheduler.set("a", now);
+    now -= 50;
+    scheduler.startDue();
+    expect(fired).toEqual([]);
+    now += 50;
+    await until(() => fired.length === 1);
+    await scheduler.stop();
+  });
+
   test("never runs more handlers at once than handlers_max, and runs every due one", async () => {
     let running = 0;
     let running_most = 0;

@@ -105,7 +105,7 @@ describe("Bun host ingress", () => {
       entriesFor: () => [],
     } as unknown as IngressReader<IngressMessage>;
     const database = { sync: () => Promise.resolve() } as unknown as ActorDatabase;
-    const scheduler = { due: () => 0 } as unknown as BunActorSystem<PaymentActor>["scheduler"];
+    const scheduler = { due: () => 0, startDue: () => {} } as unknown as BunActorSystem<PaymentActor>["scheduler"];
     const reports: number[] = [];
     const delivery = new IngressDelivery(reader, database, scheduler, (e) => delivered.push(e.sequence), (through) => reports.push(through));
     delivery.appended(2);
