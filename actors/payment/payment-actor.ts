@@ -28,7 +28,7 @@ import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics } from "./actor-metrics.ts";
 import type { PaymentActorLimits } from "./limits.ts";
-import { numbered, type ActorMeta, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./storage-layout.ts";
+import { numbered, type ActorMeta, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry } from "./storage-layout.ts";
 import { SingleLoop } from "./single-loop.ts";
 import { SINK_REASON, SINK_STAGE, sinkDeadLetterMessage } from "./sink-dead-letter.ts";
 import { UnitOfWork, type Disposition } from "./unit-of-work.ts";
@@ -159,7 +159,7 @@ export class PaymentActor {
   /** Puts a dead letter back through the same path as a new message. */
   async replay(event_id: string): Promise<OperatorOutcome> {
     const outcome = this.store.transaction((): OperatorOutcome => {
-      const letter = this.context.storage.get<DeadLetter>(PREFIX_DEAD + event_id);
+      const letter = this.store.deadLetter(event_id);
       if (!letter) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
       unit.closeDeadLetter(letter, "replayed");
@@ -170,9 +170,10 @@ export class PaymentActor {
         this.wakeAt(unit.now);
         return "done";
       }
-      const original = letter.message.source.kind === "replay" ? letter.message.source.original : letter.message.source;
+      const { source, event } = letter.inbox_message;
+      const original = source.kind === "replay" ? source.original : source;
       this.store.appendInbox(unit.meta, {
-        event: letter.message.event,
+        event,
         source: { kind: "replay", original },
         accepted_at: unit.now,
         replay: true,
@@ -191,7 +192,7 @@ export class PaymentActor {
 
   async discard(event_id: string): Promise<OperatorOutcome> {
     const outcome = this.store.transaction((): OperatorOutcome => {
-      const letter = this.context.storage.get<DeadLetter>(PREFIX_DEAD + event_id);
+      const letter = this.store.deadLetter(event_id);
       if (!letter) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
       unit.closeDeadLetter(letter, "discarded");
