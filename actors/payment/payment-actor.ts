@@ -166,6 +166,7 @@ export class PaymentActor {
       if (letter.outbox_entry !== undefined) {
         // Stage sink: the event was applied; only its rows go to Postgres again.
         this.store.appendOutbox(unit.meta, letter.outbox_entry.rows, unit.now, letter.outbox_entry.accepted_at ?? null);
+        this.dependencies.metrics.increment("outbox_entries_added");
         this.report(unit.finish());
         this.wakeAt(unit.now);
         return "done";
@@ -404,6 +405,7 @@ export class PaymentActor {
       unit.meta.flush_retry_at = null;
       unit.meta.flush_error = null;
       unit.deadLetter(message, SINK_REASON, SINK_STAGE, errorClass(error), errorMessage(error), attempts, entry);
+      this.dependencies.metrics.increment("outbox_entries_dead_lettered");
       this.report(unit.finish());
     });
     this.flush_one_by_one = false;
