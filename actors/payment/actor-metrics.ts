@@ -11,6 +11,7 @@ export type ActorCounter =
   | "sink_rows_flushed"
   | "outbox_entries_added"
   | "outbox_entries_flushed"
+  | "outbox_entries_dead_lettered"
   | "payments_retired";
 
 export type ActorHistogram = "processing_latency_ms" | "flush_latency_ms" | "accepted_to_postgres_ms";

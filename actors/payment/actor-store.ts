@@ -7,9 +7,13 @@ import {
   KEY_META,
   KEY_STATE,
   numbered,
+  PREFIX_DEAD,
+  PREFIX_HELD,
   PREFIX_INBOX,
   PREFIX_OUTBOX,
   type ActorMeta,
+  type DeadLetter,
+  type HeldMessage,
   type InboxMessage,
   type OutboxEntry,
 } from "./storage-layout.ts";
@@ -23,6 +27,15 @@ function storedState(stored: StoredPaymentState | undefined): PaymentState | und
   if (stored === undefined || "pending_transfer" in stored) return stored;
   const { hold, ...rest } = stored;
   return { ...rest, pending_transfer: hold };
+}
+
+/** A held message or dead letter as stored: before `inbox_message` had its name, it was stored as `message`. */
+type StoredWithInboxMessage<Row extends { inbox_message: InboxMessage }> = Row | (Omit<Row, "inbox_message"> & { message: InboxMessage });
+
+function storedWithInboxMessage<Row extends { inbox_message: InboxMessage }>(stored: StoredWithInboxMessage<Row>): Row {
+  if ("inbox_message" in stored) return stored;
+  const { message, ...rest } = stored;
+  return { ...rest, inbox_message: message } as unknown as Row;
 }
 
 /**
@@ -125,6 +138,19 @@ export class ActorStore {
     this.storage.put(numbered(PREFIX_OUTBOX, meta.outbox_next), entry);
     meta.outbox_next += 1;
     meta.outbox_count += 1;
+  }
+
+  deadLetter(event_id: string): DeadLetter | undefined {
+    const stored = this.storage.get<StoredWithInboxMessage<DeadLetter>>(PREFIX_DEAD + event_id);
+    return stored === undefined ? undefined : storedWithInboxMessage(stored);
+  }
+
+  deadLetters(limit?: number): Array<[string, DeadLetter]> {
+    return this.all<StoredWithInboxMessage<DeadLetter>>(PREFIX_DEAD, limit).map(([key, stored]) => [key, storedWithInboxMessage(stored)]);
+  }
+
+  heldMessages(limit?: number): Array<[string, HeldMessage]> {
+    return this.all<StoredWithInboxMessage<HeldMessage>>(PREFIX_HELD, limit).map(([key, stored]) => [key, storedWithInboxMessage(stored)]);
   }
 
   /** Every row under a prefix, read in pages (never trusting one list call to return all). */

@@ -2,15 +2,11 @@
 import type { ActorStore } from "./actor-store.ts";
 import type { PaymentActorLimits } from "./limits.ts";
 import {
-  PREFIX_DEAD,
   PREFIX_EVENT,
-  PREFIX_HELD,
   PREFIX_INBOX,
   PREFIX_JOURNAL,
   PREFIX_OUTBOX,
   type AppliedEvent,
-  type DeadLetter,
-  type HeldMessage,
   type InboxMessage,
   type OutboxEntry,
   type StoredJournal,
@@ -61,10 +57,10 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
     inbox: inbox
       .filter((message) => !waitsForRetry(message))
       .map((message) => ({ id: message.event.id, type: message.event.type, accepted_at: iso(message.accepted_at) })),
-    held: store.all<HeldMessage>(PREFIX_HELD, limits.inspection_events_max).map(([, held]) => ({
-      id: held.message.event.id,
-      type: held.message.event.type,
-      sequence: held.message.event.sequence ?? null,
+    held: store.heldMessages(limits.inspection_events_max).map(([, held]) => ({
+      id: held.inbox_message.event.id,
+      type: held.inbox_message.event.type,
+      sequence: held.inbox_message.event.sequence ?? null,
       reason: held.reason,
       held_at: iso(held.held_at),
       deadline_at: iso(held.deadline_at),
@@ -78,17 +74,17 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
         next_attempt_at: isoOrNull(message.next_attempt_at),
         error: message.last_failure,
       })),
-    dead_letters: store.all<DeadLetter>(PREFIX_DEAD, limits.inspection_events_max).map(([, letter]) => ({
-      event_id: letter.message.event.id,
-      type: letter.message.event.type,
+    dead_letters: store.deadLetters(limits.inspection_events_max).map(([, letter]) => ({
+      event_id: letter.inbox_message.event.id,
+      type: letter.inbox_message.event.type,
       reason: letter.reason,
       stage: letter.stage,
       error: { class: letter.error_class, message: letter.error_message },
       attempts: letter.attempts,
       first_failed_at: iso(letter.first_failed_at),
       last_failed_at: iso(letter.last_failed_at),
-      source: letter.message.source,
-      event: letter.message.event,
+      source: letter.inbox_message.source,
+      event: letter.inbox_message.event,
     })),
     journals: store.all<StoredJournal>(PREFIX_JOURNAL, limits.inspection_events_max).map(([, journal]) => ({
       journal_id: journal.journal_id,

@@ -28,7 +28,7 @@ import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics } from "./actor-metrics.ts";
 import type { PaymentActorLimits } from "./limits.ts";
-import { numbered, type ActorMeta, PREFIX_DEAD, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type DeadLetter, type HeldMessage, type InboxMessage, type OutboxEntry } from "./storage-layout.ts";
+import { numbered, type ActorMeta, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry } from "./storage-layout.ts";
 import { SingleLoop } from "./single-loop.ts";
 import { SINK_REASON, SINK_STAGE, sinkDeadLetterMessage } from "./sink-dead-letter.ts";
 import { UnitOfWork, type Disposition } from "./unit-of-work.ts";
@@ -159,20 +159,22 @@ export class PaymentActor {
   /** Puts a dead letter back through the same path as a new message. */
   async replay(event_id: string): Promise<OperatorOutcome> {
     const outcome = this.store.transaction((): OperatorOutcome => {
-      const letter = this.context.storage.get<DeadLetter>(PREFIX_DEAD + event_id);
+      const letter = this.store.deadLetter(event_id);
       if (!letter) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
       unit.closeDeadLetter(letter, "replayed");
       if (letter.outbox_entry !== undefined) {
         // Stage sink: the event was applied; only its rows go to Postgres again.
         this.store.appendOutbox(unit.meta, letter.outbox_entry.rows, unit.now, letter.outbox_entry.accepted_at ?? null);
+        this.dependencies.metrics.increment("outbox_entries_added");
         this.report(unit.finish());
         this.wakeAt(unit.now);
         return "done";
       }
-      const original = letter.message.source.kind === "replay" ? letter.message.source.original : letter.message.source;
+      const { source, event } = letter.inbox_message;
+      const original = source.kind === "replay" ? source.original : source;
       this.store.appendInbox(unit.meta, {
-        event: letter.message.event,
+        event,
         source: { kind: "replay", original },
         accepted_at: unit.now,
         replay: true,
@@ -191,7 +193,7 @@ export class PaymentActor {
 
   async discard(event_id: string): Promise<OperatorOutcome> {
     const outcome = this.store.transaction((): OperatorOutcome => {
-      const letter = this.context.storage.get<DeadLetter>(PREFIX_DEAD + event_id);
+      const letter = this.store.deadLetter(event_id);
       if (!letter) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
       unit.closeDeadLetter(letter, "discarded");
@@ -403,6 +405,7 @@ export class PaymentActor {
       unit.meta.flush_retry_at = null;
       unit.meta.flush_error = null;
       unit.deadLetter(message, SINK_REASON, SINK_STAGE, errorClass(error), errorMessage(error), attempts, entry);
+      this.dependencies.metrics.increment("outbox_entries_dead_lettered");
       this.report(unit.finish());
     });
     this.flush_one_by_one = false;

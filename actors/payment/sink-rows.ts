@@ -96,7 +96,7 @@ export function deadLetterRow(
 ): DeadLetterRow {
   return {
     payment_id,
-    event_id: letter.message.event.id,
+    event_id: letter.inbox_message.event.id,
     version,
     status,
     reason: letter.reason,
@@ -104,8 +104,8 @@ export function deadLetterRow(
     error_class: letter.error_class,
     error_message: letter.error_message,
     attempts: letter.attempts,
-    source: letter.message.source,
-    message: letter.message.event,
+    source: letter.inbox_message.source,
+    message: letter.inbox_message.event,
     first_failed_at: letter.first_failed_at,
     last_failed_at: letter.last_failed_at,
     updated_at: now,

@@ -93,14 +93,18 @@ export interface InboxMessage {
 }
 
 export interface HeldMessage {
-  message: InboxMessage;
+  inbox_message: InboxMessage;
   reason: HoldReason;
   held_at: number;
   deadline_at: number;
 }
 
+/**
+ * `inbox_message` is the actor's envelope of what arrived (its number, attempts, failures);
+ * the Postgres row's `message` is what arrived itself (DeadLetterRow in postgres-rows.ts).
+ */
 export interface DeadLetter {
-  message: InboxMessage;
+  inbox_message: InboxMessage;
   reason: DeadLetterReason;
   stage: DeadLetterStage;
   error_class: DeadLetterErrorClass;

@@ -83,7 +83,7 @@ export class UnitOfWork {
         return "dead_lettered";
       }
       const held: HeldMessage = {
-        message,
+        inbox_message: message,
         reason: decision.reason,
         held_at: this.now,
         deadline_at: this.now + this.limits.hold_timeout_ms,
@@ -119,10 +119,10 @@ export class UnitOfWork {
     outbox_entry?: OutboxEntry,
   ): void {
     const key = PREFIX_DEAD + message.event.id;
-    const existing = this.store.storage.get<DeadLetter>(key);
+    const existing = this.store.deadLetter(message.event.id);
     this.meta.dead_letter_version += 1;
     const letter: DeadLetter = {
-      message,
+      inbox_message: message,
       reason,
       stage,
       error_class,
@@ -142,7 +142,7 @@ export class UnitOfWork {
 
   /** Records a dead letter leaving the queue (replayed or discarded) for the Postgres row. */
   closeDeadLetter(letter: DeadLetter, status: "replayed" | "discarded"): void {
-    this.store.storage.delete(PREFIX_DEAD + letter.message.event.id);
+    this.store.storage.delete(PREFIX_DEAD + letter.inbox_message.event.id);
     this.meta.dead_letter_count -= 1;
     this.meta.dead_letter_version += 1;
     this.rows.dead_letters.push(
@@ -153,11 +153,11 @@ export class UnitOfWork {
   /** Dead-letters held messages whose wait passed the hold timeout. */
   expireHeld(): void {
     if (this.meta.held_count === 0) return;
-    for (const [key, held] of this.store.all<HeldMessage>(PREFIX_HELD)) {
+    for (const [key, held] of this.store.heldMessages()) {
       if (held.deadline_at > this.now) continue;
       this.store.storage.delete(key);
       this.meta.held_count -= 1;
-      this.deadLetter(held.message, "out_of_order_timeout", "ordering", "HoldTimeout",
+      this.deadLetter(held.inbox_message, "out_of_order_timeout", "ordering", "HoldTimeout",
         `held ${this.now - held.held_at} ms (${held.reason}) without the earlier event arriving`);
     }
   }
@@ -232,15 +232,15 @@ export class UnitOfWork {
     let progressed = true;
     while (progressed && this.meta.held_count > 0) {
       progressed = false;
-      for (const [key, held] of this.store.all<HeldMessage>(PREFIX_HELD)) {
-        const event = held.message.event;
-        const ignore_sequence = held.message.replay && event.sequence !== undefined && event.sequence < this.state.sequence_next;
+      for (const [key, held] of this.store.heldMessages()) {
+        const event = held.inbox_message.event;
+        const ignore_sequence = held.inbox_message.replay && event.sequence !== undefined && event.sequence < this.state.sequence_next;
         const decision = decideEvent(this.state, event, { ignore_sequence });
         if (decision.kind === "hold") continue;
         if (decision.kind === "apply" && needsFraudEvaluation(this.state, event.type)) continue;
         this.store.storage.delete(key);
         this.meta.held_count -= 1;
-        this.handle(held.message, null);
+        this.handle(held.inbox_message, null);
         progressed = true;
         break;
       }

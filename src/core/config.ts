@@ -139,11 +139,6 @@ export function limitsFrom(parsed: object): Result<Limits> {
   return ok(limits);
 }
 
-export function parseLimits(env: Environment): Result<Limits> {
-  const parsed = parseEnvironment(v.object(BASE_CONFIG_ENTRIES), env);
-  return parsed.ok ? limitsFrom(parsed.value) : parsed;
-}
-
 /** Both Upstash Redis variables or neither. */
 export function parseRedisConfig(env: Environment): Result<{ url: string; token: string } | null> {
   const url = env.UPSTASH_REDIS_REST_URL?.trim() ?? "";

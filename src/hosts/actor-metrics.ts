@@ -14,6 +14,7 @@ const COUNTER_HELP: Record<ActorCounter, string> = {
   sink_rows_flushed: "Rows written to Postgres by outbox flushes.",
   outbox_entries_added: "Outbox entries committed by actors.",
   outbox_entries_flushed: "Outbox entries written to Postgres and removed.",
+  outbox_entries_dead_lettered: "Outbox entries Postgres refused for good, removed to a dead letter of stage sink (a replay adds them again).",
   payments_retired: "Finished payments whose rows left actor storage after the retention time (FINISHED_RETENTION_DAYS).",
 };
 
@@ -45,7 +46,10 @@ export function actorMetrics(registry: MetricsRegistry, outbox_backlog_at_start:
     registry.gauge(
       "outbox_backlog_entries",
       "Outbox entries committed by actors and not yet written to Postgres.",
-      () => outbox_backlog_at_start + counters.get("outbox_entries_added")!.value() - counters.get("outbox_entries_flushed")!.value(),
+      () => {
+        const removed = counters.get("outbox_entries_flushed")!.value() + counters.get("outbox_entries_dead_lettered")!.value();
+        return outbox_backlog_at_start + counters.get("outbox_entries_added")!.value() - removed;
+      },
     );
   }
   return {

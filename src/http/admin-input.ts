@@ -37,7 +37,7 @@ function limitField(limit_max: number, fallback: number, message: (raw: string) 
 }
 
 /** GET /dlq's query and POST /dlq/replay's body (as strings). */
-export function deadLetterFilterSchema(list_entries_max: number) {
+function deadLetterFilterSchema(list_entries_max: number) {
   return v.object({
     limit: limitField(list_entries_max, LIMIT_DEFAULT, (raw) => `limit must be an integer from 1 to ${list_entries_max}, got ${raw}`),
     // A date alone means its midnight UTC. The year is bounded so the normalised timestamp

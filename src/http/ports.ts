@@ -10,12 +10,14 @@ import type { FraudDecision } from "../core/payment.ts";
 import type { HmacSha256 } from "../ingest/standard-webhooks.ts";
 import type { WebhookSource } from "../ingest/webhook-sources.ts";
 import type { MetricsRegistry } from "./metrics.ts";
+import type { AcceptOutcome as ActorAcceptOutcome } from "../../actors/payment/admission.ts";
 
 /**
- * `inbox_full`: this payment has too many events waiting; `dead_letters_full`: it has too many
- * dead letters waiting for an operator; `overloaded`: the whole host has too much waiting.
+ * What the payment actor's admission answers (actors/payment/admission.ts: `inbox_full`, this
+ * payment has too many events waiting; `dead_letters_full`, too many dead letters waiting for an
+ * operator), or `overloaded`: the whole host has too much waiting.
  */
-export type AcceptOutcome = "accepted" | "duplicate" | "inbox_full" | "dead_letters_full" | "overloaded";
+export type AcceptOutcome = ActorAcceptOutcome | "overloaded";
 
 export interface PaymentActorsPort {
   /** Resolves once the event is durable in its actor's inbox (or recognised as a duplicate). */

@@ -215,4 +215,42 @@ describe("rows stored by earlier versions", () => {
     expect(posted?.pending_id).toBe(pending_transfer!.transfer_id);
     expect(posted?.pending_amount).toBe(pending_transfer!.amount);
   });
+
+  test("a held message and a dead letter stored with their inbox message under the old key `message` are read as if stored today", async () => {
+    harness = createActorHarness();
+    const [created, authorized, captured] = lifecycle("pay_old_rows");
+    const mismatched = event("payment.authorized", "pay_old_rows", { amount: 100, currency: "EUR" }, { id: "evt_old_eur" });
+    await harness.accept(created!);
+    await harness.settle("pay_old_rows");
+    await harness.accept(mismatched);
+    await harness.accept(captured!);
+    await harness.settle("pay_old_rows");
+    const directory = harness.directory;
+    await harness.close(false);
+
+    const database = new ActorDatabase({ path: join(directory, "actors.sqlite"), durability: "process" });
+    const rewritten: string[] = [];
+    for (const prefix of ["held:", "dead:"]) {
+      for (const { key, value } of database.list("pay_old_rows", prefix, undefined, 100)) {
+        const { inbox_message, ...rest } = JSON.parse(value) as { inbox_message: unknown };
+        expect(inbox_message).toBeDefined();
+        database.put("pay_old_rows", key, JSON.stringify({ ...rest, message: inbox_message }));
+        rewritten.push(prefix);
+      }
+    }
+    expect(rewritten).toEqual(["held:", "dead:"]);
+    await database.close();
+
+    harness = createActorHarness({ directory });
+    const before = harness.inspect("pay_old_rows");
+    expect(before.held.map((held) => held.id)).toEqual([captured!.id]);
+    expect(before.dead_letters.map((letter) => [letter.event_id, letter.reason, letter.event.id])).toEqual([["evt_old_eur", "currency_mismatch", "evt_old_eur"]]);
+    await harness.accept(authorized!);
+    await harness.settle("pay_old_rows");
+    expect(harness.inspect("pay_old_rows").status).toBe("captured");
+    expect(await harness.actor("pay_old_rows").discard("evt_old_eur")).toBe("done");
+    await harness.settle("pay_old_rows");
+    const discarded = harness.sink.rows("dead_letters").find((row) => row.status === "discarded");
+    expect(discarded?.message).toEqual(mismatched);
+  });
 });

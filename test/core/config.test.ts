@@ -4,12 +4,19 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DEFAULT_PAYMENT_ACTOR_LIMITS, paymentActorLimits } from "../../actors/payment/limits.ts";
-import { DEFAULT_LIMITS, integerVariable, parseLimits } from "../../src/core/config.ts";
+import * as v from "valibot";
+import { BASE_CONFIG_ENTRIES, DEFAULT_LIMITS, integerVariable, limitsFrom, parseEnvironment, type Environment } from "../../src/core/config.ts";
 import { loadBunConfig } from "../../src/hosts/bun/config.ts";
 import { loadActorConfig } from "../../src/hosts/cloudflare/config.ts";
 
 const data_dir = mkdtempSync(join(tmpdir(), "config-test-"));
 afterAll(() => rmSync(data_dir, { recursive: true, force: true }));
+
+/** The base variables alone, as each host reads them inside its own schema. */
+function parseLimits(env: Environment) {
+  const parsed = parseEnvironment(v.object(BASE_CONFIG_ENTRIES), env);
+  return parsed.ok ? limitsFrom(parsed.value) : parsed;
+}
 
 const message = (result: { ok: boolean; error?: { message: string } }) => (result.ok ? "accepted" : result.error!.message);
 

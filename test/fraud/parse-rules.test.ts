@@ -178,3 +178,27 @@ test("every problem of a rule set is reported at once", () => {
   expect(message).toContain(`rule "a" at rules[0].when.attribute`);
   expect(message).toContain(`rule "b" at rules[1].action`);
 });
+
+test("keys JavaScript treats specially are unknown fields like any other", () => {
+  const message = ruleError(JSON.parse(`{"rules": [{"id": "r1", "when": {"attribute": "amount", "op": ">", "value": 0, "constructor": 1}, "action": "block", "__proto__": {}}], "prototype": 1}`));
+  expect(message).toContain("prototype: unknown field");
+  expect(message).toContain(`rule "r1" at rules[0].__proto__: unknown field`);
+  expect(message).toContain(`rule "r1" at rules[0].when.constructor: unknown field`);
+});
+
+test("every problem of one rule is reported at once", () => {
+  const message = ruleError({ rules: [{ id: "r1", when: { attribute: "amount", op: ">", value: 0, attribute_ref: "nope" }, action: "deny", mode: "dry_run", note: "x" }] });
+  expect(message).toContain(`rule "r1" at rules[0].when.attribute_ref: unknown attribute "nope"`);
+  expect(message).toContain(`rule "r1" at rules[0].when: has both "value" and "attribute_ref"`);
+  expect(message).toContain(`rule "r1" at rules[0].action: unknown action "deny"`);
+  expect(message).toContain(`rule "r1" at rules[0].mode: unknown mode "dry_run"`);
+  expect(message).toContain(`rule "r1" at rules[0].note: unknown field`);
+});
+
+test("more than twenty problems show the first twenty and a count", () => {
+  const bad = Array.from({ length: 25 }, (_, index) => ({ id: `r${index}`, when, action: "deny" }));
+  const message = ruleError({ rules: bad });
+  expect(message).toContain(`rule "r19" at rules[19].action`);
+  expect(message).not.toContain(`rule "r20"`);
+  expect(message).toEndWith("; and 5 more");
+});

@@ -2,6 +2,7 @@
 import { expect, test } from "bun:test";
 import { TransientError } from "../../src/core/errors.ts";
 import { actorMetrics } from "../../src/hosts/actor-metrics.ts";
+import { kafkaMetrics } from "../../src/ingest/kafka/kafka-metrics.ts";
 import { MetricsRegistry } from "../../src/http/metrics.ts";
 import { event } from "../support/events.ts";
 import { sample, testApp } from "../support/app-ports.ts";
@@ -125,4 +126,59 @@ test("Cloudflare's per-isolate figures carry scope=\"isolate\" on every sample, 
   expect(sample(text, "webhook_events_total", { outcome: "accepted", scope: "isolate" })).toBe(1);
   expect(sample(text, "outbox_entries_flushed_total", { scope: "isolate" })).toBe(3);
   expect(text).not.toContain("outbox_backlog_entries");
+});
+
+test("a client that goes away before its webhook body is read is counted in http_client_disconnects_total, not as a rejection", async () => {
+  const { app, metricsText } = testApp();
+  const gone = new AbortController();
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      gone.abort();
+      controller.error(new DOMException("the client went away", "AbortError"));
+    },
+  });
+  const request = new Request("http://127.0.0.1/webhooks/dev", { method: "POST", body, signal: gone.signal, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit);
+  const response = await app.request(request);
+  expect(response.status).toBe(400);
+  expect(((await response.json()) as { error: { code: string } }).error.code).toBe("client_disconnected");
+  const text = await metricsText();
+  expect(sample(text, "http_client_disconnects_total")).toBe(1);
+  expect(sample(text, "webhook_rejections_total")).toBe(0);
+});
+
+test("the Kafka consumer's figures the README names are in /metrics, per topic and partition, and a partition whose offsets are unknown has no sample", async () => {
+  const { metrics, metricsText } = testApp();
+  const kafka = kafkaMetrics(metrics, () => [
+    { topic: "payments", partition: 0, committed_offset: 7, log_end_offset: 10, lag: 3 },
+    { topic: "payments", partition: 1, committed_offset: null, log_end_offset: 4, lag: null },
+  ]);
+  kafka.record("payments", 0, "accepted");
+  kafka.record("payments", 0, "accepted");
+  kafka.record("payments", 0, "dead_lettered");
+  kafka.deadLetter("payments", 0, "invalid_json");
+  kafka.retry("inbox_full");
+  kafka.commitLatency(12);
+  const text = await metricsText();
+  const partition = (number: number) => ({ topic: "payments", partition: String(number) });
+  expect({
+    lag: [sample(text, "kafka_consumer_lag", partition(0)), sample(text, "kafka_consumer_lag", partition(1))],
+    committed: [sample(text, "kafka_consumer_committed_offset", partition(0)), sample(text, "kafka_consumer_committed_offset", partition(1))],
+    log_end: [sample(text, "kafka_consumer_log_end_offset", partition(0)), sample(text, "kafka_consumer_log_end_offset", partition(1))],
+    accepted: sample(text, "kafka_consumer_records_total", { ...partition(0), outcome: "accepted" }),
+    dead_lettered: sample(text, "kafka_consumer_records_total", { ...partition(0), outcome: "dead_lettered" }),
+    dead_letters: sample(text, "kafka_consumer_dead_letters_total", { ...partition(0), reason: "invalid_json" }),
+    retries: sample(text, "kafka_consumer_backpressure_retries_total", { cause: "inbox_full" }),
+    commits: sample(text, "kafka_consumer_commit_latency_ms_count"),
+  }).toEqual({ lag: [3, null], committed: [7, null], log_end: [10, 4], accepted: 2, dead_lettered: 1, dead_letters: 1, retries: 1, commits: 1 });
+});
+
+test("the outbox backlog counts an entry the sink dead-lettered as gone (test/http/unwritable-row.test.ts checks it on the Bun host)", async () => {
+  const { metrics, metricsText } = testApp();
+  const actor = actorMetrics(metrics, 0);
+  actor.increment("outbox_entries_added", 2);
+  actor.increment("outbox_entries_dead_lettered");
+  actor.increment("outbox_entries_flushed");
+  const text = await metricsText();
+  expect(sample(text, "outbox_backlog_entries")).toBe(0);
+  expect(sample(text, "outbox_entries_dead_lettered_total")).toBe(1);
 });

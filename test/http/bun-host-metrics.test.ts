@@ -64,6 +64,26 @@ test("the processing backlog and lag are gauges, back to zero once the work is d
   for (const stage of stages) expect(await gauge(stage)).toBe(0);
 });
 
+test("every Bun gauge the README names is in /metrics, and reads 0 on an idle host", async () => {
+  const gauges = [
+    "ingress_log_entries",
+    "ingress_lag_seconds",
+    "processing_backlog_drain_seconds",
+    "processing_backlog",
+    "processing_lag_seconds",
+    "outbox_backlog_entries",
+    "outbox_oldest_age_seconds",
+    "ingress_storage_full",
+  ];
+  const deadline = Date.now() + 10_000;
+  let values = await Promise.all(gauges.map(gauge));
+  while (values.some((value) => value !== 0) && Date.now() < deadline) {
+    await Bun.sleep(20);
+    values = await Promise.all(gauges.map(gauge));
+  }
+  expect(Object.fromEntries(gauges.map((name, index) => [name, values[index]]))).toEqual(Object.fromEntries(gauges.map((name) => [name, 0])));
+});
+
 test("a gauge that reads infinity is written the Prometheus way", () => {
   expect(new Gauge("overdue", "help", () => Number.POSITIVE_INFINITY).render()).toContain("overdue +Inf");
 });

@@ -51,6 +51,11 @@ describe.skipIf(server === null)("a row Postgres refuses for good", () => {
     return response.status === 200 ? ((await response.json()) as Json) : null;
   };
 
+  const backlogEntries = async (): Promise<number> => {
+    const metrics = await (await fetch(`${host.url}/metrics`)).text();
+    return Number(/^outbox_backlog_entries (\S+)$/m.exec(metrics)?.[1]);
+  };
+
   test("becomes a dead letter of stage sink; the rest is written; a replay after the fix writes it once", async () => {
     const payment_id = `pay_unwritable_${crypto.randomUUID().slice(0, 8)}`;
     const created = { ...event("payment.created", payment_id, { amount: 1500 }), id: `evt_good_${payment_id}` };
@@ -70,6 +75,9 @@ describe.skipIf(server === null)("a row Postgres refuses for good", () => {
 
     // Nothing left to retry: the outbox drained (the dead letter's own row went to Postgres).
     await poll("the outbox drained", () => inspect(payment_id), (payment) => payment?.outbox.pending === 0);
+    // The refused entry left the outbox without being written: the backlog gauge says so too.
+    await poll("outbox_backlog_entries 0", backlogEntries, (entries) => entries === 0);
+    expect(await (await fetch(`${host.url}/metrics`)).text()).toContain("\noutbox_entries_dead_lettered_total 1\n");
     const events_before = await sql`SELECT event_id FROM payment_events WHERE payment_id IN (${payment_id}, ${other_payment}) ORDER BY event_id`;
     expect(events_before.map((row) => row.event_id)).toContain(created.id);
     expect(events_before.map((row) => row.event_id)).not.toContain(poison.id);
@@ -84,6 +92,7 @@ describe.skipIf(server === null)("a row Postgres refuses for good", () => {
     await poll("the refused row written", async () => (await sql`SELECT count(*)::int AS n FROM payment_events WHERE event_id = ${poison.id}`)[0]!.n, (n) => n === 1);
     const after = await inspect(payment_id);
     expect(after!.dead_letters).toEqual([]);
+    await poll("outbox_backlog_entries 0 after the replay", backlogEntries, (entries) => entries === 0);
     expect(after!.version).toBe(view!.version);
     const ledger = await sql`SELECT count(*)::int AS n FROM ledger_journals WHERE payment_id = ${payment_id}`;
     expect(ledger[0]!.n).toBe(1);

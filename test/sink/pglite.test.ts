@@ -32,6 +32,6 @@ describe("sink on PGlite (a folder on disk)", () => {
     } finally {
       await second.close();
     }
-    // Two starts of PGlite on disk: about 2 s on a quiet machine, 12 s seen on a busy one.
+    // Opening a PGlite folder twice took over 5 s (Bun's default) on the loaded 2-core machine.
   }, 60_000);
 });

@@ -1,7 +1,8 @@
 /**
  * The actor-host behaviour suite (DESIGN.md section 3, STYLE.md section 6): one set of cases,
  * one behaviour per file, run against every host implementation of `actors/runtime.ts`
- * (test/hosts/bun.test.ts and test/hosts/workerd.test.ts). A runner may skip a case only
+ * (test/hosts/bun.test.ts, test/hosts/workerd.test.ts, and test/hosts/memory.test.ts with an
+ * injected clock). A runner may skip a case only
  * with a written reason; a reason naming a case that does not exist fails the run.
  */
 import { afterEach, describe, expect, test } from "bun:test";

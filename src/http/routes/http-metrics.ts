@@ -8,5 +8,3 @@ export function httpMetrics(registry: MetricsRegistry) {
     acceptance_latency: registry.histogram("webhook_acceptance_latency_ms", "Time from request to durable acknowledgement."),
   };
 }
-
-export type HttpMetrics = ReturnType<typeof httpMetrics>;
