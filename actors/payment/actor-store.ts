@@ -133,6 +133,25 @@ export class ActorStore {
     meta.inbox_count -= 1;
   }
 
+  /**
+   * The oldest outbox entries, at most `limit`. Like the inbox, the outbox leaves only from
+   * its head, so its entries are the numbers from `outbox_next - outbox_count` on: point
+   * reads, with the range read as the fallback should one be missing.
+   */
+  outboxHead(limit: number): Array<[string, OutboxEntry]> {
+    const meta = this.storedMeta();
+    if (meta === null || meta.outbox_count === 0) return [];
+    const first = meta.outbox_next - meta.outbox_count;
+    const page: Array<[string, OutboxEntry]> = [];
+    for (let number = first; number < first + Math.min(limit, meta.outbox_count); number += 1) {
+      const key = numbered(PREFIX_OUTBOX, number);
+      const entry = this.storage.get<OutboxEntry>(key);
+      if (entry === undefined) return this.storage.list<OutboxEntry>({ prefix: PREFIX_OUTBOX, limit });
+      page.push([key, entry]);
+    }
+    return page;
+  }
+
   appendOutbox(meta: ActorMeta, rows: Partial<SinkRows>, now: number, accepted_at: number | null): void {
     const entry: OutboxEntry = accepted_at === null ? { created_at: now, rows } : { created_at: now, accepted_at, rows };
     this.storage.put(numbered(PREFIX_OUTBOX, meta.outbox_next), entry);

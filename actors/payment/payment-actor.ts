@@ -28,7 +28,7 @@ import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics } from "./actor-metrics.ts";
 import type { PaymentActorLimits } from "./limits.ts";
-import { numbered, type ActorMeta, PREFIX_HELD, PREFIX_INBOX, PREFIX_OUTBOX, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry } from "./storage-layout.ts";
+import { numbered, type ActorMeta, PREFIX_HELD, PREFIX_INBOX, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry } from "./storage-layout.ts";
 import { SingleLoop } from "./single-loop.ts";
 import { SINK_REASON, SINK_STAGE, sinkDeadLetterMessage } from "./sink-dead-letter.ts";
 import { UnitOfWork, type Disposition } from "./unit-of-work.ts";
@@ -338,10 +338,7 @@ export class PaymentActor {
     const meta = this.store.meta();
     if (meta.outbox_count === 0) return false;
     if (meta.flush_retry_at !== null && meta.flush_retry_at > this.context.now()) return false;
-    const page = this.context.storage.list<OutboxEntry>({
-      prefix: PREFIX_OUTBOX,
-      limit: this.flush_one_by_one ? 1 : this.dependencies.limits.outbox_page_entries_max,
-    });
+    const page = this.store.outboxHead(this.flush_one_by_one ? 1 : this.dependencies.limits.outbox_page_entries_max);
     if (page.length === 0) return false;
     const rows = mergeSinkRows(page.map(([, entry]) => entry.rows));
     // Rows leave only once durable here: a crash must never leave Postgres ahead of the actor.
