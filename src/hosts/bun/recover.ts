@@ -1,0 +1,240 @@
+/**
+ * `npm run recover` (issue 12): rebuilds the Bun host's actor database, `DATA_DIR/actors.sqlite`,
+ * from Postgres, the system of record, when it is lost, emptied or not this Postgres's.
+ *
+ * Each payment's applied events are replayed in version order through the core's state
+ * machine with their recorded fraud decisions and operator overrides
+ * (src/core/replay-payment.ts), checked against the `payments` projection and the ledger,
+ * and written in the actor's own layout (actors/payment/restore-payment.ts) with the dedupe
+ * set (every applied and dead-lettered event id, so old redeliveries are answered
+ * `duplicate`) and the pending dead letters (replayable). The embedded velocity counters come
+ * back from the fraud decisions. The result carries Postgres's installation id, so the host
+ * starts on it. The host must be stopped while this runs.
+ */
+import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
+import { BunActorStorage } from "../../../actors/bun/bun-actor-storage.ts";
+import { recordInstallationId } from "../../../actors/bun/installation-id.ts";
+import { restorePayment } from "../../../actors/payment/restore-payment.ts";
+import { replayPayment } from "../../core/replay-payment.ts";
+import type { Environment } from "../../core/config.ts";
+import { readInstallation } from "../../sink/installation.ts";
+import { migrateSink } from "../../sink/migrate.ts";
+import { openSink } from "../../sink/open-sink.ts";
+import { readRecordedPage } from "../../sink/recovery-reads.ts";
+import type { SinkDatabase } from "../../sink/database.ts";
+import { actorsPath, ingressPath } from "./actor-thread-protocol.ts";
+import { loadBunConfig, type BunHostConfig } from "./config.ts";
+import { moveDatabaseFiles, readActorDatabaseFacts, readIngressFacts, removeDatabaseFiles, syncDirectory } from "./recovery-files.ts";
+import { VelocityRestorer } from "./recovery-velocity.ts";
+import { describeStartFailure, postgresAddress } from "./start-failure.ts";
+
+export interface RecoverOptions {
+  /** Replace an actor database that holds rows (it is moved aside, not deleted). */
+  force: boolean;
+  /** Write the replayed state even where it disagrees with the projection or the ledger. */
+  allow_mismatch: boolean;
+  /** Payments read from Postgres per page. */
+  page_payments_max?: number;
+}
+
+export interface RecoverySummary {
+  actors_path: string;
+  postgres: string;
+  installation_id: string;
+  migrations_applied: number;
+  payments: number;
+  events: number;
+  journals: number;
+  dead_letters_pending: number;
+  event_ids_seen: number;
+  finished_woken: number;
+  /** Null when velocity lives in Redis (not in actor storage). */
+  velocity_observations: number | null;
+  mismatches: string[];
+  /** Where the database it replaced went (`--force`), or null. */
+  replaced_to: string | null;
+  ingress_waiting: number;
+  elapsed_ms: number;
+}
+
+/** A recovery that cannot go on: its message is the one line printed after `cannot recover: `. */
+export class RecoveryRefused extends Error {}
+
+const PAGE_PAYMENTS_MAX = 500;
+const MISMATCHES_SHOWN_MAX = 10;
+
+export const USAGE = "usage: npm run recover [-- --force] [--allow-mismatch]";
+
+export function parseRecoverArguments(args: readonly string[]): RecoverOptions {
+  const options: RecoverOptions = { force: false, allow_mismatch: false };
+  for (const arg of args) {
+    if (arg === "--force") options.force = true;
+    else if (arg === "--allow-mismatch") options.allow_mismatch = true;
+    else throw new RecoveryRefused(`unknown argument ${JSON.stringify(arg)} (${USAGE})`);
+  }
+  return options;
+}
+
+export async function recoverActors(env: Environment, options: RecoverOptions): Promise<RecoverySummary> {
+  const started_at = Date.now();
+  const loaded = loadBunConfig(env);
+  if (!loaded.ok) throw new RecoveryRefused(loaded.error.message);
+  const config = loaded.value;
+  const actors_path = actorsPath(config.data_dir);
+  const postgres = postgresAddress(config.database_url)?.concat(" (DATABASE_URL)") ?? `${config.data_dir}/postgres (embedded PGlite)`;
+
+  const existing = readActorDatabaseFacts(actors_path);
+  const holds_something = existing.exists && (existing.actor_rows === null || existing.actor_rows > 0 || existing.installation_id !== null);
+  if (holds_something && !options.force) {
+    const what = existing.actor_rows === null ? "is not a readable SQLite database" : `holds ${existing.actor_rows} actor rows${existing.installation_id === null ? "" : ` of installation ${existing.installation_id}`}`;
+    throw new RecoveryRefused(`${actors_path} ${what}; recovering would replace it. Stop the host and run \`npm run recover -- --force\` to move it aside and rebuild it from Postgres`);
+  }
+
+  const sink = await openPostgres(config, postgres);
+  try {
+    return await rebuild(config, sink, { options, actors_path, postgres, holds_something, started_at });
+  } finally {
+    await sink.close();
+  }
+}
+
+async function openPostgres(config: BunHostConfig, postgres: string): Promise<SinkDatabase> {
+  const context = { data_dir: config.data_dir, database_url: config.database_url, host: config.host, port: config.port };
+  try {
+    return await openSink({ database_url: config.database_url, data_dir: config.data_dir, connections_max: 2 });
+  } catch (error) {
+    throw new RecoveryRefused(`Postgres at ${postgres} did not open: ${describeStartFailure(error, context)}`);
+  }
+}
+
+interface RebuildContext {
+  options: RecoverOptions;
+  actors_path: string;
+  postgres: string;
+  holds_something: boolean;
+  started_at: number;
+}
+
+async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: RebuildContext): Promise<RecoverySummary> {
+  const { actors_path, postgres, options } = context;
+  let migrations_applied: number;
+  let installation: Awaited<ReturnType<typeof readInstallation>>;
+  try {
+    // The same migrations the host applies at start, so an older schema reads like a new one.
+    migrations_applied = (await migrateSink(sink)).applied.length;
+    installation = await readInstallation(sink);
+  } catch (error) {
+    throw new RecoveryRefused(`Postgres at ${postgres} cannot be read: ${describeStartFailure(error, { ...config })}`);
+  }
+  // With no id yet (Postgres from before ids), the host claims this one in Postgres at start.
+  const installation_id = installation.installation_id ?? crypto.randomUUID();
+  const ingress = readIngressFacts(ingressPath(config.data_dir));
+  if (ingress?.installation_id != null && ingress.installation_id !== installation_id) {
+    throw new RecoveryRefused(
+      `${ingressPath(config.data_dir)} belongs to installation ${ingress.installation_id}, but Postgres at ${postgres} to ${installation_id}: ` +
+        `its acknowledged events are another installation's. Move it back where it came from, or point DATA_DIR and DATABASE_URL at a matching pair`,
+    );
+  }
+
+  const building_path = `${actors_path}.recovering`;
+  removeDatabaseFiles(building_path);
+  const database = new ActorDatabase({ path: building_path, durability: "full", on_durability_failure: () => {} });
+  const now = Date.now();
+  const velocity = config.velocity.redis === null ? new VelocityRestorer(database.db, config.fraud_rules, now) : null;
+  const summary: RecoverySummary = {
+    actors_path,
+    postgres,
+    installation_id,
+    migrations_applied,
+    payments: 0,
+    events: 0,
+    journals: 0,
+    dead_letters_pending: 0,
+    event_ids_seen: 0,
+    finished_woken: 0,
+    velocity_observations: null,
+    mismatches: [],
+    replaced_to: null,
+    ingress_waiting: ingress?.waiting ?? 0,
+    elapsed_ms: 0,
+  };
+  let complete = false;
+  try {
+    let after: string | null = null;
+    do {
+      const page = await readPage(sink, after, options.page_payments_max ?? PAGE_PAYMENTS_MAX, postgres);
+      for (const record of page.payments) {
+        const replayed = replayPayment(record);
+        summary.mismatches.push(...replayed.mismatches);
+        const restored = restorePayment(new BunActorStorage(database, record.payment_id), record, replayed);
+        if (restored.wake) {
+          // A lower bound of its real alarm (alarm-scheduler.ts): the actor runs once and re-arms for its retirement.
+          database.setAlarm(record.payment_id, now);
+          summary.finished_woken += 1;
+        }
+        await velocity?.restore(record);
+        summary.payments += 1;
+        summary.events += restored.events;
+        summary.journals += restored.journals;
+        summary.dead_letters_pending += restored.dead_letters;
+        summary.event_ids_seen += restored.seen;
+      }
+      await database.sync();
+      after = page.through;
+    } while (after !== null);
+    summary.velocity_observations = velocity?.observations ?? null;
+    if (summary.mismatches.length > 0 && !options.allow_mismatch) {
+      const shown = summary.mismatches.slice(0, MISMATCHES_SHOWN_MAX).join(" | ");
+      const more = summary.mismatches.length > MISMATCHES_SHOWN_MAX ? ` | ... ${summary.mismatches.length - MISMATCHES_SHOWN_MAX} more` : "";
+      throw new RecoveryRefused(
+        `${summary.mismatches.length} disagreements between replaying payment_events and what Postgres recorded: ${shown}${more}. ` +
+          `Nothing was written; rerun with --allow-mismatch to write the replayed state anyway`,
+      );
+    }
+    recordInstallationId(database, installation_id);
+    await database.sync();
+    complete = true;
+  } finally {
+    await database.close();
+    if (!complete) removeDatabaseFiles(building_path);
+  }
+
+  if (context.holds_something) {
+    summary.replaced_to = moveDatabaseFiles(actors_path, `${actors_path}.replaced-${new Date(now).toISOString().replaceAll(":", "-")}`);
+  } else {
+    removeDatabaseFiles(actors_path);
+  }
+  moveDatabaseFiles(building_path, actors_path);
+  syncDirectory(config.data_dir);
+  summary.elapsed_ms = Date.now() - context.started_at;
+  return summary;
+}
+
+async function readPage(sink: SinkDatabase, after: string | null, payments_max: number, postgres: string) {
+  try {
+    return await readRecordedPage(sink, after, payments_max);
+  } catch (error) {
+    throw new RecoveryRefused(`reading Postgres at ${postgres} failed after payment ${after ?? "(first)"}: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
+}
+
+/** What `npm run recover` prints on success. */
+export function describeRecovery(summary: RecoverySummary): string {
+  const lines = [
+    `recovered ${summary.actors_path} from Postgres at ${summary.postgres} (installation ${summary.installation_id}) in ${summary.elapsed_ms} ms:`,
+    `  payments:      ${summary.payments} (their events replayed in order through the state machine; ${summary.finished_woken} finished ones woken to retire on schedule)`,
+    `  events:        ${summary.events} applied, with ${summary.journals} ledger journals (checked against ledger_journals and ledger_transfers)`,
+    `  dedupe:        ${summary.event_ids_seen} event ids (applied and dead-lettered): their redeliveries are answered duplicate`,
+    `  dead letters:  ${summary.dead_letters_pending} pending, replayable and discardable as before`,
+    `  velocity:      ${summary.velocity_observations === null ? "in Redis, not in actor storage: untouched" : `${summary.velocity_observations} observations back in the embedded store`}`,
+    `  checked:       ${summary.mismatches.length === 0 ? "every payment agrees with the payments projection and the ledger" : `${summary.mismatches.length} disagreements, written anyway (--allow-mismatch):\n    ${summary.mismatches.join("\n    ")}`}`,
+  ];
+  if (summary.migrations_applied > 0) lines.push(`  migrations:    ${summary.migrations_applied} applied to Postgres first`);
+  if (summary.replaced_to !== null) lines.push(`  replaced:      the previous actor database is kept at ${summary.replaced_to}`);
+  if (summary.ingress_waiting > 0) lines.push(`  ingress:       ${summary.ingress_waiting} acknowledged events wait in ingress.sqlite and are delivered at start`);
+  lines.push(
+    "  not recoverable: what Postgres never held when the actor database was lost (events waiting in an inbox, held for order or for a retry, and",
+    "                   outbox rows not yet written); ask senders to redeliver what they sent just before the loss (its ids are not in the dedupe set).",
+  );
+  return lines.join("\n");
+}
