@@ -76,7 +76,7 @@ describe("actor storage and Postgres are one installation", () => {
     await stream(data_dir, `pay_install_missing`);
     removeActorDatabase(data_dir);
     const result = await start(data_dir);
-    expectRefused(result, join(data_dir, "actors.sqlite"), "is new or empty", "events", "Restore");
+    expectRefused(result, join(data_dir, "actors.sqlite"), "is new or empty", "events", "npm run recover", "from a backup");
     expect(existsSync(join(data_dir, "actors.sqlite"))).toBe(true);
   }, 90_000);
 

@@ -13,7 +13,7 @@
  */
 import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
 import { BunActorStorage } from "../../../actors/bun/bun-actor-storage.ts";
-import { recordInstallationId } from "../../../actors/bun/installation-id.ts";
+import { readInstallationId, recordInstallationId } from "../../../actors/bun/installation-id.ts";
 import { restorePayment } from "../../../actors/payment/restore-payment.ts";
 import { replayPayment } from "../../core/replay-payment.ts";
 import type { Environment } from "../../core/config.ts";
@@ -140,7 +140,7 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
   removeDatabaseFiles(building_path);
   const database = new ActorDatabase({ path: building_path, durability: "full", on_durability_failure: () => {} });
   const now = Date.now();
-  const velocity = config.velocity.redis === null ? new VelocityRestorer(database.db, config.fraud_rules, now) : null;
+  const velocity = config.velocity.redis === null ? new VelocityRestorer(config.fraud_rules, now) : null;
   const summary: RecoverySummary = {
     actors_path,
     postgres,
@@ -172,7 +172,7 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
           database.setAlarm(record.payment_id, now);
           summary.finished_woken += 1;
         }
-        await velocity?.restore(record);
+        velocity?.collect(record);
         summary.payments += 1;
         summary.events += restored.events;
         summary.journals += restored.journals;
@@ -182,7 +182,6 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
       await database.sync();
       after = page.through;
     } while (after !== null);
-    summary.velocity_observations = velocity?.observations ?? null;
     if (summary.mismatches.length > 0 && !options.allow_mismatch) {
       const shown = summary.mismatches.slice(0, MISMATCHES_SHOWN_MAX).join(" | ");
       const more = summary.mismatches.length > MISMATCHES_SHOWN_MAX ? ` | ... ${summary.mismatches.length - MISMATCHES_SHOWN_MAX} more` : "";
@@ -191,6 +190,8 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
           `Nothing was written; rerun with --allow-mismatch to write the replayed state anyway`,
       );
     }
+    summary.velocity_observations = velocity === null ? null : await velocity.restore(database.db);
+    readInstallationId(database); // creates the table it is kept in
     recordInstallationId(database, installation_id);
     await database.sync();
     complete = true;
