@@ -65,6 +65,18 @@ const SLOT_USING_REASONS: ReadonlySet<DeadLetterReason> = new Set<DeadLetterReas
 export const SINK_REFUSED_REASON: DeadLetterReason = "sink_write_refused";
 
 export function replayPayment(record: RecordedPayment): ReplayedPayment {
+  const replayed = replayInOrder(record, "events_first");
+  if (replayed.mismatches.length === 0 || !record.fraud_decisions.some((row) => row.origin === "override")) return replayed;
+  // An operator's override and an event applied in the same millisecond are not ordered by
+  // the record; the other order is kept when it alone agrees with the projection and ledger.
+  const other = replayInOrder(record, "overrides_first");
+  return other.mismatches.length === 0 ? other : replayed;
+}
+
+/** At equal times, whether an override goes after the event (as it mostly does: overrides are rare) or before. */
+type TieOrder = "events_first" | "overrides_first";
+
+function replayInOrder(record: RecordedPayment, ties: TieOrder): ReplayedPayment {
   const mismatches: string[] = [];
   const label = `payment ${record.payment_id}`;
   const rules_decisions = new Map<string, FraudDecisionRow>();
@@ -80,22 +92,36 @@ export function replayPayment(record: RecordedPayment): ReplayedPayment {
 
   let state = initialPaymentState(record.payment_id);
   let overrides_applied = 0;
-  const applyOverridesBefore = (at: number, inclusive: boolean) => {
+  const applyNextOverride = () => {
+    const override = overrides[overrides_applied++]!;
+    state = withFraudOverride(state, override.decision, override.note, iso(override.decided_at));
+  };
+  /**
+   * Applies the overrides that came before an event applied at `at`. Fraud decisions are
+   * numbered in the order they were made, so against an event with a rules decision
+   * (`rules_number`) the numbers decide; otherwise the times do.
+   */
+  const applyOverridesBefore = (at: number, rules_number: number | null) => {
     while (overrides_applied < overrides.length) {
       const override = overrides[overrides_applied]!;
-      if (inclusive ? override.decided_at > at : override.decided_at >= at) break;
-      state = withFraudOverride(state, override.decision, override.note, iso(override.decided_at));
-      overrides_applied += 1;
+      const before =
+        rules_number !== null
+          ? decisionNumber(override) < rules_number
+          : override.decided_at < at || (override.decided_at === at && ties === "overrides_first");
+      if (!before) break;
+      applyNextOverride();
     }
   };
 
   const events: ReplayedEvent[] = [];
   const apply = (row: PaymentEventRow, from_sink_dead_letter: boolean): boolean => {
-    applyOverridesBefore(row.applied_at, false);
+    const rules_decision = rules_decisions.get(row.event_id);
+    applyOverridesBefore(row.applied_at, rules_decision === undefined ? null : decisionNumber(rules_decision));
     let outcome = replayOne(state, row, rules_decisions);
-    // An override decided in the same millisecond may have come first.
-    if (outcome.kind !== "applied" && overrides[overrides_applied]?.decided_at === row.applied_at) {
-      applyOverridesBefore(row.applied_at, true);
+    // Overrides decided in the same millisecond as the event may have come first: the event
+    // only applies after them. (One that changes how it applies, not whether, is not told apart.)
+    while (outcome.kind !== "applied" && overrides[overrides_applied]?.decided_at === row.applied_at) {
+      applyNextOverride();
       outcome = replayOne(state, row, rules_decisions);
     }
     if (outcome.kind !== "applied") {
@@ -123,7 +149,7 @@ export function replayPayment(record: RecordedPayment): ReplayedPayment {
     checkJournal(label, row, events.at(-1)!.journal, record.journals, mismatches);
   }
   fillFromRefused(Number.POSITIVE_INFINITY);
-  applyOverridesBefore(Number.POSITIVE_INFINITY, true);
+  applyOverridesBefore(Number.POSITIVE_INFINITY, null);
   state = { ...state, sequence_next: sequenceNext(state, record.dead_letters) };
   const refused_applied = events.filter((event) => event.from_sink_dead_letter).length;
   checkProjection(label, state, record.projection, refused_applied, mismatches);
