@@ -103,8 +103,13 @@ async function openPostgres(config: BunHostConfig, postgres: string): Promise<Si
   try {
     return await openSink({ database_url: config.database_url, data_dir: config.data_dir, connections_max: 2 });
   } catch (error) {
-    throw new RecoveryRefused(`Postgres at ${postgres} did not open: ${describeStartFailure(error, context)}`);
+    throw new RecoveryRefused(postgresFailure(postgres, "did not open", describeStartFailure(error, context)));
   }
+}
+
+/** The failure, naming where Postgres is unless the description already does. */
+function postgresFailure(postgres: string, what: string, description: string): string {
+  return /DATABASE_URL|PGlite/.test(description) ? description : `Postgres at ${postgres} ${what}: ${description}`;
 }
 
 interface RebuildContext {
@@ -124,7 +129,7 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
     migrations_applied = (await migrateSink(sink)).applied.length;
     installation = await readInstallation(sink);
   } catch (error) {
-    throw new RecoveryRefused(`Postgres at ${postgres} cannot be read: ${describeStartFailure(error, { ...config })}`);
+    throw new RecoveryRefused(postgresFailure(postgres, "cannot be read", describeStartFailure(error, { ...config })));
   }
   // With no id yet (Postgres from before ids), the host claims this one in Postgres at start.
   const installation_id = installation.installation_id ?? crypto.randomUUID();
