@@ -5,7 +5,7 @@
  * `cannot recover:` line. Runs the real script against the embedded PGlite of a real stream.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
@@ -65,6 +65,9 @@ async function onPostgres(statement: ReturnType<typeof sql>): Promise<void> {
 }
 
 const actors = join(data_dir, "actors.sqlite");
+const removeActorDatabase = () => {
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(actors + suffix, { force: true });
+};
 
 describe("npm run recover, as an operator meets it", () => {
   test("an actor database that holds rows is never replaced without --force", async () => {
@@ -83,7 +86,7 @@ describe("npm run recover, as an operator meets it", () => {
   }, 30_000);
 
   test("a projection that disagrees with the replayed events is refused and nothing is written; --allow-mismatch writes the replay", async () => {
-    rmSync(actors, { force: true });
+    removeActorDatabase();
     await onPostgres(sql`UPDATE payments SET amount_refunded = 999 WHERE payment_id = ${payment_id}`);
     try {
       expectRefused(await recover(), "1 disagreements", `payment ${payment_id}: amount_refunded: replay 1000, projection 999`, "Nothing was written", "--allow-mismatch");
@@ -97,6 +100,17 @@ describe("npm run recover, as an operator meets it", () => {
       await onPostgres(sql`UPDATE payments SET amount_refunded = 1000 WHERE payment_id = ${payment_id}`);
     }
   }, 60_000);
+
+  test("an unreadable actors.sqlite is refused without --force and moved aside with it", async () => {
+    removeActorDatabase();
+    writeFileSync(actors, "this is not a SQLite database, it is what a truncated copy leaves behind\n".repeat(100));
+    expectRefused(await recover(), actors, "is not a readable SQLite database", "--force");
+    const result = await recover(["--force"]);
+    expect({ exit_code: result.exit_code, stderr: result.stderr }).toEqual({ exit_code: 0, stderr: "" });
+    expect(result.stdout).toContain("events:        4 applied");
+    const replaced = result.stdout.match(/kept at (\S+)/)?.[1];
+    expect(readFileSync(replaced!, "utf8")).toStartWith("this is not a SQLite database");
+  }, 30_000);
 
   test("an unreachable DATABASE_URL, a bad variable and an unknown argument are one line each", async () => {
     const elsewhere = mkdtempSync(join(tmpdir(), "recover-unreachable-"));
