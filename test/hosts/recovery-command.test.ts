@@ -9,9 +9,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sql } from "drizzle-orm";
-import { loadBunConfig } from "../../src/hosts/bun/config.ts";
-import { startBunHost } from "../../src/hosts/bun/start-host.ts";
 import { openSink } from "../../src/sink/open-sink.ts";
+import { killStartedHosts, spawnHost } from "../support/crash-host.ts";
 import { lifecycle } from "../support/events.ts";
 import { randomWebhookSecret, sendSigned, type HttpTarget } from "../support/http-target.ts";
 import { inspectPayment, poll } from "../http/suite/context.ts";
@@ -21,23 +20,35 @@ const RECOVER = join(ROOT, "scripts/recover.ts");
 const secret = randomWebhookSecret();
 const admin_token = "c".repeat(32);
 const data_dir = mkdtempSync(join(tmpdir(), "recover-command-"));
-const environment = { DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN: admin_token, WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) };
+const environment = { DATA_DIR: data_dir, DATABASE_URL: "", HOST: "127.0.0.1", ADMIN_TOKEN: admin_token, WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }) };
 const payment_id = "pay_recover_command";
 
+/** The host as an operator runs it: its own process, stopped with SIGINT. */
+async function startHost() {
+  const child = await spawnHost(environment);
+  if (!(await child.waitReady(30_000))) throw new Error(`the host did not become ready: ${child.output()}`);
+  return {
+    target: { url: child.url, admin_token, webhook_secret: secret } as HttpTarget,
+    async stop() {
+      expect(await child.stop("SIGINT", 30_000)).toBe("exit 0");
+    },
+  };
+}
+
 beforeAll(async () => {
-  const config = loadBunConfig(environment);
-  if (!config.ok) throw new Error(config.error.message);
-  const host = await startBunHost(config.value, { durability: "process" });
+  const host = await startHost();
   try {
-    const target = { url: host.url, admin_token, webhook_secret: secret } as HttpTarget;
-    for (const body of lifecycle(payment_id)) expect((await sendSigned(target, body)).status).toBe(202);
-    await poll("the stream in Postgres", () => inspectPayment(target, payment_id), (view) => view?.version === 4 && view.outbox.pending === 0);
+    for (const body of lifecycle(payment_id)) expect((await sendSigned(host.target, body)).status).toBe(202);
+    await poll("the stream in Postgres", () => inspectPayment(host.target, payment_id), (view) => view?.version === 4 && view.outbox.pending === 0);
   } finally {
     await host.stop();
   }
 }, 60_000);
 
-afterAll(() => rmSync(data_dir, { recursive: true, force: true }));
+afterAll(async () => {
+  await killStartedHosts();
+  rmSync(data_dir, { recursive: true, force: true });
+});
 
 async function recover(args: string[] = [], env: Record<string, string> = environment) {
   const child = Bun.spawn([process.execPath, "run", RECOVER, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, cwd: ROOT, stdout: "pipe", stderr: "pipe" });
@@ -70,6 +81,16 @@ const removeActorDatabase = () => {
 };
 
 describe("npm run recover, as an operator meets it", () => {
+  test("while a host runs on DATA_DIR it refuses, before touching anything", async () => {
+    const host = await startHost();
+    try {
+      expectRefused(await recover(["--force"]), join(data_dir, "ingress.sqlite"), "is open in another process", "a host is running");
+    } finally {
+      await host.stop();
+    }
+    expect(existsSync(`${actors}.recovering`)).toBe(false);
+  }, 30_000);
+
   test("an actor database that holds rows is never replaced without --force", async () => {
     expect(existsSync(actors)).toBe(true);
     expectRefused(await recover(), actors, "holds", "--force");
@@ -117,6 +138,7 @@ describe("npm run recover, as an operator meets it", () => {
     try {
       expectRefused(await recover([], { ...environment, DATA_DIR: elsewhere, DATABASE_URL: "postgres://recover@127.0.0.1:1/none" }), "127.0.0.1:1");
       expectRefused(await recover([], { ...environment, DATA_DIR: elsewhere, RETRY_ATTEMPTS_MAX: "many" }), "RETRY_ATTEMPTS_MAX");
+      expectRefused(await recover([], { ...environment, DATA_DIR: elsewhere, RECOVER_PAGE_PAYMENTS_MAX: "0" }), "RECOVER_PAGE_PAYMENTS_MAX");
       expectRefused(await recover(["--yes"], { ...environment, DATA_DIR: elsewhere }), '"--yes"', "usage: npm run recover");
       expect(existsSync(join(elsewhere, "actors.sqlite"))).toBe(false);
     } finally {

@@ -16,7 +16,7 @@ import { BunActorStorage } from "../../../actors/bun/bun-actor-storage.ts";
 import { readInstallationId, recordInstallationId } from "../../../actors/bun/installation-id.ts";
 import { restorePayment } from "../../../actors/payment/restore-payment.ts";
 import { replayPayment } from "../../core/replay-payment.ts";
-import type { Environment } from "../../core/config.ts";
+import { integerVariable, type Environment } from "../../core/config.ts";
 import { readInstallation } from "../../sink/installation.ts";
 import { migrateSink } from "../../sink/migrate.ts";
 import { openSink } from "../../sink/open-sink.ts";
@@ -24,7 +24,7 @@ import { readRecordedPage } from "../../sink/recovery-reads.ts";
 import type { SinkDatabase } from "../../sink/database.ts";
 import { actorsPath, ingressPath } from "./actor-thread-protocol.ts";
 import { loadBunConfig, type BunHostConfig } from "./config.ts";
-import { moveDatabaseFiles, readActorDatabaseFacts, readIngressFacts, removeDatabaseFiles, syncDirectory } from "./recovery-files.ts";
+import { moveDatabaseFiles, openElsewhere, readActorDatabaseFacts, readIngressFacts, removeDatabaseFiles, syncDirectory } from "./recovery-files.ts";
 import { VelocityRestorer } from "./recovery-velocity.ts";
 import { describeStartFailure, postgresAddress } from "./start-failure.ts";
 
@@ -33,8 +33,6 @@ export interface RecoverOptions {
   force: boolean;
   /** Write the replayed state even where it disagrees with the projection or the ledger. */
   allow_mismatch: boolean;
-  /** Payments read from Postgres per page. */
-  page_payments_max?: number;
 }
 
 export interface RecoverySummary {
@@ -60,7 +58,8 @@ export interface RecoverySummary {
 /** A recovery that cannot go on: its message is the one line printed after `cannot recover: `. */
 export class RecoveryRefused extends Error {}
 
-const PAGE_PAYMENTS_MAX = 500;
+/** RECOVER_PAGE_PAYMENTS_MAX: payments read from Postgres (and held in memory) at a time. */
+const PAGE_PAYMENTS_MAX_DEFAULT = 500;
 const MISMATCHES_SHOWN_MAX = 10;
 
 export const USAGE = "usage: npm run recover [-- --force] [--allow-mismatch]";
@@ -80,9 +79,15 @@ export async function recoverActors(env: Environment, options: RecoverOptions): 
   const loaded = loadBunConfig(env);
   if (!loaded.ok) throw new RecoveryRefused(loaded.error.message);
   const config = loaded.value;
+  const page_payments_max = integerVariable(env, "RECOVER_PAGE_PAYMENTS_MAX", PAGE_PAYMENTS_MAX_DEFAULT, { min: 1, max: 100_000 });
+  if (!page_payments_max.ok) throw new RecoveryRefused(page_payments_max.error.message);
   const actors_path = actorsPath(config.data_dir);
   const postgres = postgresAddress(config.database_url)?.concat(" (DATABASE_URL)") ?? `${config.data_dir}/postgres (embedded PGlite)`;
 
+  // A running host has them open; its embedded Postgres must not be opened twice either.
+  for (const path of [ingressPath(config.data_dir), actors_path]) {
+    if (openElsewhere(path)) throw new RecoveryRefused(`${path} is open in another process: a host is running on DATA_DIR ${config.data_dir}. Stop it, then recover`);
+  }
   const existing = readActorDatabaseFacts(actors_path);
   const holds_something = existing.exists && (existing.actor_rows === null || existing.actor_rows > 0 || existing.installation_id !== null);
   if (holds_something && !options.force) {
@@ -92,7 +97,7 @@ export async function recoverActors(env: Environment, options: RecoverOptions): 
 
   const sink = await openPostgres(config, postgres);
   try {
-    return await rebuild(config, sink, { options, actors_path, postgres, holds_something, started_at });
+    return await rebuild(config, sink, { options, actors_path, postgres, holds_something, started_at, page_payments_max: page_payments_max.value });
   } finally {
     await sink.close();
   }
@@ -118,6 +123,7 @@ interface RebuildContext {
   postgres: string;
   holds_something: boolean;
   started_at: number;
+  page_payments_max: number;
 }
 
 async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: RebuildContext): Promise<RecoverySummary> {
@@ -167,7 +173,7 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
   try {
     let after: string | null = null;
     do {
-      const page = await readPage(sink, after, options.page_payments_max ?? PAGE_PAYMENTS_MAX, postgres);
+      const page = await readPage(sink, after, context.page_payments_max, postgres);
       for (const record of page.payments) {
         const replayed = replayPayment(record);
         summary.mismatches.push(...replayed.mismatches);

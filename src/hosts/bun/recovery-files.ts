@@ -54,6 +54,28 @@ export function readIngressFacts(path: string): { installation_id: string | null
   }
 }
 
+/**
+ * Whether another process has this SQLite file open (a running host keeps both of its files
+ * open): an exclusive lock is refused while any other connection holds its shared one.
+ * Takes the lock and lets go at once, writing nothing.
+ */
+export function openElsewhere(path: string): boolean {
+  if (!existsSync(path) || statSync(path).size === 0) return false;
+  let db: Database | null = null;
+  try {
+    db = new Database(path, { readwrite: true, create: false });
+    db.exec("PRAGMA busy_timeout = 0");
+    db.exec("PRAGMA locking_mode = EXCLUSIVE");
+    db.exec("BEGIN EXCLUSIVE");
+    db.exec("ROLLBACK");
+    return false;
+  } catch (error) {
+    return /locked|busy/i.test(error instanceof Error ? error.message : String(error));
+  } finally {
+    db?.close();
+  }
+}
+
 /** Removes a file and its WAL side files, if present. */
 export function removeDatabaseFiles(path: string): void {
   for (const suffix of ["", ...SQLITE_SIDE_FILES]) rmSync(path + suffix, { force: true });
