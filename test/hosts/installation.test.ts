@@ -18,9 +18,10 @@ const MAIN = new URL("../../src/hosts/bun/main.ts", import.meta.url).pathname;
 const secret = randomWebhookSecret();
 const admin_token = "i".repeat(32);
 const directories: string[] = [];
+// Removing a dozen embedded Postgres folders outlasts the default 5 s hook timeout on a busy machine.
 afterAll(() => {
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
-});
+}, 60_000);
 const dataDir = () => {
   const directory = mkdtempSync(join(tmpdir(), "installation-"));
   directories.push(directory);

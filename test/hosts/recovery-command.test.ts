@@ -48,7 +48,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await killStartedHosts();
   rmSync(data_dir, { recursive: true, force: true });
-});
+}, 60_000);
 
 async function recover(args: string[] = [], env: Record<string, string> = environment) {
   const child = Bun.spawn([process.execPath, "run", RECOVER, ...args], { env: { PATH: process.env.PATH ?? "", ...env }, cwd: ROOT, stdout: "pipe", stderr: "pipe" });

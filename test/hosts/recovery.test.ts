@@ -54,7 +54,7 @@ afterAll(async () => {
   await killStartedHosts();
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
   await postgres_server?.stop();
-});
+}, 60_000);
 
 type Environment = Record<string, string>;
 
