@@ -19,6 +19,7 @@ import { BunActorSystem } from "../../actors/bun/bun-actor-system.ts";
 import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../actors/payment/limits.ts";
 import { PaymentActor } from "../../actors/payment/payment-actor.ts";
 import { restorePayment } from "../../actors/payment/restore-payment.ts";
+import { PermanentError } from "../../src/core/errors.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
 import type { FraudRuleSet } from "../../src/core/fraud/rules.ts";
 import type { FraudDecision } from "../../src/core/payment.ts";
@@ -26,6 +27,7 @@ import type { SinkRows } from "../../src/core/postgres-rows.ts";
 import { replayPayment, type RecordedJournal, type RecordedPayment } from "../../src/core/replay-payment.ts";
 import { createActorHarness, type ActorHarness } from "../support/actor-harness.ts";
 import { deliveryArbitrary, lifecycle, plansArbitrary, settleAll, type Lifecycle, type Step } from "../support/lifecycles.ts";
+import { lifecycle as lifecycleEvents } from "../support/events.ts";
 import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
 import { NO_METRICS } from "../support/no-metrics.ts";
 import type { RecordingSink } from "../support/recording-sink.ts";
@@ -173,6 +175,54 @@ describe("recovery's replay of what Postgres holds rebuilds the actor exactly", 
     },
     TIMEOUT_MS,
   );
+
+  test("an event whose rows Postgres refused (a sink dead letter) is applied again in its place, and its replay writes its rows", async () => {
+    const harness = createActorHarness({ fraud_rules: FRAUD_RULES });
+    const directory = mkdtempSync(join(tmpdir(), "restore-sink-"));
+    const payment_id = "pay_sink_refused";
+    const [created, authorized, captured, refunded] = lifecycleEvents(payment_id);
+    const write = harness.sink.write.bind(harness.sink);
+    harness.sink.write = async (rows) => {
+      if (rows.payment_events.some((row) => row.event_id === captured!.id)) throw new PermanentError("SQLSTATE 23514: new row violates check constraint (test)");
+      return write(rows);
+    };
+    try {
+      for (const event of [created!, authorized!, captured!, refunded!]) {
+        harness.advance(1);
+        await harness.accept(event);
+        await harness.settle(payment_id);
+      }
+      await settleAll(harness, [payment_id]);
+      const original = harness.inspect(payment_id);
+      expect(original).toMatchObject({ status: "partially_refunded", version: 4, dead_letters: [{ event_id: captured!.id, reason: "sink_write_refused" }] });
+      const record = recordedPayments(harness.sink).get(payment_id)!;
+      expect(record.events.map((row) => row.version).sort()).toEqual([1, 2, 4]);
+
+      const replayed = replayPayment(record);
+      expect(replayed.mismatches).toEqual([]);
+      expect(replayed.events.map((event) => [event.row.event_id, event.from_sink_dead_letter])).toEqual([
+        [created!.id, false], [authorized!.id, false], [captured!.id, true], [refunded!.id, false],
+      ]);
+      const database = new ActorDatabase({ path: join(directory, "actors.sqlite"), durability: "process" });
+      const system = new BunActorSystem(database, (context) => new PaymentActor(context, { velocity: new MemoryVelocityStore(), sink: harness.sink, fraud_rules: FRAUD_RULES, limits: DEFAULT_PAYMENT_ACTOR_LIMITS, metrics: NO_METRICS, random: () => 0.5 }), harness.now);
+      try {
+        restorePayment(new BunActorStorage(database, payment_id), record, replayed);
+        expect(system.get(payment_id).inspect()).toEqual(original);
+        // After the fix, the replay writes the refused rows.
+        harness.sink.write = write;
+        expect(await system.get(payment_id).replay(captured!.id)).toBe("done");
+        await system.get(payment_id).alarm();
+        expect(harness.sink.rows("payment_events").filter((row) => row.event_id === captured!.id)).toHaveLength(1);
+        expect(system.get(payment_id).inspect()).toMatchObject({ version: 4, dead_letters: [], outbox: { pending: 0 } });
+      } finally {
+        await system.stop();
+        await database.close();
+      }
+    } finally {
+      await harness.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
 
   test("a projection that disagrees with the replayed events is reported, not trusted", () => {
     const payment_id = "pay_mismatch";
