@@ -140,6 +140,7 @@ describe("npm run recover, as an operator meets it", () => {
       expectRefused(await recover([], { ...environment, DATA_DIR: elsewhere, RETRY_ATTEMPTS_MAX: "many" }), "RETRY_ATTEMPTS_MAX");
       expectRefused(await recover([], { ...environment, DATA_DIR: elsewhere, RECOVER_PAGE_PAYMENTS_MAX: "0" }), "RECOVER_PAGE_PAYMENTS_MAX");
       expectRefused(await recover(["--yes"], { ...environment, DATA_DIR: elsewhere }), '"--yes"', "usage: npm run recover");
+      expectRefused(await recover([], { ...environment, DATA_DIR: elsewhere }), "holds no payment events", "nothing to recover");
       expect(existsSync(join(elsewhere, "actors.sqlite"))).toBe(false);
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });

@@ -91,7 +91,10 @@ export async function recoverActors(env: Environment, options: RecoverOptions): 
   const existing = readActorDatabaseFacts(actors_path);
   const holds_something = existing.exists && (existing.actor_rows === null || existing.actor_rows > 0 || existing.installation_id !== null);
   if (holds_something && !options.force) {
-    const what = existing.actor_rows === null ? "is not a readable SQLite database" : `holds ${existing.actor_rows} actor rows${existing.installation_id === null ? "" : ` of installation ${existing.installation_id}`}`;
+    const what =
+      existing.actor_rows === null
+        ? "is not a readable SQLite database"
+        : `holds ${existing.actor_rows} actor rows${existing.installation_id === null ? "" : ` and the id of installation ${existing.installation_id}`}`;
     throw new RecoveryRefused(`${actors_path} ${what}; recovering would replace it. Stop the host and run \`npm run recover -- --force\` to move it aside and rebuild it from Postgres`);
   }
 
@@ -136,6 +139,11 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
     installation = await readInstallation(sink);
   } catch (error) {
     throw new RecoveryRefused(postgresFailure(postgres, "cannot be read", describeStartFailure(error, { ...config })));
+  }
+  if (installation.payment_events === 0) {
+    throw new RecoveryRefused(
+      `Postgres at ${postgres} holds no payment events: there is nothing to recover from. Is DATABASE_URL this installation's Postgres? (On an empty one, \`npm start\` alone starts a new installation)`,
+    );
   }
   // With no id yet (Postgres from before ids), the host claims this one in Postgres at start.
   const installation_id = installation.installation_id ?? crypto.randomUUID();
