@@ -209,7 +209,8 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
           `Nothing was written; rerun with --allow-mismatch to write the replayed state anyway`,
       );
     }
-    summary.velocity_observations = velocity === null ? null : await velocity.restore(database.db);
+    // In the actor database's group commit: one transaction, not one commit per member.
+    summary.velocity_observations = velocity === null ? null : database.transaction(() => velocity.restore(database.db));
     readInstallationId(database); // creates the table it is kept in
     recordInstallationId(database, installation_id);
     await database.sync();
