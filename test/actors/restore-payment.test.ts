@@ -224,6 +224,42 @@ describe("recovery's replay of what Postgres holds rebuilds the actor exactly", 
     }
   });
 
+  test("a finished payment is woken once: it schedules its retirement, or retires when it is already due", async () => {
+    const harness = createActorHarness({ fraud_rules: FRAUD_RULES });
+    const directory = mkdtempSync(join(tmpdir(), "restore-retire-"));
+    const payment_ids = ["pay_finished_recent", "pay_finished_long_ago"];
+    try {
+      for (const payment_id of payment_ids) {
+        const [created, authorized] = lifecycleEvents(payment_id);
+        const canceled = { id: `evt_${payment_id}_canceled`, type: "payment.canceled" as const, payment_id, occurred_at: created!.occurred_at, data: {} };
+        for (const event of [created!, authorized!, canceled]) await harness.accept(event);
+        await settleAll(harness, [payment_id]);
+      }
+      const records = recordedPayments(harness.sink);
+      const retention_ms = DEFAULT_PAYMENT_ACTOR_LIMITS.finished_retention_ms;
+      // As if its last change were longer ago than the retention.
+      records.get("pay_finished_long_ago")!.projection!.updated_at = harness.now() - retention_ms - 1;
+      const database = new ActorDatabase({ path: join(directory, "actors.sqlite"), durability: "process" });
+      const system = new BunActorSystem(database, (context) => new PaymentActor(context, { velocity: new MemoryVelocityStore(), sink: harness.sink, fraud_rules: FRAUD_RULES, limits: DEFAULT_PAYMENT_ACTOR_LIMITS, metrics: NO_METRICS, random: () => 0.5 }), harness.now);
+      try {
+        for (const payment_id of payment_ids) {
+          const record = records.get(payment_id)!;
+          expect(restorePayment(new BunActorStorage(database, payment_id), record, replayPayment(record)).wake).toBe(true);
+          await system.get(payment_id).alarm();
+        }
+        expect(system.get("pay_finished_long_ago").inspect()).toBeNull();
+        expect(system.get("pay_finished_recent").inspect()).toMatchObject({ status: "canceled" });
+        expect(system.scheduler.get("pay_finished_recent")).toBe(records.get("pay_finished_recent")!.projection!.updated_at + retention_ms);
+      } finally {
+        await system.stop();
+        await database.close();
+      }
+    } finally {
+      await harness.close();
+      rmSync(directory, { recursive: true, force: true });
+    }
+  });
+
   test("a projection that disagrees with the replayed events is reported, not trusted", () => {
     const payment_id = "pay_mismatch";
     const created = { id: "evt_1", type: "payment.created" as const, payment_id, occurred_at: "2026-11-21T10:00:00Z", data: { amount: 500, currency: "USD", merchant_id: "m_1" } };
