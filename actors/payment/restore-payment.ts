@@ -36,10 +36,11 @@ export interface RestoredPayment {
   /** Event ids in the dedupe set. */
   seen: number;
   /**
-   * A finished payment with nothing pending: the actor must run once, so that it schedules
-   * (or does) the retirement of its rows, as it would have after its last change.
+   * A finished payment with nothing pending: it must be woken when its rows are due to retire
+   * (finished_retention_ms after this last change), as the actor had scheduled. Null otherwise;
+   * the time of the last change when known, else 0 (wake it at once: it schedules itself).
    */
-  wake: boolean;
+  finished_at: number | null;
 }
 
 /** Call on an actor with no rows; writes everything in one transaction. */
@@ -103,7 +104,7 @@ export function restorePayment(storage: ActorStorage, record: RecordedPayment, r
       journals,
       dead_letters,
       seen: seen.size,
-      wake: isTerminal(state.status) && dead_letters === 0,
+      finished_at: isTerminal(state.status) && dead_letters === 0 ? (meta.changed_at ?? 0) : null,
     };
   });
 }

@@ -224,7 +224,7 @@ describe("recovery's replay of what Postgres holds rebuilds the actor exactly", 
     }
   });
 
-  test("a finished payment is woken once: it schedules its retirement, or retires when it is already due", async () => {
+  test("a finished payment is woken when its retirement is due: it retires then, at once when overdue", async () => {
     const harness = createActorHarness({ fraud_rules: FRAUD_RULES });
     const directory = mkdtempSync(join(tmpdir(), "restore-retire-"));
     const payment_ids = ["pay_finished_recent", "pay_finished_long_ago"];
@@ -244,7 +244,7 @@ describe("recovery's replay of what Postgres holds rebuilds the actor exactly", 
       try {
         for (const payment_id of payment_ids) {
           const record = records.get(payment_id)!;
-          expect(restorePayment(new BunActorStorage(database, payment_id), record, replayPayment(record)).wake).toBe(true);
+          expect(restorePayment(new BunActorStorage(database, payment_id), record, replayPayment(record)).finished_at).toBe(record.projection!.updated_at);
           await system.get(payment_id).alarm();
         }
         expect(system.get("pay_finished_long_ago").inspect()).toBeNull();

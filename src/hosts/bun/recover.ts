@@ -14,6 +14,7 @@
 import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
 import { BunActorStorage } from "../../../actors/bun/bun-actor-storage.ts";
 import { readInstallationId, recordInstallationId } from "../../../actors/bun/installation-id.ts";
+import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { restorePayment } from "../../../actors/payment/restore-payment.ts";
 import { replayPayment } from "../../core/replay-payment.ts";
 import { integerVariable, type Environment } from "../../core/config.ts";
@@ -45,7 +46,7 @@ export interface RecoverySummary {
   journals: number;
   dead_letters_pending: number;
   event_ids_seen: number;
-  finished_woken: number;
+  finished_retirements_scheduled: number;
   /** Null when velocity lives in Redis (not in actor storage). */
   velocity_observations: number | null;
   mismatches: string[];
@@ -159,6 +160,7 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
   removeDatabaseFiles(building_path);
   const database = new ActorDatabase({ path: building_path, durability: "full", on_durability_failure: () => {} });
   const now = Date.now();
+  const retention_ms = paymentActorLimits(config.limits).finished_retention_ms;
   const velocity = config.velocity.redis === null ? new VelocityRestorer(config.fraud_rules, now) : null;
   const summary: RecoverySummary = {
     actors_path,
@@ -170,7 +172,7 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
     journals: 0,
     dead_letters_pending: 0,
     event_ids_seen: 0,
-    finished_woken: 0,
+    finished_retirements_scheduled: 0,
     velocity_observations: null,
     mismatches: [],
     replaced_to: null,
@@ -186,10 +188,10 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
         const replayed = replayPayment(record);
         summary.mismatches.push(...replayed.mismatches);
         const restored = restorePayment(new BunActorStorage(database, record.payment_id), record, replayed);
-        if (restored.wake) {
-          // A lower bound of its real alarm (alarm-scheduler.ts): the actor runs once and re-arms for its retirement.
-          database.setAlarm(record.payment_id, now);
-          summary.finished_woken += 1;
+        if (restored.finished_at !== null) {
+          // The actor's own alarm for retiring its rows; one already due fires at start, as it would have.
+          database.setAlarm(record.payment_id, Math.max(now, restored.finished_at + retention_ms));
+          summary.finished_retirements_scheduled += 1;
         }
         velocity?.collect(record);
         summary.payments += 1;
@@ -243,7 +245,7 @@ async function readPage(sink: SinkDatabase, after: string | null, payments_max: 
 export function describeRecovery(summary: RecoverySummary): string {
   const lines = [
     `recovered ${summary.actors_path} from Postgres at ${summary.postgres} (installation ${summary.installation_id}) in ${summary.elapsed_ms} ms:`,
-    `  payments:      ${summary.payments} (their events replayed in order through the state machine; ${summary.finished_woken} finished ones woken to retire on schedule)`,
+    `  payments:      ${summary.payments} (their events replayed in order through the state machine; ${summary.finished_retirements_scheduled} finished ones with their retirement scheduled)`,
     `  events:        ${summary.events} applied, with ${summary.journals} ledger journals (checked against ledger_journals and ledger_transfers)`,
     `  dedupe:        ${summary.event_ids_seen} event ids (applied and dead-lettered): their redeliveries are answered duplicate`,
     `  dead letters:  ${summary.dead_letters_pending} pending, replayable and discardable as before`,
