@@ -69,6 +69,15 @@ export class EmbeddedVelocityStore implements VelocityStore {
     }
   }
 
+  /**
+   * Writes members as they were observed (counter, member, weight, time), keeping any already
+   * present: for rebuilding the store from what Postgres recorded (`npm run recover`),
+   * without the per-observation expiry and sums that `observe` pays to answer totals.
+   */
+  restoreMembers(members: ReadonlyArray<{ counter: string; member: string; weight: number; observed_at_ms: number }>): void {
+    for (const { counter, member, weight, observed_at_ms } of members) this.insert_member.run(counter, member, weight, observed_at_ms);
+  }
+
   private observeOne({ counter, member, weight, window_ms }: VelocityObservation, now_ms: number): number {
     this.delete_expired.run(counter, now_ms - window_ms);
     this.insert_member.run(counter, member, weight, now_ms);

@@ -32,13 +32,13 @@ export async function checkInstallation(database: ActorDatabase, sink: SinkThrea
     throw new Error(
       `cannot start: ${places.actors_path} is new or empty, but Postgres at ${places.postgres} already holds ${decision.payment_events} events` +
         `${decision.installation_id === null ? "" : ` of installation ${decision.installation_id}`}: starting would forget actor state, dedupe and dead letters. ` +
-        `Restore the actor database of this installation from a backup, or point DATA_DIR and DATABASE_URL at a matching pair`,
+        `Rebuild it from Postgres with \`npm run recover\` (the host stopped), restore it from a backup, or point DATA_DIR and DATABASE_URL at a matching pair`,
     );
   }
   if (decision.kind === "foreign") {
     throw new Error(
       `cannot start: ${places.actors_path} belongs to installation ${decision.actors_installation_id}, but Postgres at ${places.postgres} belongs to installation ${decision.postgres_installation_id}: ` +
-        `they are not a pair. Point DATA_DIR at this Postgres's actor database, or DATABASE_URL at this actor database's Postgres`,
+        `they are not a pair. Point DATA_DIR at this Postgres's actor database, or DATABASE_URL at this actor database's Postgres; if this Postgres's actor database is lost, \`npm run recover -- --force\` moves this one aside and rebuilds it from Postgres`,
     );
   }
   if (decision.record_in_postgres) {

@@ -31,7 +31,8 @@ function describeFileFailure(path: string, what: string, error: unknown): string
   const message = firstLine(error);
   if (/full|ENOSPC/i.test(message)) return `${path} (${what}): the disk is full (${message}); free space and start again`;
   if (/malformed|not a database|SQLITE_CORRUPT|SQLITE_NOTADB/i.test(message)) {
-    return `${path} (${what}) is not a readable SQLite database (${message}); move it aside and restore it from a backup (a new empty one is refused while Postgres holds events)`;
+    const rebuild = what === "the actor database" ? ", or rebuild it from Postgres with `npm run recover -- --force` (which moves it aside)" : "";
+    return `${path} (${what}) is not a readable SQLite database (${message}); move it aside and restore it from a backup${rebuild} (a new empty one is refused while Postgres holds events)`;
   }
   if (/EACCES|EPERM|readonly|permission/i.test(message)) return `${path} (${what}) cannot be written (${message}); check its owner and mode`;
   return `${path} (${what}): ${message}`;
