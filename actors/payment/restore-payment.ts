@@ -128,7 +128,7 @@ function deadLetter(row: DeadLetterRow, event: PaymentEvent, applied: { applied:
     last_failure: { stage: row.stage, error_class: row.error_class, error_message: row.error_message, at: row.last_failed_at },
   };
   const letter: DeadLetter = {
-    message,
+    inbox_message: message,
     reason: row.reason,
     stage: row.stage,
     error_class: row.error_class,
