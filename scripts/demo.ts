@@ -243,9 +243,13 @@ async function settle(ids: string[]): Promise<View[]> {
     views = [];
     for (let index = 0; index < ids.length; index += 50) {
       const page = await Promise.all(
-        ids.slice(index, index + 50).map(async (id) => (await (await fetch(`${url}/payments/${id}`, { headers: admin })).json()) as View),
+        ids.slice(index, index + 50).map(async (id) => {
+          const response = await fetch(`${url}/payments/${id}`, { headers: admin });
+          // 404: every event of this payment was refused (503 overloaded, say), so it has no view.
+          return response.status === 200 ? ((await response.json()) as View) : (await response.arrayBuffer(), null);
+        }),
       );
-      views.push(...page);
+      for (const view of page) if (view !== null) views.push(view);
     }
     const busy = views.filter((view) => view.outbox.pending > 0 || view.inbox.length > 0 || view.held.length > 0);
     if (busy.length === 0) return views;
