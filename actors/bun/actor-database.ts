@@ -19,6 +19,9 @@ import { WalSyncer } from "./wal-syncer.ts";
 
 export type Durability = "fsync" | "full" | "process";
 
+/** A COMMIT that failed (rolled back: the file holds the last good commit) or an fsync that did (the page cache cannot be trusted). */
+export type DurabilityFailureStage = "commit" | "fsync";
+
 export interface ActorDatabaseOptions {
   path: string;
   durability?: Durability;
@@ -29,10 +32,12 @@ export interface ActorDatabaseOptions {
   /**
    * Called when a commit or its fsync fails. By then callers' caches (actor state, the
    * ingress log's pending set, stored alarm times) hold writes the disk does not, so the only
-   * safe answer is PostgreSQL's: stop, and let the restart rebuild from what is on disk. The
-   * default logs and exits the process; tests may pass their own.
+   * safe answer is PostgreSQL's: stop, and rebuild from what is on disk. After a failed
+   * COMMIT this database never commits again (every later batch rolls back and rejects its
+   * waiters), so a caller may close it and open the file anew instead of exiting (the Bun
+   * host's actor thread does). The default logs and exits the process; tests may pass their own.
    */
-  on_durability_failure?: (error: unknown) => void;
+  on_durability_failure?: (error: unknown, stage: DurabilityFailureStage) => void;
   /**
    * A COMMIT that fails (a full disk) only rejects its batch's waiters, after the rollback,
    * instead of calling on_durability_failure: for a writer whose callers forget what they
@@ -85,8 +90,10 @@ export class ActorDatabase {
 
   private readonly path: string;
   private readonly checkpointer: Worker;
-  private readonly on_durability_failure: (error: unknown) => void;
+  private readonly on_durability_failure: (error: unknown, stage: DurabilityFailureStage) => void;
   private readonly commit_failure_rejects: boolean;
+  /** The failed COMMIT after which nothing commits (see on_durability_failure), or null. */
+  private commit_failure: unknown = null;
 
   constructor(options: ActorDatabaseOptions) {
     this.path = options.path;
@@ -110,7 +117,7 @@ export class ActorDatabase {
     this.db.exec(`CREATE TABLE IF NOT EXISTS actor_alarms (
       actor TEXT PRIMARY KEY, at_ms INTEGER NOT NULL) WITHOUT ROWID`);
     this.batch_writes_max = options.batch_writes_max ?? 20_000;
-    this.wal_syncer = new WalSyncer((callback) => this.fsyncWal(callback), this.on_durability_failure);
+    this.wal_syncer = new WalSyncer((callback) => this.fsyncWal(callback), (error) => this.on_durability_failure(error, "fsync"));
     this.checkpointer = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
     this.checkpointer.postMessage({ type: "start", path: options.path, interval_ms: options.checkpoint_interval_ms ?? 200 });
     // Bun workers can be unref()ed so they never keep a stopping process alive.
@@ -234,6 +241,11 @@ export class ActorDatabase {
     if (!batch || this.savepoint_depth > 0) return;
     this.batch = null;
     this.batch_writes = 0;
+    if (this.commit_failure !== null) {
+      this.db.exec("ROLLBACK");
+      batch.reject(this.commit_failure);
+      return;
+    }
     try {
       this.db.exec("COMMIT");
       this.commits += 1;
@@ -242,7 +254,10 @@ export class ActorDatabase {
         this.db.exec("ROLLBACK");
       } catch {}
       batch.reject(error);
-      if (!this.commit_failure_rejects) this.on_durability_failure(error);
+      if (!this.commit_failure_rejects) {
+        this.commit_failure = error;
+        this.on_durability_failure(error, "commit");
+      }
       return;
     }
     if (this.durability !== "fsync") {

@@ -34,6 +34,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     backlog: { ...DEFAULT_PROCESSING_BACKLOG_LIMITS, backlog_ms_max: config.limits.processing_backlog_ms_max },
     announce: (through) => thread.notify({ notice: "ingress_appended", through }),
     now: Date.now,
+    storage_full_retry_after_s: config.faults.storage_full_retry_after_s,
   }));
   const ingress_installation = readInstallationId(ingress_database);
   const { thread, migration, resumed, installation_id } = await ActorThread.start(config, {
@@ -41,6 +42,8 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     ingress_through: ingress.log.lastSequence(),
     ingress_installation_id: ingress_installation.installation_id,
     on_ingress_delivered: (sequence) => ingress.delivered(sequence),
+    on_storage_paused: (pause) => ingress.actorStoragePaused(pause),
+    storage_full_retry_after_s: config.faults.storage_full_retry_after_s,
   });
   if (ingress_installation.installation_id === null) {
     recordInstallationId(ingress_database, installation_id);
