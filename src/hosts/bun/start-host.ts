@@ -9,6 +9,7 @@ import { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
 import { readInstallationId, recordInstallationId } from "../../../actors/bun/installation-id.ts";
 import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { createApp } from "../../http/app.ts";
+import { jsonLimits } from "../../ingest/json-limits.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import type { PaymentActorsPort } from "../../http/ports.ts";
 import { actorsPath, ingressPath } from "./actor-thread-protocol.ts";
@@ -79,6 +80,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     webhook_sources: config.webhook_sources,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
+    json_limits: jsonLimits(config.limits),
     list_entries_max: config.limits.list_entries_max,
     actors,
     sink: thread.sink,
@@ -119,6 +121,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
       },
       registry,
       now: Date.now,
+      json_limits: jsonLimits(config.limits),
     });
   }
 

@@ -22,6 +22,7 @@ import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics, type KafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
 import type { CloudflareEnv } from "./env.ts";
+import { jsonLimits } from "../../ingest/json-limits.ts";
 import { actorConfig, isolateRegistry } from "./isolate.ts";
 import { cloudflarePaymentActors } from "./payment-actors.ts";
 import { writeToSinkWriter } from "./sink-writers.ts";
@@ -89,6 +90,7 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
         metrics: isolate_metrics,
         now: Date.now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        json_limits: jsonLimits(actorConfig(this.env).limits),
       });
       return isolate_consumer;
     })().catch((error: unknown) => {
