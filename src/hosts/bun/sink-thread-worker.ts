@@ -22,7 +22,15 @@ async function handle(request: SinkRequest): Promise<unknown> {
   switch (request.method) {
     case "open": {
       sink = await openSink(request.config);
-      return migrateSink(sink);
+      const migration = await migrateSink(sink);
+      // Opening PGlite leaves hundreds of MiB of garbage (the WebAssembly bytes, the file
+      // system bundle, on a first start initdb's whole instance), some of it still referenced
+      // for a moment after the open: collected now and once more a second later, the host is
+      // at its working size about a second after start instead of ten (measured: 550 MiB
+      // resident for 10 s after a first start, then 193 MiB).
+      Bun.gc(true);
+      setTimeout(() => Bun.gc(true), 1_000);
+      return migration;
     }
     case "write":
       return writeSinkRows(sink!, request.rows).catch((error: unknown) => {
