@@ -131,9 +131,11 @@ describe.skipIf(!mounted)("a full DATA_DIR while a stream runs", () => {
       const inspected = await request(target, "GET", `/payments/${first_payment}`);
       expect(inspected.status).toBe(200);
       expect(await metric(target, "actor_storage_pauses")).toBeGreaterThanOrEqual(1);
-      // An operator's write is refused the same way while paused.
+      // An operator's write is refused the same way while paused (the disk is still full).
       const replay = await request(target, "POST", `/payments/${first_payment}/dlq/evt_none/replay`);
-      expect([503, 404]).toContain(replay.status);
+      expect(replay.status).toBe(503);
+      expect(replay.headers.get("retry-after")).toBe(String(RETRY_AFTER_S));
+      expect(((await replay.json()) as Json).error.code).toBe("storage_full");
 
       rmSync(filler);
       disk_full = false;
