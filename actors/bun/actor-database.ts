@@ -27,6 +27,8 @@ export interface ActorDatabaseOptions {
   durability?: Durability;
   /** Writes after which a batch commits without waiting for the next turn. */
   batch_writes_max?: number;
+  /** SQLite's page cache of this connection, in MiB (default 64: see the constructor). */
+  cache_mib?: number;
   /** How often the checkpoint thread copies the WAL into the database file (default 200 ms). */
   checkpoint_interval_ms?: number;
   /**
@@ -107,7 +109,7 @@ export class ActorDatabase {
     this.db.exec("PRAGMA busy_timeout = 5000");
     // Measured on processing 31,580 events in-process: 132 µs an event with SQLite's 2 MiB
     // page cache and savepoint journals in temporary files, 98 µs with these two.
-    this.db.exec("PRAGMA cache_size = -65536");
+    this.db.exec(`PRAGMA cache_size = -${(options.cache_mib ?? 64) * 1024}`);
     this.db.exec("PRAGMA temp_store = MEMORY");
     // Checkpoints run on their own thread (checkpoint-worker.ts), never inside a COMMIT here.
     this.db.exec("PRAGMA wal_autocheckpoint = 0");
