@@ -1,7 +1,7 @@
 /**
  * `bun run scripts/memory.ts`: the Bun host's resident memory (VmRSS of its process, every
- * thread included) at start, under a load of MEMORY_PAYMENTS new payments, and idle after
- * it. Bounded: it stops by itself after MEMORY_TIMEOUT_S and stops the host by its PID.
+ * thread included) at start, under a load of MEMORY_PAYMENTS new payments, idle after it,
+ * and after a restart on the same DATA_DIR. Bounded: it stops by itself after MEMORY_TIMEOUT_S and stops the host by its PID.
  *
  *   MEMORY_PAYMENTS      payments sent, one payment.created each (default 200000)
  *   MEMORY_CONCURRENCY   senders in the closed loop (default 64)
@@ -102,6 +102,16 @@ try {
   await Bun.sleep(10_000);
   figures.push(["idle, 10 s later", resident(pid)]);
   figures.push(["peak over the whole run", peak]);
+  clearInterval(sampler);
+  await host.stop();
+  // A restart on the same DATA_DIR: no initdb, and every payment of the load on disk.
+  const restarted = await startChildServer("src/hosts/bun/main.ts", { DATA_DIR: data_dir, ADMIN_TOKEN: "m".repeat(32), DATABASE_URL: process.env.DATABASE_URL ?? "" }, { ready_path: "/health", timeout_ms: 60_000 });
+  try {
+    await Bun.sleep(2_000);
+    figures.push([`restart on that DATA_DIR (2 s after /health answers)`, resident(restarted.process.pid)]);
+  } finally {
+    await restarted.stop();
+  }
 } finally {
   clearInterval(sampler);
   await host.stop();
