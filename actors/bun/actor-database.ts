@@ -224,8 +224,10 @@ export class ActorDatabase {
       this.statements.release.run();
       return result;
     } catch (error) {
-      this.statements.rollbackTo.run();
-      this.statements.release.run();
+      if (this.db.inTransaction) {
+        this.statements.rollbackTo.run();
+        this.statements.release.run();
+      } else this.batchLost(error);
       throw error;
     } finally {
       this.savepoint_depth -= 1;
@@ -234,6 +236,8 @@ export class ActorDatabase {
 
   /** Resolves once every write made before this call is durable. */
   sync(): Promise<void> {
+    // After a failed COMMIT nothing is made durable again, whoever asks and whenever.
+    if (this.commit_failure !== null) return Promise.reject(this.commit_failure);
     return (this.batch ?? this.last_committed)?.promise ?? Promise.resolve();
   }
 
@@ -268,6 +272,18 @@ export class ActorDatabase {
     }
     this.last_committed = batch;
     this.wal_syncer.committed(batch);
+  }
+
+  /** The open batch was rolled back by SQLite itself: answered as a failed COMMIT. */
+  private batchLost(error: unknown): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    this.batch = null;
+    this.batch_writes = 0;
+    batch.reject(this.commit_failure ?? error);
+    if (this.commit_failure_rejects || this.commit_failure !== null) return;
+    this.commit_failure = error;
+    this.on_durability_failure(error, "commit");
   }
 
   /** Fsyncs the WAL on a thread-pool thread (several may run at once; see wal-syncer.ts). */
@@ -314,6 +330,10 @@ export class ActorDatabase {
   }
 
   private openBatch(): void {
+    // A statement that fails with SQLITE_FULL or SQLITE_IOERR may make SQLite roll back the
+    // whole transaction by itself, wherever it ran (a velocity observation inside the batch
+    // too). The batch is then lost like a failed COMMIT, and must not go on in autocommit mode.
+    if (this.batch !== null && !this.db.inTransaction) this.batchLost(new Error("SQLite rolled back the open batch after a failed statement (a full disk?)"));
     if (this.batch !== null) return;
     this.db.exec("BEGIN IMMEDIATE");
     this.batch = deferred();

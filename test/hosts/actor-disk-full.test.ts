@@ -4,13 +4,15 @@
  * disk is full the host stays up: webhooks get 503 storage_full with Retry-After, the actor
  * thread pauses processing instead of exiting, inspection, /health (saying why) and /metrics
  * answer; once space returns it resumes by itself, and every acknowledged event is applied
- * exactly once with the ledger balanced.
+ * exactly once with the ledger balanced. A restart on the full disk then stops with one
+ * `cannot start:` line naming it.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, statfsSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ActorDatabase } from "../../actors/bun/actor-database.ts";
 import type { PaymentEvent } from "../../src/core/event.ts";
 import { loadBunConfig } from "../../src/hosts/bun/config.ts";
 import { startBunHost, type BunHost } from "../../src/hosts/bun/start-host.ts";
@@ -40,15 +42,18 @@ afterAll(() => {
   rmSync(mount_point, { recursive: true, force: true });
 });
 
-/** Writes zeros until the disk refuses; returns the filler's path. */
-function fill(directory: string): string {
-  const path = join(directory, "filler");
+/** Writes zeros until the disk refuses, to the last page; returns the filler's path. */
+function fill(directory: string, name = "filler"): string {
+  const path = join(directory, name);
   const descriptor = openSync(path, "w");
-  const chunk = new Uint8Array(256 * 1024);
   try {
-    for (;;) writeSync(descriptor, chunk);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
+    for (const chunk of [new Uint8Array(256 * 1024), new Uint8Array(4096)]) {
+      try {
+        for (;;) writeSync(descriptor, chunk);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
+      }
+    }
   } finally {
     closeSync(descriptor);
   }
@@ -60,6 +65,39 @@ async function metric(target: HttpTarget, name: string): Promise<number> {
   const line = text.split("\n").find((candidate) => candidate.startsWith(`${name} `));
   return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
 }
+
+describe.skipIf(!mounted)("the actor database on a full disk", () => {
+  test("a statement that SQLite answers by rolling back the whole batch is a failed commit: nothing of it, or after it, lands", async () => {
+    const directory = join(mount_point, "statement-full");
+    mkdirSync(directory);
+    const path = join(directory, "actors.sqlite");
+    const failures: string[] = [];
+    // A 1 MiB page cache spills a large transaction's pages to the WAL mid-statement.
+    const database = new ActorDatabase({ path, durability: "process", cache_mib: 1, on_durability_failure: (error, stage) => failures.push(`${stage}: ${(error as Error).message}`) });
+    database.put("pay_a", "before", "1");
+    await database.sync();
+    const filler = fill(mount_point);
+    try {
+      expect(() =>
+        database.transaction(() => {
+          for (let index = 0; index < 5_000; index += 1) database.put("pay_a", `k${index}`, "x".repeat(1_000));
+        }),
+      ).toThrow(/full/);
+      expect(failures).toEqual([expect.stringMatching(/^commit: .*full/)]);
+      // Whoever asks later is not told that anything of that batch is durable.
+      await expect(database.sync()).rejects.toThrow(/full/);
+    } finally {
+      rmSync(filler);
+    }
+    database.put("pay_a", "after", "2");
+    await expect(database.sync()).rejects.toThrow(/full/);
+    await database.close();
+    const reopened = new ActorDatabase({ path, durability: "process" });
+    expect([reopened.get("pay_a", "before"), reopened.get("pay_a", "k0"), reopened.get("pay_a", "after")]).toEqual(["1", undefined, undefined]);
+    await reopened.close();
+    rmSync(directory, { recursive: true, force: true });
+  }, 30_000);
+});
 
 describe.skipIf(!mounted)("a full DATA_DIR while a stream runs", () => {
   test("pauses with 503 storage_full, keeps answering, resumes by itself, and applies every acknowledged event once", async () => {
@@ -168,4 +206,28 @@ describe.skipIf(!mounted)("a full DATA_DIR while a stream runs", () => {
       await host.stop();
     }
   }, 240_000);
+
+  test("a restart on that full disk fails with one cannot start line naming the disk", async () => {
+    const data_dir = join(mount_point, "data");
+    const filler = fill(mount_point);
+    // The stopped host's last connections may delete their WAL files a moment later: top up.
+    await Bun.sleep(3_000);
+    const top_up = fill(mount_point, "filler-top-up");
+    expect(Number(statfsSync(mount_point).bavail) * Number(statfsSync(mount_point).bsize)).toBeLessThan(1024 * 1024);
+    try {
+      const child = Bun.spawn([process.execPath, "run", "src/hosts/bun/main.ts"], {
+        env: { ...process.env, DATA_DIR: data_dir, PORT: "0", HOST: "127.0.0.1", ADMIN_TOKEN: "a".repeat(32) },
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const timer = setTimeout(() => child.kill(), 60_000);
+      const [exit_code, stderr] = await Promise.all([child.exited, new Response(child.stderr).text()]);
+      clearTimeout(timer);
+      expect(exit_code).toBe(1);
+      expect(stderr.trim().split("\n")).toEqual([expect.stringContaining(`cannot start: the disk holding DATA_DIR (${data_dir}) is full`)]);
+    } finally {
+      rmSync(filler);
+      rmSync(top_up);
+    }
+  }, 90_000);
 });

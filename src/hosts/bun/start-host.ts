@@ -19,7 +19,7 @@ import { lowerWorkerThreadPriority } from "./thread-priority.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "./processing-backlog.ts";
 import type { BunHostConfig } from "./config.ts";
 import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
-import { openingFile } from "./start-failure.ts";
+import { fullDisk, openingFile } from "./start-failure.ts";
 import { ingressStorageHealth, outboxWithinAge } from "./health-checks.ts";
 
 /**
@@ -35,6 +35,9 @@ export interface StartOptions {
 
 export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
   const durability = options.durability ?? "fsync";
+  // A host started on a full disk could only refuse every webhook: say so instead of starting.
+  const full_disk = fullDisk(config.data_dir);
+  if (full_disk !== null) throw new Error(`cannot start: ${full_disk}`);
   const ingress_database = openingFile(ingressPath(config.data_dir), "the ingress log", () => new ActorDatabase({ path: ingressPath(config.data_dir), durability, commit_failure_rejects: true, cache_mib: INGRESS_CACHE_MIB }));
   const ingress: BunIngress = openingFile(ingressPath(config.data_dir), "the ingress log", () => new BunIngress(ingress_database, {
     limits: paymentActorLimits(config.limits),
