@@ -4,8 +4,8 @@
  * event from webhook acceptance. Here it uses the second core instead. A `postgres://` URL
  * runs here too, so both drivers behave the same to the host.
  */
-import { errorClass, errorMessage, PermanentError } from "../../core/errors.ts";
-import { classifySinkFailure } from "../../sink/classify-failure.ts";
+import { errorClass, errorMessage } from "../../core/errors.ts";
+import { sinkWriteError } from "../../sink/classify-failure.ts";
 import type { SinkDatabase } from "../../sink/database.ts";
 import { migrateSink } from "../../sink/migrate.ts";
 import { claimInstallation, readInstallation } from "../../sink/installation.ts";
@@ -34,9 +34,7 @@ async function handle(request: SinkRequest): Promise<unknown> {
     }
     case "write":
       return writeSinkRows(sink!, request.rows).catch((error: unknown) => {
-        const failure = classifySinkFailure(error);
-        const message = `${failure.sqlstate === null ? "" : `SQLSTATE ${failure.sqlstate}: `}${errorMessage(deepestCause(error))}`;
-        throw failure.kind === "permanent" ? new PermanentError(message) : new Error(message);
+        throw sinkWriteError(error);
       });
     case "listDeadLetters":
       return listDeadLetters(sink!, request.filter);
@@ -68,10 +66,3 @@ self.onmessage = async (message: MessageEvent<{ id: number; request: SinkRequest
   }
   self.postMessage(response);
 };
-
-/** drizzle wraps the driver's error ("Failed query: ..."); the driver's says what failed. */
-function deepestCause(error: unknown): unknown {
-  let current = error;
-  for (let depth = 0; depth < 8 && (current as { cause?: unknown } | null)?.cause !== undefined; depth += 1) current = (current as { cause: unknown }).cause;
-  return current;
-}
