@@ -19,20 +19,27 @@ import { WalSyncer } from "./wal-syncer.ts";
 
 export type Durability = "fsync" | "full" | "process";
 
+/** A COMMIT that failed (rolled back: the file holds the last good commit) or an fsync that did (the page cache cannot be trusted). */
+export type DurabilityFailureStage = "commit" | "fsync";
+
 export interface ActorDatabaseOptions {
   path: string;
   durability?: Durability;
   /** Writes after which a batch commits without waiting for the next turn. */
   batch_writes_max?: number;
+  /** SQLite's page cache of this connection, in MiB (default 64: see the constructor). */
+  cache_mib?: number;
   /** How often the checkpoint thread copies the WAL into the database file (default 200 ms). */
   checkpoint_interval_ms?: number;
   /**
    * Called when a commit or its fsync fails. By then callers' caches (actor state, the
    * ingress log's pending set, stored alarm times) hold writes the disk does not, so the only
-   * safe answer is PostgreSQL's: stop, and let the restart rebuild from what is on disk. The
-   * default logs and exits the process; tests may pass their own.
+   * safe answer is PostgreSQL's: stop, and rebuild from what is on disk. After a failed
+   * COMMIT this database never commits again (every later batch rolls back and rejects its
+   * waiters), so a caller may close it and open the file anew instead of exiting (the Bun
+   * host's actor thread does). The default logs and exits the process; tests may pass their own.
    */
-  on_durability_failure?: (error: unknown) => void;
+  on_durability_failure?: (error: unknown, stage: DurabilityFailureStage) => void;
   /**
    * A COMMIT that fails (a full disk) only rejects its batch's waiters, after the rollback,
    * instead of calling on_durability_failure: for a writer whose callers forget what they
@@ -85,8 +92,10 @@ export class ActorDatabase {
 
   private readonly path: string;
   private readonly checkpointer: Worker;
-  private readonly on_durability_failure: (error: unknown) => void;
+  private readonly on_durability_failure: (error: unknown, stage: DurabilityFailureStage) => void;
   private readonly commit_failure_rejects: boolean;
+  /** The failed COMMIT after which nothing commits (see on_durability_failure), or null. */
+  private commit_failure: unknown = null;
 
   constructor(options: ActorDatabaseOptions) {
     this.path = options.path;
@@ -100,7 +109,7 @@ export class ActorDatabase {
     this.db.exec("PRAGMA busy_timeout = 5000");
     // Measured on processing 31,580 events in-process: 132 µs an event with SQLite's 2 MiB
     // page cache and savepoint journals in temporary files, 98 µs with these two.
-    this.db.exec("PRAGMA cache_size = -65536");
+    this.db.exec(`PRAGMA cache_size = -${(options.cache_mib ?? 64) * 1024}`);
     this.db.exec("PRAGMA temp_store = MEMORY");
     // Checkpoints run on their own thread (checkpoint-worker.ts), never inside a COMMIT here.
     this.db.exec("PRAGMA wal_autocheckpoint = 0");
@@ -110,7 +119,7 @@ export class ActorDatabase {
     this.db.exec(`CREATE TABLE IF NOT EXISTS actor_alarms (
       actor TEXT PRIMARY KEY, at_ms INTEGER NOT NULL) WITHOUT ROWID`);
     this.batch_writes_max = options.batch_writes_max ?? 20_000;
-    this.wal_syncer = new WalSyncer((callback) => this.fsyncWal(callback), this.on_durability_failure);
+    this.wal_syncer = new WalSyncer((callback) => this.fsyncWal(callback), (error) => this.on_durability_failure(error, "fsync"));
     this.checkpointer = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
     this.checkpointer.postMessage({ type: "start", path: options.path, interval_ms: options.checkpoint_interval_ms ?? 200 });
     // Bun workers can be unref()ed so they never keep a stopping process alive.
@@ -215,8 +224,10 @@ export class ActorDatabase {
       this.statements.release.run();
       return result;
     } catch (error) {
-      this.statements.rollbackTo.run();
-      this.statements.release.run();
+      if (this.db.inTransaction) {
+        this.statements.rollbackTo.run();
+        this.statements.release.run();
+      } else this.batchLost(error);
       throw error;
     } finally {
       this.savepoint_depth -= 1;
@@ -225,6 +236,8 @@ export class ActorDatabase {
 
   /** Resolves once every write made before this call is durable. */
   sync(): Promise<void> {
+    // After a failed COMMIT nothing is made durable again, whoever asks and whenever.
+    if (this.commit_failure !== null) return Promise.reject(this.commit_failure);
     return (this.batch ?? this.last_committed)?.promise ?? Promise.resolve();
   }
 
@@ -234,6 +247,11 @@ export class ActorDatabase {
     if (!batch || this.savepoint_depth > 0) return;
     this.batch = null;
     this.batch_writes = 0;
+    if (this.commit_failure !== null) {
+      this.db.exec("ROLLBACK");
+      batch.reject(this.commit_failure);
+      return;
+    }
     try {
       this.db.exec("COMMIT");
       this.commits += 1;
@@ -242,7 +260,10 @@ export class ActorDatabase {
         this.db.exec("ROLLBACK");
       } catch {}
       batch.reject(error);
-      if (!this.commit_failure_rejects) this.on_durability_failure(error);
+      if (!this.commit_failure_rejects) {
+        this.commit_failure = error;
+        this.on_durability_failure(error, "commit");
+      }
       return;
     }
     if (this.durability !== "fsync") {
@@ -251,6 +272,18 @@ export class ActorDatabase {
     }
     this.last_committed = batch;
     this.wal_syncer.committed(batch);
+  }
+
+  /** The open batch was rolled back by SQLite itself: answered as a failed COMMIT. */
+  private batchLost(error: unknown): void {
+    const batch = this.batch;
+    if (batch === null) return;
+    this.batch = null;
+    this.batch_writes = 0;
+    batch.reject(this.commit_failure ?? error);
+    if (this.commit_failure_rejects || this.commit_failure !== null) return;
+    this.commit_failure = error;
+    this.on_durability_failure(error, "commit");
   }
 
   /** Fsyncs the WAL on a thread-pool thread (several may run at once; see wal-syncer.ts). */
@@ -297,6 +330,10 @@ export class ActorDatabase {
   }
 
   private openBatch(): void {
+    // A statement that fails with SQLITE_FULL or SQLITE_IOERR may make SQLite roll back the
+    // whole transaction by itself, wherever it ran (a velocity observation inside the batch
+    // too). The batch is then lost like a failed COMMIT, and must not go on in autocommit mode.
+    if (this.batch !== null && !this.db.inTransaction) this.batchLost(new Error("SQLite rolled back the open batch after a failed statement (a full disk?)"));
     if (this.batch !== null) return;
     this.db.exec("BEGIN IMMEDIATE");
     this.batch = deferred();

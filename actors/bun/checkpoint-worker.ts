@@ -26,11 +26,18 @@ self.onmessage = (message: MessageEvent<{ type: "start"; path: string; interval_
   self.postMessage({ type: "stopped" });
 };
 
+/** The last failure logged: a full disk fails every tick, and is said once. */
+let failing: string | null = null;
+
 function checkpoint(): void {
   try {
     database?.exec("PRAGMA wal_checkpoint(PASSIVE)");
+    if (failing !== null) console.error("actor database checkpoint succeeds again");
+    failing = null;
   } catch (error) {
     // A busy database or a failed checkpoint is retried at the next tick; nothing is lost.
-    console.error("actor database checkpoint failed:", (error as Error).message);
+    const message = (error as Error).message;
+    if (message !== failing) console.error("actor database checkpoint failed (retried every tick):", message);
+    failing = message;
   }
 }

@@ -29,6 +29,12 @@ export interface Limits {
   finished_retention_days: number;
   /** Bun host: 503 `overloaded` while the acknowledged events waiting would take longer than this to process. */
   processing_backlog_ms_max: number;
+  /** Objects and arrays open at once in a JSON body or Kafka record (src/ingest/json-limits.ts). */
+  json_depth_max: number;
+  /** Characters of one JSON string, key or value, as written. */
+  json_string_length_max: number;
+  /** Keys of one JSON object. */
+  json_keys_per_object_max: number;
 }
 
 const MINUTE_MS = 60_000;
@@ -55,6 +61,12 @@ const LIMIT_VARIABLES: Array<[variable: string, field: keyof Limits, fallback: n
   // Adyen retries a webhook for 30 days and Stripe for 3: duplicates must be recognised longer.
   ["FINISHED_RETENTION_DAYS", "finished_retention_days", 35, 31, 3_650],
   ["PROCESSING_BACKLOG_MS_MAX", "processing_backlog_ms_max", 15_000, 100, 10 * MINUTE_MS],
+  // Provider events nest about 8 deep and hold strings of a few hundred characters. The
+  // depth's bound stays far below where JSON.stringify or the sink's serialiser overflow
+  // their stack (about 24,000 levels); a shallower body is all the scan needs to keep safe.
+  ["JSON_DEPTH_MAX", "json_depth_max", 64, 8, 1_000],
+  ["JSON_STRING_LENGTH_MAX", "json_string_length_max", 16_384, 256, 16 * 1024 * 1024],
+  ["JSON_KEYS_PER_OBJECT_MAX", "json_keys_per_object_max", 1_000, 16, 100_000],
 ];
 
 export const DEFAULT_LIMITS: Limits = Object.fromEntries(LIMIT_VARIABLES.map(([, field, fallback]) => [field, fallback])) as unknown as Limits;

@@ -7,6 +7,7 @@ import type { DeadLetterFilter } from "../core/dead-letters.ts";
 import type { AccountBalance, DeadLetterListing } from "../core/postgres-rows.ts";
 import type { OperatorOutcome } from "../core/operator-outcome.ts";
 import type { FraudDecision } from "../core/payment.ts";
+import type { JsonLimits } from "../ingest/json-limits.ts";
 import type { HmacSha256 } from "../ingest/standard-webhooks.ts";
 import type { WebhookSource } from "../ingest/webhook-sources.ts";
 import type { MetricsRegistry } from "./metrics.ts";
@@ -59,6 +60,8 @@ export interface AppDependencies {
   /** null: admin routes answer 503 (Cloudflare without the secret). */
   admin_token: string | null;
   body_bytes_max: number;
+  /** JSON_DEPTH_MAX, JSON_STRING_LENGTH_MAX, JSON_KEYS_PER_OBJECT_MAX for every JSON body; absent: the defaults. */
+  json_limits?: JsonLimits;
   /** LIST_ENTRIES_MAX: the most entries an admin list answers; absent: the default (src/core/config.ts). */
   list_entries_max?: number;
   actors: PaymentActorsPort;

@@ -14,18 +14,19 @@
 import type { PaymentEvent } from "../core/event.ts";
 import { parseEvent } from "../core/event-parse.ts";
 import { fail, type Result } from "../core/result.ts";
+import type { JsonLimits } from "./json-limits.ts";
 import { decodeJsonBody, parseEventBody } from "./read-body.ts";
 
 const STRUCTURED = /^\s*application\/cloudevents\+json\s*(;|$)/i;
 const BATCHED = /^\s*application\/cloudevents-batch\+json\s*(;|$)/i;
 const REQUIRED_ATTRIBUTES = ["id", "source", "type"] as const;
 
-export function parseStandardBody(body: Uint8Array, header: (name: string) => string | null): Result<PaymentEvent> {
+export function parseStandardBody(body: Uint8Array, header: (name: string) => string | null, json_limits?: JsonLimits): Result<PaymentEvent> {
   const content_type = header("content-type");
   if (content_type !== null && BATCHED.test(content_type)) {
     return fail("unsupported_content_type", "CloudEvents batched mode (application/cloudevents-batch+json) is not supported: send one event per request, in structured or binary mode");
   }
-  if (content_type !== null && STRUCTURED.test(content_type)) return parseStructured(body, content_type);
+  if (content_type !== null && STRUCTURED.test(content_type)) return parseStructured(body, content_type, json_limits);
   const specversion = header("ce-specversion");
   if (specversion !== null) {
     if (specversion !== "1.0") return fail("invalid_cloudevent", `ce-specversion must be "1.0", got ${JSON.stringify(specversion.slice(0, 20))}`);
@@ -33,11 +34,11 @@ export function parseStandardBody(body: Uint8Array, header: (name: string) => st
       if (!header(`ce-${attribute}`)) return fail("invalid_cloudevent", `CloudEvents binary mode requires the ce-${attribute} header`);
     }
   }
-  return parseEventBody(body, content_type);
+  return parseEventBody(body, content_type, json_limits);
 }
 
-function parseStructured(body: Uint8Array, content_type: string): Result<PaymentEvent> {
-  const json = decodeJsonBody(body, content_type.replace(STRUCTURED, "application/json$1"));
+function parseStructured(body: Uint8Array, content_type: string, json_limits: JsonLimits | undefined): Result<PaymentEvent> {
+  const json = decodeJsonBody(body, content_type.replace(STRUCTURED, "application/json$1"), json_limits);
   if (!json.ok) return json;
   const envelope = json.value as Record<string, unknown>;
   if (typeof envelope !== "object" || envelope === null || Array.isArray(envelope)) {

@@ -7,6 +7,7 @@
  * `duplicate_json_key`. The scan does not validate syntax (JSON.parse does that next); on
  * malformed text it stops at nothing worse than a wrong guess about what is a key.
  */
+import { DEFAULT_LIMITS, type Limits } from "../core/config.ts";
 import { fail, ok } from "../core/result.ts";
 import type { Result } from "../core/result.ts";
 
@@ -19,7 +20,12 @@ export interface JsonLimits {
   keys_per_object_max: number;
 }
 
-export const DEFAULT_JSON_LIMITS: JsonLimits = { depth_max: 64, string_length_max: 16_384, keys_per_object_max: 1_000 };
+/** The JSON limits of a host's configuration (JSON_DEPTH_MAX, JSON_STRING_LENGTH_MAX, JSON_KEYS_PER_OBJECT_MAX). */
+export function jsonLimits(limits: Pick<Limits, "json_depth_max" | "json_string_length_max" | "json_keys_per_object_max">): JsonLimits {
+  return { depth_max: limits.json_depth_max, string_length_max: limits.json_string_length_max, keys_per_object_max: limits.json_keys_per_object_max };
+}
+
+export const DEFAULT_JSON_LIMITS: JsonLimits = jsonLimits(DEFAULT_LIMITS);
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;

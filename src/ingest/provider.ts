@@ -13,6 +13,7 @@
  */
 import type { MessageSource, PaymentEvent } from "../core/event.ts";
 import type { Result } from "../core/result.ts";
+import type { JsonLimits } from "./json-limits.ts";
 import type { HmacSha256 } from "./standard-webhooks.ts";
 import type { ProviderKind, WebhookSource } from "./webhook-sources.ts";
 
@@ -23,6 +24,8 @@ export interface ProviderRequest {
   body: Uint8Array;
   now_ms: number;
   hmac?: HmacSha256;
+  /** The host's JSON_DEPTH_MAX, JSON_STRING_LENGTH_MAX, JSON_KEYS_PER_OBJECT_MAX; absent: the defaults. */
+  json_limits?: JsonLimits;
 }
 
 export interface ProviderEvent {

@@ -72,8 +72,8 @@ export function decodeJsonBody(bytes: Uint8Array, content_type: string | null, l
 const UTF8_STRICT = new TextDecoder("utf-8", { fatal: true });
 
 /** decodeJsonBody, then parseEvent. */
-export function parseEventBody(bytes: Uint8Array, content_type: string | null): Result<PaymentEvent> {
-  const json = decodeJsonBody(bytes, content_type);
+export function parseEventBody(bytes: Uint8Array, content_type: string | null, json_limits?: JsonLimits): Result<PaymentEvent> {
+  const json = decodeJsonBody(bytes, content_type, json_limits);
   if (!json.ok) return json;
   return parseEvent(json.value);
 }

@@ -5,6 +5,8 @@
  * while serialising a row; everything else (connections, shutdowns, locks, resources) may
  * pass on a later attempt, and retrying is the safe default.
  */
+import { errorMessage, PermanentError } from "../core/errors.ts";
+
 const PERMANENT_SQLSTATE_CLASSES = new Set(["22", "23", "42", "54"]);
 
 export type SinkFailureKind = "permanent" | "transient";
@@ -19,4 +21,22 @@ export function classifySinkFailure(error: unknown): { kind: SinkFailureKind; sq
     cause = (cause as { cause?: unknown }).cause;
   }
   return { kind: "transient", sqlstate: null };
+}
+
+/**
+ * The error a sink writer hands back for a failed write: a PermanentError when Postgres will
+ * never take these rows (the actor dead-letters them with stage `sink`), else a plain Error
+ * (retried); the message names the SQLSTATE and the driver's own words, not drizzle's wrapper.
+ */
+export function sinkWriteError(error: unknown): Error {
+  const failure = classifySinkFailure(error);
+  const message = `${failure.sqlstate === null ? "" : `SQLSTATE ${failure.sqlstate}: `}${errorMessage(deepestCause(error))}`;
+  return failure.kind === "permanent" ? new PermanentError(message) : new Error(message);
+}
+
+/** drizzle wraps the driver's error ("Failed query: ..."); the driver's says what failed. */
+function deepestCause(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 8 && (current as { cause?: unknown } | null)?.cause !== undefined; depth += 1) current = (current as { cause: unknown }).cause;
+  return current;
 }

@@ -82,3 +82,37 @@ describe("a commit that throws", () => {
     expect(actor.inspect()!.status).toBe("created");
   });
 });
+
+describe("a COMMIT that fails", () => {
+  test("rolls back, is reported once, and nothing written after it commits: the file keeps the last good commit", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "commit-failure-"));
+    cleanups.push(async () => rmSync(directory, { recursive: true, force: true }));
+    const path = join(directory, "actors.sqlite");
+    const failures: string[] = [];
+    const database = new ActorDatabase({ path, durability: "process", on_durability_failure: (error, stage) => failures.push(`${stage}: ${(error as Error).message}`) });
+    database.put("pay_a", "k1", "1");
+    await database.sync();
+    // A deferred foreign key violated inside the batch fails its COMMIT, as a full disk does.
+    database.db.exec("PRAGMA foreign_keys = ON");
+    database.db.exec("CREATE TABLE parent (id INTEGER PRIMARY KEY)");
+    database.db.exec("CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)");
+    const insertOrphan = database.prepareWrite("INSERT INTO child (parent) VALUES (?)");
+    database.put("pay_a", "k2", "2");
+    insertOrphan(42);
+    await expect(database.sync()).rejects.toThrow(/FOREIGN KEY/);
+    expect(failures).toEqual([expect.stringMatching(/^commit: .*FOREIGN KEY/)]);
+
+    // Caches of callers are ahead of the file now: whatever they write next must not land.
+    database.put("pay_a", "k3", "3");
+    await expect(database.sync()).rejects.toThrow(/FOREIGN KEY/);
+    expect(failures).toHaveLength(1);
+    await database.close();
+
+    const reopened = new ActorDatabase({ path, durability: "process" });
+    expect([reopened.get("pay_a", "k1"), reopened.get("pay_a", "k2"), reopened.get("pay_a", "k3")]).toEqual(["1", undefined, undefined]);
+    reopened.put("pay_a", "k4", "4");
+    await reopened.sync();
+    expect(reopened.get("pay_a", "k4")).toBe("4");
+    await reopened.close();
+  });
+});

@@ -8,6 +8,7 @@ import type { AccountBalance, DeadLetterListing, DeadLetterRow } from "../../cor
 import type { FraudDecision } from "../../core/payment.ts";
 import type { SinkMigrationResult } from "../../sink/migrate.ts";
 import type { BunHostConfig } from "./config.ts";
+import type { StoragePause } from "./storage-pause.ts";
 
 export type ActorThreadRequest =
   /** `ingress_through`: the newest entry of the ingress log at start (all durable). */
@@ -50,8 +51,10 @@ export type ActorThreadNotice = { notice: "ingress_appended"; through: number };
 export type ActorThreadMessage =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error_class: string; error_message: string }
-  /** The actor storage failed to commit or fsync: the process must stop (see actor-database.ts). */
+  /** The actor storage failed to fsync: the process must stop (see actor-database.ts). */
   | { fatal: string }
+  /** Processing paused after a failed commit (why), or resumed (null): see storage-pause.ts. */
+  | { storage_paused: StoragePause | null }
   /** Every ingress log entry up to `through` is durable in its actor's storage. */
   | { ingress_delivered: number };
 

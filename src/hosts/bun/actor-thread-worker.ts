@@ -8,42 +8,58 @@
  * (ingress-delivery.ts), runs the actors' alarms and hands outbox rows to the sink thread,
  * where Postgres (PGlite, or a driver for a URL) runs on its own.
  */
-import { ActorDatabase } from "../../../actors/bun/actor-database.ts";
-import { IngressReader } from "../../../actors/bun/ingress-log.ts";
-import { OutboxAge } from "../../../actors/bun/outbox-age.ts";
-import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
 import { paymentActorLimits } from "../../../actors/payment/limits.ts";
-import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
-import { PENDING_WORK_PREFIXES, PREFIX_OUTBOX } from "../../../actors/payment/storage-layout.ts";
 import { errorClass, errorMessage } from "../../core/errors.ts";
 import { emptySinkRows } from "../../core/postgres-rows.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
-import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
-import { actorMetrics } from "../actor-metrics.ts";
 import { redisHealthCheck, redisVelocityStore, registerRedisVelocityMetrics } from "../redis-velocity.ts";
 import { actorsPath, ingressPath, type ActorThreadMessage, type ActorThreadNotice, type ActorThreadRequest, type ActorThreadResults } from "./actor-thread-protocol.ts";
-import { IngressDelivery } from "./ingress-delivery.ts";
-import { deliverLegacyIngress } from "./legacy-ingress.ts";
-import type { IngressMessage } from "./ingress.ts";
+import { ActorProcessing } from "./actor-processing.ts";
 import { SinkThread } from "./sink-thread.ts";
 import { checkInstallation } from "./installation-check.ts";
-import { openingFile, postgresAddress } from "./start-failure.ts";
+import { postgresAddress } from "./start-failure.ts";
+import { StoragePauses, type StoragePause } from "./storage-pause.ts";
 
 declare const self: Worker;
 
 type Host = Awaited<ReturnType<typeof openHost>>;
 let host: Host | null = null;
+/** The newest ingress entry announced durable by the HTTP thread. */
+let ingress_through = 0;
 
 async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>) {
   const { config } = request;
+  ingress_through = request.ingress_through;
   const { thread: sink, migration } = await SinkThread.start({ database_url: config.database_url, data_dir: config.data_dir });
-  const database = openingFile(actorsPath(config.data_dir), "the actor database", () => new ActorDatabase({
-    path: actorsPath(config.data_dir),
-    durability: request.durability,
-    on_durability_failure: (error) => self.postMessage({ fatal: `${errorClass(error)}: ${errorMessage(error)}` } satisfies ActorThreadMessage),
-  }));
-  const installation_id = await checkInstallation(database, sink, {
+  const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
+  const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: config.sink_batch_rows_max });
+  const limits = paymentActorLimits(config.limits);
+  const fraud_fail_open = config.velocity.fraud_fail_open ?? config.fraud_rules.fail_open ?? false;
+  const pauses = new StoragePauses({
+    data_dir: config.data_dir,
+    retry_after_s: config.faults.storage_full_retry_after_s,
+    ingress_through: () => ingress_through,
+    report: (pause) => self.postMessage({ storage_paused: pause } satisfies ActorThreadMessage),
+    open: (failed) =>
+      new ActorProcessing({
+        data_dir: config.data_dir,
+        durability: request.durability,
+        batcher,
+        redis_velocity: redis_velocity?.store ?? null,
+        fraud_rules: config.fraud_rules,
+        fraud_fail_open,
+        limits,
+        // A failed COMMIT leaves the file at the last good commit: rebuild from it. A failed
+        // fsync leaves nothing to trust: the process stops (actor-thread.ts).
+        on_durability_failure: (error, stage) => {
+          if (stage === "commit") failed(error);
+          else self.postMessage({ fatal: `${errorClass(error)}: ${errorMessage(error)}` } satisfies ActorThreadMessage);
+        },
+        on_ingress_delivered: (through) => self.postMessage({ ingress_delivered: through } satisfies ActorThreadMessage),
+      }),
+  });
+  const installation_id = await checkInstallation(pauses.latest().database, sink, {
     actors_path: actorsPath(config.data_dir),
     postgres: postgresAddress(config.database_url)?.concat(" (DATABASE_URL)") ?? `${config.data_dir}/postgres (embedded PGlite)`,
   });
@@ -53,50 +69,13 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
         `its acknowledged events are another installation's. Move it back where it came from`,
     );
   }
-  // Embedded velocity counters share the actor database: their writes join the group commit,
-  // and a crash undoes an observation together with the processing that made it.
-  const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
-  const velocity = redis_velocity?.store ?? new EmbeddedVelocityStore(database.db);
-  const fraud_fail_open = config.velocity.fraud_fail_open ?? config.fraud_rules.fail_open ?? false;
-  const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: config.sink_batch_rows_max });
   const registry = new MetricsRegistry();
-  const limits = paymentActorLimits(config.limits);
-  const metrics = actorMetrics(registry, database.count(PREFIX_OUTBOX));
-  const system = new BunActorSystem<PaymentActor>(
-    database,
-    (context) =>
-      new PaymentActor(context, { velocity, sink: batcher, fraud_rules: config.fraud_rules, limits, metrics, random: Math.random, fraud_fail_open }),
-    Date.now,
-  );
-  const ingress_reader = new IngressReader<IngressMessage>(ingressPath(config.data_dir));
-  const delivery = new IngressDelivery(
-    ingress_reader,
-    database,
-    system.scheduler,
-    (entry) => system.get(entry.actor).deliver(entry.value.event, entry.value.source, entry.value.accepted_at),
-    (through) => self.postMessage({ ingress_delivered: through } satisfies ActorThreadMessage),
-  );
-  registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
-  registry.gauge("processing_backlog", "Actors with due work waiting for a place to run.", () => system.scheduler.due());
-  registry.gauge(
-    "processing_lag_seconds",
-    "How long the oldest waiting work has waited for processing (work found at start counts as overdue: +Inf).",
-    () => system.scheduler.dueAgeMs() / 1000,
-  );
-  const outbox_age = new OutboxAge(database.db);
-  registry.gauge(
-    "outbox_oldest_age_seconds",
-    "How long the oldest outbox entry (rows owed to Postgres) has waited; past OUTBOX_AGE_MAX_MS /health is degraded.",
-    () => outbox_age.oldestAgeMs(Date.now()) / 1000,
-  );
-  registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => database.commits);
+  registry.gauge("actor_storage_paused", "1 while processing is paused after a failed commit of the actor database (a full disk), else 0.", () => (pauses.paused() === null ? 0 : 1));
+  registry.gauge("actor_storage_pauses", "Times processing paused after a failed commit of the actor database since start.", () => pauses.pauses);
   if (redis_velocity !== null) registerRedisVelocityMetrics(registry, redis_velocity);
   const redis_health = redis_velocity === null ? null : redisHealthCheck(redis_velocity.store);
-  const legacy = deliverLegacyIngress(database, (actor, message) => system.get(actor).deliver(message.event, message.source, message.accepted_at));
-  if (legacy > 0) console.error(`ingress: delivered ${legacy} acknowledged events left in the ingress table of an older version`);
-  const resumed = openingFile(actorsPath(config.data_dir), "the actor database", () => system.start({ pending_prefixes: PENDING_WORK_PREFIXES })) + legacy;
-  delivery.appended(request.ingress_through);
-  return { sink, database, batcher, registry, system, delivery, ingress_reader, migration, resumed, redis_health, outbox_age, installation_id };
+  const resumed = pauses.start();
+  return { sink, batcher, registry, pauses, migration, resumed, redis_health, installation_id, data_dir: config.data_dir };
 }
 
 async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[ActorThreadRequest["method"]]> {
@@ -108,13 +87,13 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
   if (current === null) throw new Error("the actor thread is not open");
   switch (request.method) {
     case "inspect":
-      return actor(current, request.payment_id).inspect();
+      return (await current.pauses.processing()).actor(request.payment_id).inspect();
     case "replay":
-      return actor(current, request.payment_id).replay(request.event_id);
+      return (await writable(current)).actor(request.payment_id).replay(request.event_id);
     case "discard":
-      return actor(current, request.payment_id).discard(request.event_id);
+      return (await writable(current)).actor(request.payment_id).discard(request.event_id);
     case "overrideFraud":
-      return actor(current, request.payment_id).overrideFraud(request.decision, request.note);
+      return (await writable(current)).actor(request.payment_id).overrideFraud(request.decision, request.note);
     case "listDeadLetters":
       return current.sink.call({ method: "listDeadLetters", filter: request.filter });
     case "writeDeadLetters":
@@ -124,39 +103,51 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
       return current.sink.call({ method: "ledgerAccounts", currency: request.currency });
     case "pingPostgres":
       return current.sink.call({ method: "ping" });
-    case "actorsHealth":
+    case "actorsHealth": {
+      const pause = current.pauses.paused();
+      if (pause !== null) throw new Error(describePause(pause, current.data_dir));
+      const processing = current.pauses.latest();
       return {
-        pending_alarms: current.system.scheduler.pending(),
-        processing_backlog: current.system.scheduler.due(),
-        ingress_waiting: current.delivery.waiting(),
-        outbox_oldest_age_seconds: current.outbox_age.oldestAgeMs(Date.now()) / 1000,
+        pending_alarms: processing.system.scheduler.pending(),
+        processing_backlog: processing.system.scheduler.due(),
+        ingress_waiting: processing.delivery.waiting(),
+        outbox_oldest_age_seconds: processing.outbox_age.oldestAgeMs(Date.now()) / 1000,
       };
+    }
     case "redisHealth":
       return (await current.redis_health?.check()) ?? null;
     case "metrics":
-      return current.registry.render();
+      return current.registry.render() + current.pauses.latest().registry.render();
     case "stop":
       host = null;
-      current.delivery.stop();
-      current.ingress_reader.close();
-      await current.system.stop();
-      await current.database.flush();
+      await current.pauses.close();
       await current.batcher.close();
-      await current.database.close();
       await current.sink.close();
       return null;
   }
 }
 
-/** An operation on one payment first takes its waiting ingress entries: it sees every acknowledged event. */
-function actor(current: Host, payment_id: string) {
-  current.delivery.deliverFor(payment_id);
-  return current.system.get(payment_id);
+/** The processing, for a request that writes actor storage: refused while paused. */
+async function writable(current: Host): Promise<ActorProcessing> {
+  current.pauses.requireWritable();
+  const processing = await current.pauses.processing();
+  current.pauses.requireWritable();
+  return processing;
+}
+
+function describePause(pause: StoragePause, data_dir: string): string {
+  const seconds = Math.round((Date.now() - pause.since_ms) / 1000);
+  const cause = pause.disk_full ? `the disk holding DATA_DIR (${data_dir}) is full` : "a commit of the actor database failed";
+  return (
+    `${cause} (${pause.reason}): processing paused for ${seconds} s after ${pause.failures} failed commits; ` +
+    `webhooks are answered 503${pause.disk_full ? " storage_full" : ""}, inspection answers from disk; resumes by itself${pause.disk_full ? " when space returns" : ""}`
+  );
 }
 
 self.onmessage = async (message: MessageEvent<{ id: number; request: ActorThreadRequest } | ActorThreadNotice>) => {
   if ("notice" in message.data) {
-    host?.delivery.appended(message.data.through);
+    ingress_through = Math.max(ingress_through, message.data.through);
+    host?.pauses.latest().appended(ingress_through);
     return;
   }
   const { id, request } = message.data;

@@ -2,15 +2,18 @@
  * The HTTP thread's handle on the actor thread (actor-thread-worker.ts): calls with answers,
  * notices without, and the thread's reports (ingress entries delivered, a storage failure).
  *
- * If the actor thread reports a failed commit or dies, the process exits (code 70): the
- * thread's caches hold writes the disk may not, and the restart rebuilds from what is on
- * disk, as a failed commit always did on this host.
+ * A failed commit of the actor database (a full disk) pauses processing while the thread
+ * rebuilds from disk and resumes by itself (storage-pause.ts); the HTTP thread is told, and
+ * refuses webhooks meanwhile. If the thread reports a failed fsync or dies, the process exits
+ * (code 70): nothing it holds can be trusted, and the restart rebuilds from what is on disk.
  */
 import type { Durability } from "../../../actors/bun/actor-database.ts";
 import { PermanentError, TransientError } from "../../core/errors.ts";
+import { StorageFullError } from "../../core/storage-full.ts";
 import type { SinkReaderPort } from "../../http/ports.ts";
 import type { ActorThreadMessage, ActorThreadNotice, ActorThreadRequest, ActorThreadResults } from "./actor-thread-protocol.ts";
 import type { BunHostConfig } from "./config.ts";
+import type { StoragePause } from "./storage-pause.ts";
 
 /** Every call is answered or fails within this. */
 const CALL_TIMEOUT_MS = 30_000;
@@ -30,6 +33,10 @@ export interface ActorThreadOptions {
   ingress_installation_id: string | null;
   /** The actor thread holds every ingress entry up to `sequence` durably. */
   on_ingress_delivered: (sequence: number) => void;
+  /** Processing paused after a failed commit (why), or resumed (null). */
+  on_storage_paused: (pause: StoragePause | null) => void;
+  /** Retry-After of a 503 storage_full. */
+  storage_full_retry_after_s: number;
   on_failure?: (reason: string) => void;
 }
 
@@ -93,7 +100,11 @@ export class ActorThread {
 
   private answer(message: ActorThreadMessage, on_failure: (reason: string) => void): void {
     if ("fatal" in message) {
-      on_failure(`a commit or its fsync failed (${message.fatal})`);
+      on_failure(`an fsync of the actor database failed (${message.fatal})`);
+      return;
+    }
+    if ("storage_paused" in message) {
+      this.options.on_storage_paused(message.storage_paused);
       return;
     }
     if ("ingress_delivered" in message) {
@@ -105,6 +116,7 @@ export class ActorThread {
     this.pending.delete(message.id);
     clearTimeout(waiter.timer);
     if (message.ok) waiter.resolve(message.value);
+    else if (message.error_class === "StorageFullError") waiter.reject(new StorageFullError(message.error_message, this.options.storage_full_retry_after_s));
     else waiter.reject(new (message.error_class === "PermanentError" ? PermanentError : TransientError)(message.error_message));
   }
 }

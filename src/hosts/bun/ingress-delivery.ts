@@ -89,7 +89,12 @@ export class IngressDelivery {
     this.scheduler.startDue();
     const through = entries.at(-1)!.sequence;
     this.delivered_through = through;
-    void this.database.sync().then(() => this.report(through));
+    // A failed commit is answered by the actor thread as a whole (storage-pause.ts): nothing
+    // is reported, so the entries stay in the log and are delivered again after the rebuild.
+    void this.database.sync().then(
+      () => this.report(through),
+      () => {},
+    );
     this.schedule(0);
   }
 }

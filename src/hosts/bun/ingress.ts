@@ -15,6 +15,7 @@ import { errorMessage, TransientError } from "../../core/errors.ts";
 import { isDiskFull, StorageFullError } from "../../core/storage-full.ts";
 import type { AcceptOutcome } from "../../http/ports.ts";
 import { ProcessingBacklog, type ProcessingBacklogLimits } from "./processing-backlog.ts";
+import type { StoragePause } from "./storage-pause.ts";
 
 export interface IngressMessage {
   event: PaymentEvent;
@@ -30,6 +31,8 @@ export class BunIngress {
   /** The newest entry known durable: what the actor thread may read. */
   private durable_through = 0;
   private storage_full_since: number | null = null;
+  /** Why the actor thread paused processing (storage-pause.ts), or null while it runs. */
+  private actor_storage_paused: StoragePause | null = null;
 
   constructor(
     private readonly database: ActorDatabase,
@@ -39,6 +42,8 @@ export class BunIngress {
       /** Tells the actor thread that entries up to a sequence are durable. */
       announce: (through: number) => void;
       now: () => number;
+      /** Retry-After of a 503 storage_full (STORAGE_FULL_RETRY_AFTER_S). */
+      storage_full_retry_after_s?: number;
     },
   ) {
     this.log = new IngressLog(database);
@@ -52,6 +57,7 @@ export class BunIngress {
 
   /** Resolves once the event is durable in the log (or known as a duplicate of one that is). */
   async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
+    this.refuseWhilePaused();
     let admitted: { outcome: AcceptOutcome; sequence: number | null };
     try {
       admitted = this.admit(event, source);
@@ -78,10 +84,28 @@ export class BunIngress {
     return this.storage_full_since;
   }
 
+  /**
+   * The actor thread paused processing after a failed commit (a full disk) and is rebuilding
+   * from disk: nothing new is acknowledged until it resumes, so the log does not grow into
+   * the disk it shares with the actors' storage.
+   */
+  actorStoragePaused(pause: StoragePause | null): void {
+    this.actor_storage_paused = pause;
+  }
+
+  private refuseWhilePaused(): void {
+    const pause = this.actor_storage_paused;
+    if (pause === null) return;
+    if (pause.disk_full) {
+      throw new StorageFullError("the disk holding the actors' storage is full; nothing was acknowledged, retry later", this.options.storage_full_retry_after_s);
+    }
+    throw new TransientError(`the actors' storage failed to commit (${pause.reason}) and is rebuilt from disk; nothing was acknowledged, retry later`);
+  }
+
   private storageFailed(error: unknown): Error {
     if (!isDiskFull(error)) return new TransientError(`the ingress log could not be written: ${errorMessage(error)}`);
     this.storage_full_since ??= performance.now();
-    return new StorageFullError(`the disk holding the ingress log is full; nothing was acknowledged, retry later (${errorMessage(error)})`);
+    return new StorageFullError(`the disk holding the ingress log is full; nothing was acknowledged, retry later (${errorMessage(error)})`, this.options.storage_full_retry_after_s);
   }
 
   /** The actor thread has every entry up to `sequence` durably. */

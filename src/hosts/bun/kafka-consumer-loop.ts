@@ -3,6 +3,7 @@
  * drained by the host's stop (Ctrl-C): the batch in hand is finished or abandoned, what was
  * accepted is committed, and the consumer instance is deleted.
  */
+import type { JsonLimits } from "../../ingest/json-limits.ts";
 import { hostname } from "node:os";
 import type { DeadLetterRow } from "../../core/postgres-rows.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
@@ -25,6 +26,7 @@ export function startKafkaConsumerLoop(
     dead_letters: { write(rows: DeadLetterRow[]): Promise<void> };
     registry: MetricsRegistry;
     now: () => number;
+    json_limits?: JsonLimits;
   },
 ) {
   const metrics = kafkaMetrics(deps.registry, () => consumer.partitions());
@@ -35,6 +37,7 @@ export function startKafkaConsumerLoop(
     metrics,
     now: deps.now,
     sleep: (ms) => Bun.sleep(ms),
+    json_limits: deps.json_limits,
   });
   consumer.start();
   return {

@@ -9,6 +9,7 @@ import { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
 import { readInstallationId, recordInstallationId } from "../../../actors/bun/installation-id.ts";
 import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { createApp } from "../../http/app.ts";
+import { jsonLimits } from "../../ingest/json-limits.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
 import type { PaymentActorsPort } from "../../http/ports.ts";
 import { actorsPath, ingressPath } from "./actor-thread-protocol.ts";
@@ -18,8 +19,14 @@ import { lowerWorkerThreadPriority } from "./thread-priority.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "./processing-backlog.ts";
 import type { BunHostConfig } from "./config.ts";
 import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
-import { openingFile } from "./start-failure.ts";
+import { fullDisk, openingFile } from "./start-failure.ts";
 import { ingressStorageHealth, outboxWithinAge } from "./health-checks.ts";
+
+/**
+ * The ingress log is a queue (appends at one end, deletes at the other): it needs no large
+ * page cache, and the actors' 64 MiB held up to 64 MiB more while a backlog filled the log.
+ */
+const INGRESS_CACHE_MIB = 8;
 
 export interface StartOptions {
   /** Test hook: "process" skips fsync for speed. */
@@ -28,12 +35,16 @@ export interface StartOptions {
 
 export async function startBunHost(config: BunHostConfig, options: StartOptions = {}) {
   const durability = options.durability ?? "fsync";
-  const ingress_database = openingFile(ingressPath(config.data_dir), "the ingress log", () => new ActorDatabase({ path: ingressPath(config.data_dir), durability, commit_failure_rejects: true }));
+  // A host started on a full disk could only refuse every webhook: say so instead of starting.
+  const full_disk = fullDisk(config.data_dir);
+  if (full_disk !== null) throw new Error(`cannot start: ${full_disk}`);
+  const ingress_database = openingFile(ingressPath(config.data_dir), "the ingress log", () => new ActorDatabase({ path: ingressPath(config.data_dir), durability, commit_failure_rejects: true, cache_mib: INGRESS_CACHE_MIB }));
   const ingress: BunIngress = openingFile(ingressPath(config.data_dir), "the ingress log", () => new BunIngress(ingress_database, {
     limits: paymentActorLimits(config.limits),
     backlog: { ...DEFAULT_PROCESSING_BACKLOG_LIMITS, backlog_ms_max: config.limits.processing_backlog_ms_max },
     announce: (through) => thread.notify({ notice: "ingress_appended", through }),
     now: Date.now,
+    storage_full_retry_after_s: config.faults.storage_full_retry_after_s,
   }));
   const ingress_installation = readInstallationId(ingress_database);
   const { thread, migration, resumed, installation_id } = await ActorThread.start(config, {
@@ -41,6 +52,8 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     ingress_through: ingress.log.lastSequence(),
     ingress_installation_id: ingress_installation.installation_id,
     on_ingress_delivered: (sequence) => ingress.delivered(sequence),
+    on_storage_paused: (pause) => ingress.actorStoragePaused(pause),
+    storage_full_retry_after_s: config.faults.storage_full_retry_after_s,
   });
   if (ingress_installation.installation_id === null) {
     recordInstallationId(ingress_database, installation_id);
@@ -76,6 +89,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     webhook_sources: config.webhook_sources,
     admin_token: config.admin_token,
     body_bytes_max: config.limits.body_bytes_max,
+    json_limits: jsonLimits(config.limits),
     list_entries_max: config.limits.list_entries_max,
     actors,
     sink: thread.sink,
@@ -116,6 +130,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
       },
       registry,
       now: Date.now,
+      json_limits: jsonLimits(config.limits),
     });
   }
 

@@ -16,16 +16,16 @@
 import { DurableObject } from "cloudflare:workers";
 import { errorMessage } from "../../core/errors.ts";
 import { emptySinkRows } from "../../core/postgres-rows.ts";
-import { callWithRetry } from "../../../actors/cloudflare/stub-retry.ts";
 import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics, type KafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
 import type { CloudflareEnv } from "./env.ts";
+import { jsonLimits } from "../../ingest/json-limits.ts";
 import { actorConfig, isolateRegistry } from "./isolate.ts";
 import { cloudflarePaymentActors } from "./payment-actors.ts";
-import { sinkWriter } from "./sink-writers.ts";
+import { writeToSinkWriter } from "./sink-writers.ts";
 
 const POLL_SESSION_MS = 20_000;
 /** The consumer of this isolate, for its gauges (a registry keeps the first read function it is given). */
@@ -85,11 +85,12 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
         source,
         actors,
         dead_letters: {
-          write: (rows) => callWithRetry(() => sinkWriter(this.env, 0), (writer) => writer.write({ ...emptySinkRows(), dead_letters: rows })),
+          write: (rows) => writeToSinkWriter(this.env, 0, { ...emptySinkRows(), dead_letters: rows }),
         },
         metrics: isolate_metrics,
         now: Date.now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+        json_limits: jsonLimits(actorConfig(this.env).limits),
       });
       return isolate_consumer;
     })().catch((error: unknown) => {

@@ -6,12 +6,18 @@
  *
  * A Durable Object, unlike a Worker request, may keep connections open across calls, and
  * while it awaits Postgres other calls come in and join the next batch.
+ *
+ * A write Postgres refuses for good (src/sink/classify-failure.ts) is answered as a value,
+ * not thrown: an error crossing a Durable Object RPC keeps its message but not its class, and
+ * the actor must know it is permanent to dead-letter the rows (stage `sink`) instead of
+ * retrying them forever, as on the Bun host (sink-writers.ts turns it back into a PermanentError).
  */
 import { DurableObject } from "cloudflare:workers";
-import { TransientError } from "../../core/errors.ts";
+import { isPermanent, TransientError } from "../../core/errors.ts";
 import type { DeadLetterFilter } from "../../core/dead-letters.ts";
 import type { AccountBalance, DeadLetterListing, SinkRows } from "../../core/postgres-rows.ts";
 import { SinkBatcher } from "../../sink/batcher.ts";
+import { sinkWriteError } from "../../sink/classify-failure.ts";
 import type { SinkDatabase } from "../../sink/database.ts";
 import { openNeon } from "../../sink/drivers/neon.ts";
 import { ledgerAccounts, listDeadLetters, pingSink } from "../../sink/queries.ts";
@@ -19,12 +25,21 @@ import { writeSinkRows } from "../../sink/writer.ts";
 import type { CloudflareEnv } from "./env.ts";
 import { actorConfig } from "./isolate.ts";
 
+/** What a write answers: written, or refused for good with Postgres's reason. */
+export type SinkWriteOutcome = { written: true } | { written: false; refused: string };
+
 export class SinkWriterObject extends DurableObject<CloudflareEnv> {
   private opened: Promise<{ sink: SinkDatabase; batcher: SinkBatcher }> | null = null;
 
-  async write(rows: SinkRows): Promise<void> {
+  async write(rows: SinkRows): Promise<SinkWriteOutcome> {
     const { batcher } = await this.open();
-    await batcher.write(rows);
+    try {
+      await batcher.write(rows);
+    } catch (error) {
+      if (isPermanent(error)) return { written: false, refused: (error as Error).message };
+      throw error;
+    }
+    return { written: true };
   }
 
   async listDeadLetters(filter: DeadLetterFilter): Promise<DeadLetterListing[]> {
@@ -59,7 +74,10 @@ export class SinkWriterObject extends DurableObject<CloudflareEnv> {
     if (config.ws_proxy !== null) options.ws_proxy = config.ws_proxy;
     const sink = await openNeon(config.database_url, options);
     const batcher = new SinkBatcher({
-      write: (rows) => writeSinkRows(sink, rows),
+      write: (rows) =>
+        writeSinkRows(sink, rows).catch((error: unknown) => {
+          throw sinkWriteError(error);
+        }),
       writers_max: config.connections_per_writer,
       batch_rows_max: config.batch_rows_max,
     });

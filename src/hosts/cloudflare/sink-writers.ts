@@ -10,6 +10,8 @@
 import { callWithRetry } from "../../../actors/cloudflare/stub-retry.ts";
 import { shardOf } from "../../../actors/cloudflare/shard.ts";
 import type { OutboxSink } from "../../../actors/payment/payment-actor.ts";
+import { PermanentError } from "../../core/errors.ts";
+import type { SinkRows } from "../../core/postgres-rows.ts";
 import type { SinkReaderPort } from "../../http/ports.ts";
 import type { SinkWritersConfig } from "./config.ts";
 import type { CloudflareEnv } from "./env.ts";
@@ -21,7 +23,13 @@ export function sinkWriter(env: CloudflareEnv, index: number) {
 /** The OutboxSink of one payment actor: its writer, by hash of the payment id. */
 export function outboxSink(env: CloudflareEnv, sink: SinkWritersConfig, payment_id: string): OutboxSink {
   const index = shardOf(payment_id, sink.writer_count);
-  return { write: (rows) => callWithRetry(() => sinkWriter(env, index), (writer) => writer.write(rows)) };
+  return { write: (rows) => writeToSinkWriter(env, index, rows) };
+}
+
+/** Writes rows through sink writer `index`; rows Postgres refuses for good reject with a PermanentError. */
+export async function writeToSinkWriter(env: CloudflareEnv, index: number, rows: SinkRows): Promise<void> {
+  const outcome = await callWithRetry(() => sinkWriter(env, index), (writer) => writer.write(rows));
+  if (!outcome.written) throw new PermanentError(outcome.refused);
 }
 
 export function sinkReader(env: CloudflareEnv): SinkReaderPort {

@@ -2,6 +2,7 @@
  * The same Hono app as the Bun host (src/http/app.ts), filled in with Durable Object ports.
  * Built once per isolate and configuration.
  */
+import { jsonLimits } from "../../ingest/json-limits.ts";
 import { createApp } from "../../http/app.ts";
 import { fail, ok, type Result } from "../../core/result.ts";
 import type { CloudflareEnv } from "./env.ts";
@@ -26,6 +27,7 @@ export function workerApp(env: CloudflareEnv): Result<App> {
           webhook_sources: config.value.webhook_sources,
           admin_token: config.value.admin_token,
           body_bytes_max: config.value.limits.body_bytes_max,
+          json_limits: jsonLimits(config.value.limits),
           list_entries_max: config.value.limits.list_entries_max,
           actors: cloudflarePaymentActors(env),
           sink: sinkReader(env),

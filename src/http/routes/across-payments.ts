@@ -15,7 +15,7 @@ export function acrossPaymentRoutes(deps: AppDependencies) {
       return c.json({ dead_letters, count: dead_letters.length });
     })
     .post("/dlq/replay", async (c) => {
-      const body = await readJsonObject(c.req.raw, deps.body_bytes_max);
+      const body = await readJsonObject(c.req.raw, deps.body_bytes_max, deps.json_limits);
       const filter = parseDeadLetterFilter({ ...parseInput(FILTER_BODY, body), status: "pending" }, list_entries_max);
       const letters = await deps.sink.listDeadLetters(filter);
       const results = { replayed: 0, not_found: 0 };

@@ -29,7 +29,7 @@ export function paymentRoutes(deps: AppDependencies) {
     })
     .post("/payments/:id/fraud/override", async (c) => {
       const id = c.req.param("id");
-      const { decision, note } = parseInput(FRAUD_OVERRIDE_BODY, await readJsonObject(c.req.raw, deps.body_bytes_max));
+      const { decision, note } = parseInput(FRAUD_OVERRIDE_BODY, await readJsonObject(c.req.raw, deps.body_bytes_max, deps.json_limits));
       const outcome = await deps.actors.overrideFraud(id, decision, note);
       if (outcome === "not_found") throw notFound(id);
       return c.json({ status: "overridden", payment_id: id, decision, note });

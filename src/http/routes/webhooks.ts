@@ -45,7 +45,7 @@ export function webhookRoutes(deps: AppDependencies) {
 
       const body = await readBody(c.req.raw, deps.body_bytes_max);
       if (!body.ok) throw HttpProblem.of(413, body.error);
-      const request: ProviderRequest = { header: (header) => c.req.header(header) ?? null, body: body.value, now_ms: deps.now(), hmac: deps.hmac_sha256 };
+      const request: ProviderRequest = { header: (header) => c.req.header(header) ?? null, body: body.value, now_ms: deps.now(), hmac: deps.hmac_sha256, json_limits: deps.json_limits };
 
       const verified = await provider.verify(request, source);
       if (!verified.ok) throw HttpProblem.of(401, verified.error);

@@ -16,6 +16,7 @@
  *   dead-letter topic may receive a poison record twice after a crash (at least once).
  * No clock of its own: `now` and `sleep` are passed in.
  */
+import type { JsonLimits } from "../json-limits.ts";
 import type { PaymentEvent } from "../../core/event.ts";
 import { errorMessage } from "../../core/errors.ts";
 import type { DeadLetterRow } from "../../core/postgres-rows.ts";
@@ -43,6 +44,8 @@ export interface KafkaConsumerOptions {
   backoff_ms_max?: number;
   log_end_refresh_ms?: number;
   log?: (line: string) => void;
+  /** JSON_DEPTH_MAX, JSON_STRING_LENGTH_MAX, JSON_KEYS_PER_OBJECT_MAX for record values; absent: the defaults. */
+  json_limits?: JsonLimits;
 }
 
 export interface PartitionStatus {
@@ -150,7 +153,7 @@ export class KafkaConsumer {
     const poison: Array<{ record: KafkaRecord; poison: Poison }> = [];
     const by_key = new Map<string, Array<{ record: KafkaRecord; event: PaymentEvent }>>();
     for (const record of records) {
-      const decoded = decodeRecord(record);
+      const decoded = decodeRecord(record, this.#options.json_limits);
       if (!decoded.ok) poison.push({ record, poison: decoded.poison });
       else {
         const queue = by_key.get(decoded.payment_id) ?? [];

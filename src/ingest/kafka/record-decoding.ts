@@ -6,7 +6,7 @@
 import type { DeadLetterErrorClass, PoisonReason } from "../../core/dead-letters.ts";
 import type { PaymentEvent } from "../../core/event.ts";
 import { parseEvent } from "../../core/event-parse.ts";
-import { checkJsonLimits } from "../json-limits.ts";
+import { checkJsonLimits, type JsonLimits } from "../json-limits.ts";
 import type { KafkaRecord } from "./kafka-source.ts";
 
 export interface Poison {
@@ -32,7 +32,7 @@ function recordKey(key: string | null): string | null {
   return key;
 }
 
-export function decodeRecord(record: KafkaRecord): Decoded {
+export function decodeRecord(record: KafkaRecord, json_limits?: JsonLimits): Decoded {
   const key = recordKey(record.key);
   let text: string | null = null;
   let body: unknown = undefined;
@@ -44,7 +44,7 @@ export function decodeRecord(record: KafkaRecord): Decoded {
     } catch {
       json_problem = "the record's value is not UTF-8 text";
     }
-    const shape = text === null ? null : checkJsonLimits(text);
+    const shape = text === null ? null : checkJsonLimits(text, json_limits);
     if (shape && !shape.ok) json_problem = `the record's value is refused (${shape.error.code}): ${shape.error.message}`;
     else if (text !== null) {
       try {

@@ -57,7 +57,7 @@ export const adyenProvider: WebhookProvider = {
 };
 
 function adyenItems(request: ProviderRequest): Result<Fields[]> {
-  const json = decodeJsonBody(request.body, request.header("content-type"));
+  const json = decodeJsonBody(request.body, request.header("content-type"), request.json_limits);
   if (!json.ok) return json;
   const body = json.value as Fields;
   if (!isObject(body) || !Array.isArray(body.notificationItems) || body.notificationItems.length === 0) {

@@ -14,6 +14,7 @@ import { canonicalEvent, collect, type Provenance } from "../canonical.ts";
 import { equalConstantTime, hexDecode, hmacSha256, utf8 } from "../hmac.ts";
 import type { ProviderMapping, WebhookProvider } from "../provider.ts";
 import { jsonAcknowledgement } from "../provider.ts";
+import type { JsonLimits } from "../json-limits.ts";
 import { decodeJsonBody } from "../read-body.ts";
 import type { WebhookSource } from "../webhook-sources.ts";
 
@@ -43,12 +44,12 @@ export const checkoutProvider: WebhookProvider = {
     }
     return fail("signature_mismatch", "Cko-Signature matches no secret of this source");
   },
-  map: (request, source) => mapCheckoutEvent(request.body, request.header("content-type"), source),
+  map: (request, source) => mapCheckoutEvent(request.body, request.header("content-type"), source, request.json_limits),
   acknowledge: (outcome, events) => jsonAcknowledgement(outcome, events, true),
 };
 
-export function mapCheckoutEvent(body: Uint8Array, content_type: string | null, source: WebhookSource): Result<ProviderMapping> {
-  const json = decodeJsonBody(body, content_type);
+export function mapCheckoutEvent(body: Uint8Array, content_type: string | null, source: WebhookSource, json_limits?: JsonLimits): Result<ProviderMapping> {
+  const json = decodeJsonBody(body, content_type, json_limits);
   if (!json.ok) return json;
   const event = json.value as Fields;
   if (!isObject(event) || typeof event.id !== "string" || event.id === "") return fail("invalid_event", "body must be a Checkout.com event with an id");

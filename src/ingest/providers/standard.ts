@@ -20,7 +20,7 @@ export const standardProvider: WebhookProvider = {
       hmac: request.hmac,
     }),
   map(request, source) {
-    const event = parseStandardBody(request.body, request.header);
+    const event = parseStandardBody(request.body, request.header, request.json_limits);
     if (!event.ok) return event;
     return ok({
       events: [{ event: event.value, source: { kind: "webhook", source: source.name, webhook_id: request.header("webhook-id")! } }],

@@ -15,6 +15,7 @@ import { fail, ok, type Result } from "../../core/result.ts";
 import { canonicalEvent, collect, isoFromUnixSeconds, type Provenance } from "../canonical.ts";
 import type { IgnoredProviderEvent, ProviderEvent, ProviderMapping, WebhookProvider } from "../provider.ts";
 import { jsonAcknowledgement } from "../provider.ts";
+import type { JsonLimits } from "../json-limits.ts";
 import { decodeJsonBody } from "../read-body.ts";
 import type { WebhookSource } from "../webhook-sources.ts";
 import { isoAmount, stripeCurrency } from "./stripe-amounts.ts";
@@ -35,12 +36,12 @@ export const stripeProvider: WebhookProvider = {
   kind: "stripe",
   verify: (request, source) =>
     verifyStripeSignature({ header: request.header("stripe-signature"), body: request.body, secrets: source.secrets, now_ms: request.now_ms, hmac: request.hmac }),
-  map: (request, source) => mapStripeEvent(request.body, request.header("content-type"), source),
+  map: (request, source) => mapStripeEvent(request.body, request.header("content-type"), source, request.json_limits),
   acknowledge: (outcome, events) => jsonAcknowledgement(outcome, events, true),
 };
 
-export function mapStripeEvent(body: Uint8Array, content_type: string | null, source: WebhookSource): Result<ProviderMapping> {
-  const json = decodeJsonBody(body, content_type);
+export function mapStripeEvent(body: Uint8Array, content_type: string | null, source: WebhookSource, json_limits?: JsonLimits): Result<ProviderMapping> {
+  const json = decodeJsonBody(body, content_type, json_limits);
   if (!json.ok) return json;
   const event = json.value as Fields;
   if (!isObject(event) || event.object !== "event") return fail("invalid_event", 'body must be a Stripe event object ("object": "event")');
