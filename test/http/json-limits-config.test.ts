@@ -7,7 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DEFAULT_LIMITS, parseLimits } from "../../src/core/config.ts";
+import { DEFAULT_LIMITS } from "../../src/core/config.ts";
 import { loadBunConfig } from "../../src/hosts/bun/config.ts";
 import { DEFAULT_STORAGE_FULL_RETRY_AFTER_S } from "../../src/hosts/bun/fault-config.ts";
 import { loadActorConfig, loadWorkerConfig } from "../../src/hosts/cloudflare/config.ts";
@@ -44,7 +44,7 @@ describe("JSON limits as configuration", () => {
 
   test("a value out of bounds is refused with a message naming the variable", () => {
     for (const [name, value] of [["JSON_DEPTH_MAX", "5000"], ["JSON_STRING_LENGTH_MAX", "10"], ["JSON_KEYS_PER_OBJECT_MAX", "many"]] as const) {
-      const parsed = parseLimits({ [name]: value });
+      const parsed = loadActorConfig({ [name]: value });
       expect(parsed.ok ? "accepted" : parsed.error.message).toContain(name);
     }
   });
