@@ -8,24 +8,32 @@ import { ActorDatabase } from "./actor-database.ts";
 import { AlarmScheduler, type AlarmSchedulerOptions } from "./alarm-scheduler.ts";
 import { BunActorAlarm, BunActorStorage } from "./bun-actor-storage.ts";
 
-/**
- * Instances kept in memory; idle ones beyond this are dropped (their rows stay on disk, and
- * the next message reads them back through the page cache). An idle payment actor holds
- * about 1.5 KiB of heap: 50,000 of them held 75 MiB for nothing after a load of new payments.
- */
-const INSTANCES_MAX = 10_000;
+export interface BunActorSystemOptions extends AlarmSchedulerOptions {
+  /**
+   * Instances kept in memory (ACTOR_INSTANCES_MAX); idle ones beyond this are dropped (their
+   * rows stay on disk, and the next message reads them back through the page cache). An idle
+   * payment actor holds about 1.5 KiB of heap: 50,000 of them held 75 MiB for nothing after a
+   * load of new payments.
+   */
+  instances_max?: number;
+}
+
+export const DEFAULT_ACTOR_INSTANCES_MAX = 10_000;
+/** Instances one eviction looks at, so that a request never pays for a scan of them all. */
 const EVICTION_SCAN_MAX = 1_000;
 
 export class BunActorSystem<A extends HostedActor> {
   private readonly instances = new Map<string, A>();
+  private readonly instances_max: number;
   readonly scheduler: AlarmScheduler;
 
   constructor(
     readonly database: ActorDatabase,
     private readonly create: (context: ActorContext) => A,
     private readonly now: () => number = Date.now,
-    options: AlarmSchedulerOptions = {},
+    options: BunActorSystemOptions = {},
   ) {
+    this.instances_max = Math.max(1, options.instances_max ?? DEFAULT_ACTOR_INSTANCES_MAX);
     this.scheduler = new AlarmScheduler(database, now, (key) => this.get(key).alarm(), options);
   }
 
@@ -39,7 +47,7 @@ export class BunActorSystem<A extends HostedActor> {
         now: this.now,
       });
       this.instances.set(key, actor);
-      if (this.instances.size > INSTANCES_MAX) this.evictIdle();
+      if (this.instances.size > this.instances_max) this.evictIdle();
     }
     return actor;
   }
@@ -49,8 +57,7 @@ export class BunActorSystem<A extends HostedActor> {
    * is still running would break per-key serialization.
    */
   private evictIdle(): void {
-    const target = Math.floor(INSTANCES_MAX * 0.9);
-    // Bounded: when nearly everything is busy, a request must not pay for a scan of them all.
+    const target = Math.floor(this.instances_max * 0.9);
     let scanned = 0;
     for (const [key, actor] of this.instances) {
       if (this.instances.size <= target || scanned >= EVICTION_SCAN_MAX) break;

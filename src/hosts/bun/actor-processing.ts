@@ -37,6 +37,8 @@ export interface ActorProcessingOptions {
   fraud_rules: FraudRuleSet;
   fraud_fail_open: boolean;
   limits: PaymentActorLimits;
+  /** ACTOR_INSTANCES_MAX: payment actors kept in memory. */
+  actor_instances_max: number;
   /** A commit or fsync of the actor database failed (the database commits nothing after). */
   on_durability_failure: (error: unknown, stage: DurabilityFailureStage) => void;
   /** Every ingress entry up to `sequence` is durable in its actor's storage. */
@@ -61,7 +63,9 @@ export class ActorProcessing {
     const velocity = options.redis_velocity ?? new EmbeddedVelocityStore(this.database.db);
     const metrics = actorMetrics(this.registry, this.database.count(PREFIX_OUTBOX));
     const dependencies = { velocity, sink: options.batcher, fraud_rules: options.fraud_rules, limits: options.limits, metrics, random: Math.random, fraud_fail_open: options.fraud_fail_open };
-    this.system = new BunActorSystem<PaymentActor>(this.database, (context) => new PaymentActor(context, dependencies), Date.now);
+    this.system = new BunActorSystem<PaymentActor>(this.database, (context) => new PaymentActor(context, dependencies), Date.now, {
+      instances_max: options.actor_instances_max,
+    });
     this.ingress_reader = new IngressReader<IngressMessage>(ingressPath(options.data_dir));
     this.delivery = new IngressDelivery(
       this.ingress_reader,

@@ -50,6 +50,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
         fraud_rules: config.fraud_rules,
         fraud_fail_open,
         limits,
+        actor_instances_max: config.actor_instances_max,
         // A failed COMMIT leaves the file at the last good commit: rebuild from it. A failed
         // fsync leaves nothing to trust: the process stops (actor-thread.ts).
         on_durability_failure: (error, stage) => {

@@ -5,6 +5,7 @@
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join, resolve } from "node:path";
 import * as v from "valibot";
+import { DEFAULT_ACTOR_INSTANCES_MAX } from "../../../actors/bun/bun-actor-system.ts";
 import { BASE_CONFIG_ENTRIES, databaseUrlSetting, integerSetting, limitsFrom, parseEnvironment, textSetting, type Environment, type Limits } from "../../core/config.ts";
 import { loadFraudRules } from "../../core/fraud/load-rules.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
@@ -35,6 +36,8 @@ export interface BunHostConfig {
   limits: Limits;
   /** SINK_BATCH_ROWS_MAX: rows the sink thread writes in one batch. */
   sink_batch_rows_max: number;
+  /** ACTOR_INSTANCES_MAX: payment actors kept in memory; idle ones beyond it are dropped. */
+  actor_instances_max: number;
   kafka: KafkaConfig | null;
   faults: FaultConfig;
 }
@@ -56,12 +59,13 @@ const BUN_ENVIRONMENT = v.object({
   DATABASE_URL: databaseUrlSetting("or unset for embedded PGlite"),
   ...BASE_CONFIG_ENTRIES,
   SINK_BATCH_ROWS_MAX: integerSetting("SINK_BATCH_ROWS_MAX", 5_000, { min: 1, max: 100_000 }),
+  ACTOR_INSTANCES_MAX: integerSetting("ACTOR_INSTANCES_MAX", DEFAULT_ACTOR_INSTANCES_MAX, { min: 100, max: 10_000_000 }),
 });
 
 export function loadBunConfig(env: Environment): Result<BunHostConfig> {
   const variables = parseEnvironment(BUN_ENVIRONMENT, env);
   if (!variables.ok) return variables;
-  const { PORT: port, HOST: host, DATA_DIR: data_dir, SINK_BATCH_ROWS_MAX: sink_batch_rows_max } = variables.value;
+  const { PORT: port, HOST: host, DATA_DIR: data_dir, SINK_BATCH_ROWS_MAX: sink_batch_rows_max, ACTOR_INSTANCES_MAX: actor_instances_max } = variables.value;
   const database_url = variables.value.DATABASE_URL ?? undefined;
   const limits = limitsFrom(variables.value);
   if (!limits.ok) return limits;
@@ -118,6 +122,7 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
     fraud_rules_source: env.FRAUD_RULES?.trim() ? "FRAUD_RULES" : "built-in defaults",
     limits: limits.value,
     sink_batch_rows_max,
+    actor_instances_max,
     kafka: kafka.value,
     faults: faults.value,
   });
