@@ -68,3 +68,22 @@ test(
   },
   120_000,
 );
+
+test(
+  "after workerd restarts, GET /kafka/consumers knows every partition's lag before any new record arrives",
+  async () => {
+    const store = broker.broker.store;
+    const ends = [0, 1, 2, 3].map((partition) => store.endOffset("payments", partition));
+    await host.workerd.restart();
+    await (await host.workerd.miniflare().getWorker()).scheduled({ cron: "* * * * *" });
+    const read = async () =>
+      ((await (await fetch(`${host.workerd.url()}/kafka/consumers`, { headers: { authorization: `Bearer ${host.admin_token}` } })).json()) as any).consumers[0].partitions as Array<{
+        committed_offset: number | null;
+        log_end_offset: number | null;
+        lag: number | null;
+      }>;
+    const partitions = await waitFor("the lag of every partition", read, (list) => list.length === 4 && list.every((partition) => partition.lag !== null));
+    expect(partitions.map((partition) => [partition.committed_offset, partition.log_end_offset, partition.lag])).toEqual(ends.map((end) => [end === 0 ? null : end, end, 0]));
+  },
+  120_000,
+);

@@ -21,10 +21,7 @@ for (const protocol of ["confluent-v2", "upstash"] as const) {
     let broker: TestBroker;
     let host: BunHost;
     let data_dir: string;
-
-    beforeAll(async () => {
-      broker = await testBroker({ now: Date.now });
-      data_dir = mkdtempSync(join(tmpdir(), "bun-kafka-"));
+    const start = async () => {
       const config = loadBunConfig({
         DATA_DIR: data_dir,
         PORT: "0",
@@ -39,6 +36,12 @@ for (const protocol of ["confluent-v2", "upstash"] as const) {
       });
       if (!config.ok) throw new Error(config.error.message);
       host = await startBunHost(config.value, { durability: "process" });
+    };
+
+    beforeAll(async () => {
+      broker = await testBroker({ now: Date.now });
+      data_dir = mkdtempSync(join(tmpdir(), "bun-kafka-"));
+      await start();
     }, 60_000);
     afterAll(async () => {
       await host?.stop();
@@ -89,6 +92,17 @@ for (const protocol of ["confluent-v2", "upstash"] as const) {
       const metrics = await (await fetch(`${host.url}/metrics`)).text();
       expect(metrics).toMatch(/kafka_consumer_lag\{partition="\d",topic="payments"\} 0/);
       expect(metrics).toContain('outcome="dead_lettered"');
+    }, 60_000);
+
+    test("after a restart the view knows every partition's lag, also of partitions no new record reaches", async () => {
+      await host.stop();
+      await start();
+      const ends = [0, 1, 2, 3].map((partition) => broker.broker.store.endOffset("payments", partition));
+      const view = await waitCaughtUp(ends.reduce((sum, end) => sum + end, 0));
+      expect(view.consumers[0].partitions.map((partition: any) => [partition.committed_offset, partition.log_end_offset, partition.lag])).toEqual(
+        // A partition no record ever reached has no committed offset, and nothing to lag behind.
+        ends.map((end) => [end === 0 ? null : end, end, 0]),
+      );
     }, 60_000);
 
     test("GET /kafka/consumers needs the admin token", async () => {

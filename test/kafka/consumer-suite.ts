@@ -5,6 +5,7 @@ import { Kafka } from "@upstash/kafka";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { PaymentEvent } from "../../src/core/event.ts";
 import type { DeadLetterRow } from "../../src/core/postgres-rows.ts";
+import { memoryCommittedOffsets, type CommittedOffsetsStore } from "../../src/ingest/kafka/committed-offsets-store.ts";
 import { KafkaConsumer } from "../../src/ingest/kafka/kafka-consumer.ts";
 import type { KafkaSource } from "../../src/ingest/kafka/kafka-source.ts";
 import { testBroker, type TestBroker } from "../kafka-dev/support.ts";
@@ -29,6 +30,7 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
     let producer: Kafka;
     let actors: RecordingActors;
     let rows: DeadLetterRow[];
+    let kept_offsets: CommittedOffsetsStore;
     const consumers: KafkaConsumer[] = [];
     const sleeps: number[] = [];
     let onSleep: () => void = () => {};
@@ -38,6 +40,7 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
         source,
         actors,
         dead_letters: { write: async (written) => void rows.push(...written) },
+        committed_offsets: kept_offsets,
         now: () => broker.clock.now_ms,
         sleep: async (ms) => {
           sleeps.push(ms);
@@ -64,6 +67,7 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
       producer = new Kafka({ url: broker.url, username: "dev", password: "dev" });
       actors = new RecordingActors();
       rows = [];
+      kept_offsets = memoryCommittedOffsets();
       sleeps.length = 0;
       onSleep = () => {};
     });
@@ -84,6 +88,18 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
       const status = target.partitions();
       expect(status.map((partition) => partition.lag)).toEqual([0, 0, 0, 0]);
       expect(status.map((partition) => partition.log_end_offset)).toEqual(ends());
+    });
+
+    test("after a restart every partition's lag is known, also of a partition no new record reaches", async () => {
+      await produceEvents(Array.from({ length: 40 }, (_, index) => event(`pay_${index % 10}`, Math.floor(index / 10) + 1)));
+      const first = await consumer();
+      await drain(first);
+      await first.stop();
+      consumers.splice(consumers.indexOf(first), 1);
+      await produce([{ key: "pay_late", value: JSON.stringify(event("pay_late", 1)), partition: 0 }]);
+      const second = await consumer();
+      await drain(second);
+      expect(second.partitions().map((partition) => [partition.committed_offset, partition.log_end_offset, partition.lag])).toEqual(ends().map((end) => [end, end, 0]));
     });
 
     test("records of one key are accepted in offset order", async () => {

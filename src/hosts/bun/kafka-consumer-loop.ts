@@ -11,6 +11,7 @@ import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
+import { kafkaOffsetsFile } from "./kafka-offsets-file.ts";
 
 /** The stable default KAFKA_INSTANCE: one consumer instance per machine, the same across restarts. */
 export function bunKafkaInstance(): string {
@@ -24,14 +25,18 @@ export function startKafkaConsumerLoop(
     /** Where poison records' dead letters go: the sink's `dead_letters` table. */
     dead_letters: { write(rows: DeadLetterRow[]): Promise<void> };
     registry: MetricsRegistry;
+    /** DATA_DIR: where the offsets this consumer commits are kept for the lag view. */
+    data_dir: string;
     now: () => number;
   },
 ) {
+  const committed_offsets = kafkaOffsetsFile(deps.data_dir, config.group);
   const metrics = kafkaMetrics(deps.registry, () => consumer.partitions());
   const consumer: KafkaConsumer = new KafkaConsumer({
     source: kafkaSource(config),
     actors: deps.actors,
     dead_letters: deps.dead_letters,
+    committed_offsets,
     metrics,
     now: deps.now,
     sleep: (ms) => Bun.sleep(ms),
@@ -47,6 +52,9 @@ export function startKafkaConsumerLoop(
         { protocol: config.protocol, group: config.group, instance: config.instance, topics: config.topics, partitions: consumer.partitions() },
       ],
     }),
-    stop: () => consumer.stop(),
+    stop: async () => {
+      await consumer.stop();
+      committed_offsets.close();
+    },
   };
 }

@@ -115,6 +115,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
         },
       },
       registry,
+      data_dir: config.data_dir,
       now: Date.now,
     });
   }

@@ -5,9 +5,11 @@
  * route uses) and committing after them, then re-arms itself: at once while records flow,
  * after IDLE_REARM_MS when the topics are idle, after ERROR_REARM_MS when the proxy failed.
  *
- * The object keeps no storage of its own: the group's committed offsets are the state. When
- * the object is evicted, the next alarm opens the source again, which deletes the old consumer
- * instance and resumes at the committed offsets.
+ * The group's committed offsets on the proxy are the state: when the object is evicted, the
+ * next alarm opens the source again, which deletes the old consumer instance and resumes at
+ * them. The object's storage keeps only a copy of what it committed (`committed:` rows), so
+ * that GET /kafka/consumers knows every partition's lag after an eviction or a deploy
+ * (committed-offsets-store.ts says why).
  *
  * Throughput: one object handles its records one RPC at a time per key and at most 32 keys at
  * once, and a Durable Object serves about 1,000 requests/s; raise it with more consumer objects,
@@ -19,8 +21,10 @@ import { emptySinkRows } from "../../core/postgres-rows.ts";
 import { callWithRetry } from "../../../actors/cloudflare/stub-retry.ts";
 import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
+import type { CommittedOffsetsStore } from "../../ingest/kafka/committed-offsets-store.ts";
 import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics, type KafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
+import type { PartitionOffset } from "../../ingest/kafka/kafka-source.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
 import type { CloudflareEnv } from "./env.ts";
 import { actorConfig, isolateRegistry } from "./isolate.ts";
@@ -87,6 +91,7 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
         dead_letters: {
           write: (rows) => callWithRetry(() => sinkWriter(this.env, 0), (writer) => writer.write({ ...emptySinkRows(), dead_letters: rows })),
         },
+        committed_offsets: this.committedOffsets(),
         metrics: isolate_metrics,
         now: Date.now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -97,5 +102,13 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
       throw error;
     });
     return this.consumer;
+  }
+
+  private committedOffsets(): CommittedOffsetsStore {
+    const prefix = "committed:";
+    return {
+      read: async () => [...(await this.ctx.storage.list<PartitionOffset>({ prefix })).values()],
+      write: (offsets) => this.ctx.storage.put(Object.fromEntries(offsets.map((offset) => [`${prefix}${offset.topic}:${offset.partition}`, offset]))),
+    };
   }
 }

@@ -21,6 +21,7 @@ import { errorMessage } from "../../core/errors.ts";
 import type { DeadLetterRow } from "../../core/postgres-rows.ts";
 import type { AcceptOutcome, PaymentActorsPort } from "../../http/ports.ts";
 import { CommitTracker } from "./commit-tracker.ts";
+import type { CommittedOffsetsStore } from "./committed-offsets-store.ts";
 import { deadLetterRecord, deadLetterRow } from "./dead-letter-records.ts";
 import type { KafkaMetrics } from "./kafka-metrics.ts";
 import type { KafkaRecord, KafkaSource, PartitionOffset } from "./kafka-source.ts";
@@ -35,6 +36,8 @@ export interface KafkaConsumerOptions {
   source: KafkaSource;
   actors: Pick<PaymentActorsPort, "accept">;
   dead_letters: DeadLetterSink;
+  /** Keeps what this consumer commits, so the view knows every partition's lag after a restart. */
+  committed_offsets?: CommittedOffsetsStore;
   metrics?: KafkaMetrics;
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -63,6 +66,10 @@ export class KafkaConsumer {
   readonly #committed = new Map<string, number>();
   readonly #log_ends = new Map<string, number>();
   readonly #partitions = new Map<string, { topic: string; partition: number }>();
+  /** Partitions this run has read a record of: their first record's offset is the group's committed one. */
+  readonly #read = new Set<string>();
+  /** What the committed-offsets store held at start, for partitions this run has read nothing of. */
+  #stored: Promise<Map<string, number>> | null = null;
   #log_ends_read_at = -Infinity;
   #stopping = false;
   #loop: Promise<void> | null = null;
@@ -98,8 +105,12 @@ export class KafkaConsumer {
     for (const record of records) {
       const partition_key = key(record.topic, record.partition);
       if (!this.#partitions.has(partition_key)) this.#partitions.set(partition_key, { topic: record.topic, partition: record.partition });
-      // The first record of a partition in this run is where the group's committed offset was.
-      if (!this.#committed.has(partition_key)) this.#committed.set(partition_key, record.offset);
+      // The first record of a partition in this run is where the group's committed offset was,
+      // whatever the store said (it may be ahead after a commit that never reached the proxy).
+      if (!this.#read.has(partition_key)) {
+        this.#read.add(partition_key);
+        this.#committed.set(partition_key, record.offset);
+      }
     }
     if (records.length > 0) await this.#handle(records);
     await this.#refreshLogEnds(records.length === 0);
@@ -219,12 +230,21 @@ export class KafkaConsumer {
 
   async #commit(points: PartitionOffset[]): Promise<void> {
     if (points.length === 0) return;
+    try {
+      await this.#options.committed_offsets?.write(points);
+    } catch (error) {
+      // The store only serves the view: a failure to keep it must not hold the commit back.
+      this.#log(`kafka consumer: keeping the committed offsets failed: ${errorMessage(error)}`);
+    }
     for (let attempt = 1; ; attempt += 1) {
       const started = this.#options.now();
       try {
         await this.#options.source.commit(points);
         this.#options.metrics?.commitLatency(this.#options.now() - started);
-        for (const point of points) this.#committed.set(key(point.topic, point.partition), point.offset);
+        for (const point of points) {
+          this.#read.add(key(point.topic, point.partition));
+          this.#committed.set(key(point.topic, point.partition), point.offset);
+        }
         return;
       } catch (error) {
         // Not committing is safe (the records come again and are duplicates); giving up on
@@ -255,9 +275,31 @@ export class KafkaConsumer {
           if (!this.#committed.has(partition_key)) this.#committed.set(partition_key, known.offset);
         }
       }
+      const still_unknown = unknown.map((partition) => key(partition.topic, partition.partition)).filter((partition_key) => !this.#committed.has(partition_key));
+      if (still_unknown.length > 0) {
+        const stored = await this.#storedOffsets();
+        for (const partition_key of still_unknown) {
+          const offset = stored.get(partition_key);
+          if (offset !== undefined) this.#committed.set(partition_key, offset);
+        }
+      }
     } catch (error) {
       this.#log(`kafka consumer: reading log ends failed: ${errorMessage(error)}`);
     }
+  }
+
+  /** The store's offsets, read once per run (a store that cannot be read leaves them unknown). */
+  #storedOffsets(): Promise<Map<string, number>> {
+    this.#stored ??= (async () => {
+      const offsets = new Map<string, number>();
+      try {
+        for (const stored of (await this.#options.committed_offsets?.read()) ?? []) offsets.set(key(stored.topic, stored.partition), stored.offset);
+      } catch (error) {
+        this.#log(`kafka consumer: reading the committed offsets kept failed: ${errorMessage(error)}`);
+      }
+      return offsets;
+    })();
+    return this.#stored;
   }
 
   /** Waits before a retry; gives up on the batch when the consumer is stopping. */
