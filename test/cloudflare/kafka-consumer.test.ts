@@ -60,8 +60,18 @@ test(
     await waitFor("every event in Postgres", () => countPaymentEvents(host.database), (count) => count === events.length);
     const view = (await (await fetch(`${host.url}/kafka/consumers`, { headers: { authorization: `Bearer ${host.admin_token}` } })).json()) as any;
     expect(view.consumers[0]).toMatchObject({ protocol: "confluent-v2", group: "payment-actors", instance: "payment-actors-cloudflare" });
-    const letters = (await (await fetch(`${host.url}/dlq?limit=10`, { headers: { authorization: `Bearer ${host.admin_token}` } })).json()) as any;
+    const admin = { authorization: `Bearer ${host.admin_token}` };
+    // The keyed poison record reaches Postgres through its payment actor's outbox.
+    const letters = await waitFor(
+      "both poison records in dead_letters",
+      async () => (await (await fetch(`${host.url}/dlq?limit=10`, { headers: admin })).json()) as any,
+      (answer) => answer.dead_letters.length === 2,
+    );
     expect(letters.dead_letters.map((letter: any) => letter.reason).sort()).toEqual(["invalid_event", "missing_key"]);
+    const payment = (await (await fetch(`${host.url}/payments/pay_cf0`, { headers: admin })).json()) as any;
+    const poison = payment.dead_letters.find((letter: any) => letter.stage === "kafka_ingest");
+    expect(poison).toMatchObject({ reason: "invalid_event", error: { class: "invalid_event" }, source: { kind: "kafka", topic: "payments" }, record: { value: "{not an event" } });
+    expect(poison.event_id).toBe(`kafka:payments:${poison.source.partition}:${poison.source.offset}`);
     expect([0, 1, 2, 3].flatMap((partition) => store.read("payments.dlq", partition, 0, 10))).toHaveLength(2);
     const metrics = await (await fetch(`${host.url}/metrics`)).text();
     expect(metrics).toMatch(/kafka_consumer_lag\{partition="\d",topic="payments",scope="isolate"\} 0/);

@@ -78,6 +78,10 @@ for (const protocol of ["confluent-v2", "upstash"] as const) {
       const payment = (await (await fetch(`${host.url}/payments/pay_k0`, { headers: admin })).json()) as any;
       expect(payment.events.length).toBeGreaterThan(0);
       expect(payment.events[0].source).toMatchObject({ kind: "kafka", topic: "payments" });
+      // The keyed poison record is in its payment's own DLQ, with where it came from.
+      const poison = payment.dead_letters.find((letter: any) => letter.stage === "kafka_ingest");
+      expect(poison).toMatchObject({ reason: "invalid_event", type: "payment.teleported", source: { kind: "kafka", topic: "payments" }, record: { value: { id: "evt_bad", type: "payment.teleported" } } });
+      expect(poison.event_id).toBe(`kafka:payments:${poison.source.partition}:${poison.source.offset}`);
 
       let letters: any[] = [];
       for (let attempt = 0; attempt < 100 && letters.length < 2; attempt += 1) {

@@ -23,7 +23,7 @@ import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
 import { actorMetrics } from "../actor-metrics.ts";
 import { redisHealthCheck, redisVelocityStore, registerRedisVelocityMetrics } from "../redis-velocity.ts";
 import { actorsPath, ingressPath, type ActorThreadMessage, type ActorThreadNotice, type ActorThreadRequest, type ActorThreadResults } from "./actor-thread-protocol.ts";
-import { IngressDelivery } from "./ingress-delivery.ts";
+import { deliverIngressMessage, IngressDelivery } from "./ingress-delivery.ts";
 import { deliverLegacyIngress } from "./legacy-ingress.ts";
 import type { IngressMessage } from "./ingress.ts";
 import { SinkThread } from "./sink-thread.ts";
@@ -73,7 +73,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
     ingress_reader,
     database,
     system.scheduler,
-    (entry) => system.get(entry.actor).deliver(entry.value.event, entry.value.source, entry.value.accepted_at),
+    (entry) => deliverIngressMessage(system.get(entry.actor), entry.value),
     (through) => self.postMessage({ ingress_delivered: through } satisfies ActorThreadMessage),
   );
   registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
@@ -92,7 +92,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   registry.gauge("actor_storage_commits", "Group commits of the actor database since start.", () => database.commits);
   if (redis_velocity !== null) registerRedisVelocityMetrics(registry, redis_velocity);
   const redis_health = redis_velocity === null ? null : redisHealthCheck(redis_velocity.store);
-  const legacy = deliverLegacyIngress(database, (actor, message) => system.get(actor).deliver(message.event, message.source, message.accepted_at));
+  const legacy = deliverLegacyIngress(database, (actor, message) => deliverIngressMessage(system.get(actor), message));
   if (legacy > 0) console.error(`ingress: delivered ${legacy} acknowledged events left in the ingress table of an older version`);
   const resumed = openingFile(actorsPath(config.data_dir), "the actor database", () => system.start({ pending_prefixes: PENDING_WORK_PREFIXES })) + legacy;
   delivery.appended(request.ingress_through);

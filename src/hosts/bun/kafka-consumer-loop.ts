@@ -6,9 +6,9 @@
 import { hostname } from "node:os";
 import type { DeadLetterRow } from "../../core/postgres-rows.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
-import type { KafkaConsumersView, PaymentActorsPort } from "../../http/ports.ts";
+import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
-import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
+import { KafkaConsumer, type KafkaActorsPort } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
 import { kafkaOffsetsFile } from "./kafka-offsets-file.ts";
@@ -21,7 +21,7 @@ export function bunKafkaInstance(): string {
 export function startKafkaConsumerLoop(
   config: KafkaConfig,
   deps: {
-    actors: PaymentActorsPort;
+    actors: KafkaActorsPort;
     /** Where poison records' dead letters go: the sink's `dead_letters` table. */
     dead_letters: { write(rows: DeadLetterRow[]): Promise<void> };
     registry: MetricsRegistry;

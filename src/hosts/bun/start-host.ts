@@ -108,7 +108,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   });
   if (config.kafka) {
     kafka = startKafkaConsumerLoop(config.kafka, {
-      actors,
+      actors: { accept: actors.accept, acceptDeadLetter: (refused) => ingress.acceptDeadLetter(refused) },
       dead_letters: {
         write: async (rows) => {
           await thread.call({ method: "writeDeadLetters", rows });

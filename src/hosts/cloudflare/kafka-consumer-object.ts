@@ -28,7 +28,7 @@ import type { PartitionOffset } from "../../ingest/kafka/kafka-source.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
 import type { CloudflareEnv } from "./env.ts";
 import { actorConfig, isolateRegistry } from "./isolate.ts";
-import { cloudflarePaymentActors } from "./payment-actors.ts";
+import { cloudflareKafkaActors } from "./payment-actors.ts";
 import { sinkWriter } from "./sink-writers.ts";
 
 const POLL_SESSION_MS = 20_000;
@@ -83,7 +83,7 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
     this.consumer ??= (async () => {
       const source = kafkaSource(config);
       await source.open();
-      const actors = cloudflarePaymentActors(this.env);
+      const actors = cloudflareKafkaActors(this.env);
       isolate_metrics ??= kafkaMetrics(isolateRegistry(), () => isolate_consumer?.partitions() ?? []);
       isolate_consumer = new KafkaConsumer({
         source,

@@ -1,10 +1,13 @@
 /**
- * A poison record's two dead letters: the row for Postgres `dead_letters` (listed and filtered
- * by GET /dlq) and the record for `<topic>.dlq`, whose headers carry the context under the names
- * Kafka Connect's dead-letter queue uses, plus the reason and first failure time.
+ * A poison record's dead letters: in its payment's DLQ when it has a key (the RefusedRecord
+ * the actor keeps, whose Postgres row goes through the actor's outbox), else straight as a row
+ * for Postgres `dead_letters` (listed and filtered by GET /dlq); and always the record for
+ * `<topic>.dlq`, whose headers carry the context under the names Kafka Connect's dead-letter
+ * queue uses, plus the reason and first failure time.
  */
 import type { DeadLetterStage } from "../../core/dead-letters.ts";
 import type { DeadLetterRow } from "../../core/postgres-rows.ts";
+import type { RefusedRecord } from "../../core/refused-record.ts";
 import { iso } from "../../core/time.ts";
 import type { KafkaRecord, ProduceRecord } from "./kafka-source.ts";
 import type { Poison } from "./record-decoding.ts";
@@ -13,6 +16,23 @@ const DEAD_LETTER_STAGE: DeadLetterStage = "kafka_ingest";
 
 /** Stable per record, so a batch redelivered after a crash writes the same row again. */
 const deadLetterEventId = (record: KafkaRecord) => `kafka:${record.topic}:${record.partition}:${record.offset}`;
+
+/** The poison record of a known payment (its key), for that payment's dead letters; null when it has no key. */
+export function refusedRecord(record: KafkaRecord, poison: Poison): RefusedRecord | null {
+  if (!poison.keyed || poison.payment_id === null || poison.reason === "missing_key" || poison.reason === "dead_letters_full") return null;
+  return {
+    id: deadLetterEventId(record),
+    payment_id: poison.payment_id,
+    source: kafkaSource(record),
+    reason: poison.reason,
+    error_class: poison.error_class,
+    error_message: poison.error_message,
+    value: poison.message ?? null,
+    value_is_json: poison.message_is_json,
+  };
+}
+
+const kafkaSource = (record: KafkaRecord) => ({ kind: "kafka" as const, topic: record.topic, partition: record.partition, offset: String(record.offset) });
 
 export function deadLetterRow(record: KafkaRecord, poison: Poison, failed_at: number): DeadLetterRow {
   return {
@@ -25,7 +45,7 @@ export function deadLetterRow(record: KafkaRecord, poison: Poison, failed_at: nu
     error_class: poison.error_class,
     error_message: poison.error_message,
     attempts: 1,
-    source: { kind: "kafka", topic: record.topic, partition: record.partition, offset: String(record.offset) },
+    source: kafkaSource(record),
     message: poison.message ?? null,
     first_failed_at: failed_at,
     last_failed_at: failed_at,

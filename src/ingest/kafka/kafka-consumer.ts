@@ -1,7 +1,8 @@
 /**
  * The Kafka consumer (DESIGN.md section 10): polls a batch, hands every record to the actor of
- * its key through the one admission path (`actors.accept`), and commits a partition's offset
- * only past records that are durably accepted or dead-lettered.
+ * its key through the one admission path (`actors.accept`, or `actors.acceptDeadLetter` for a
+ * poison record with a key), and commits a partition's offset only past records that are
+ * durably accepted or dead-lettered.
  *
  * Guarantees:
  * - within a key, records are accepted one at a time in offset order; keys run in parallel,
@@ -11,7 +12,9 @@
  *   is polled meanwhile, so at most one batch is ever held in memory;
  * - poison records (no key, bad JSON, schema errors, key/body mismatch) and records of a
  *   payment whose dead letters are full are produced to `<topic>.dlq` and written to
- *   `dead_letters` before their offset is committed past: a partition never stalls on them;
+ *   `dead_letters` before their offset is committed past: a partition never stalls on them.
+ *   One with a key joins its payment's dead letters (in offset order with the key's events;
+ *   the actor writes its `dead_letters` row), one without goes to `dead_letters` directly;
  * - acceptance is idempotent, so a batch redelivered after a crash changes nothing; the
  *   dead-letter topic may receive a poison record twice after a crash (at least once).
  * No clock of its own: `now` and `sleep` are passed in.
@@ -19,10 +22,11 @@
 import type { PaymentEvent } from "../../core/event.ts";
 import { errorMessage } from "../../core/errors.ts";
 import type { DeadLetterRow } from "../../core/postgres-rows.ts";
+import type { RefusedRecord } from "../../core/refused-record.ts";
 import type { AcceptOutcome, PaymentActorsPort } from "../../http/ports.ts";
 import { CommitTracker } from "./commit-tracker.ts";
 import type { CommittedOffsetsStore } from "./committed-offsets-store.ts";
-import { deadLetterRecord, deadLetterRow } from "./dead-letter-records.ts";
+import { deadLetterRecord, deadLetterRow, refusedRecord } from "./dead-letter-records.ts";
 import type { KafkaMetrics } from "./kafka-metrics.ts";
 import type { KafkaRecord, KafkaSource, PartitionOffset } from "./kafka-source.ts";
 import { decodeRecord, type Poison } from "./record-decoding.ts";
@@ -32,9 +36,16 @@ export interface DeadLetterSink {
   write(rows: DeadLetterRow[]): Promise<void>;
 }
 
+/** The payment actors as the consumer reaches them: the one admission path, for events and for poison records. */
+export interface KafkaActorsPort {
+  accept: PaymentActorsPort["accept"];
+  /** Resolves once the record is durable in its payment's dead letters (or recognised as one that is). */
+  acceptDeadLetter(record: RefusedRecord): Promise<AcceptOutcome>;
+}
+
 export interface KafkaConsumerOptions {
   source: KafkaSource;
-  actors: Pick<PaymentActorsPort, "accept">;
+  actors: KafkaActorsPort;
   dead_letters: DeadLetterSink;
   /** Keeps what this consumer commits, so the view knows every partition's lag after a restart. */
   committed_offsets?: CommittedOffsetsStore;
@@ -159,23 +170,37 @@ export class KafkaConsumer {
   async #handle(records: KafkaRecord[]): Promise<void> {
     const tracker = new CommitTracker(records);
     const poison: Array<{ record: KafkaRecord; poison: Poison }> = [];
-    const by_key = new Map<string, Array<{ record: KafkaRecord; event: PaymentEvent }>>();
+    const by_key = new Map<string, Array<{ record: KafkaRecord; event: PaymentEvent } | { record: KafkaRecord; refused: RefusedRecord; poison: Poison }>>();
+    const enqueue = (payment_id: string, item: { record: KafkaRecord; event: PaymentEvent } | { record: KafkaRecord; refused: RefusedRecord; poison: Poison }) => {
+      const queue = by_key.get(payment_id) ?? [];
+      queue.push(item);
+      by_key.set(payment_id, queue);
+    };
     for (const record of records) {
       const decoded = decodeRecord(record);
-      if (!decoded.ok) poison.push({ record, poison: decoded.poison });
-      else {
-        const queue = by_key.get(decoded.payment_id) ?? [];
-        queue.push({ record, event: decoded.event });
-        by_key.set(decoded.payment_id, queue);
+      if (decoded.ok) {
+        enqueue(decoded.payment_id, { record, event: decoded.event });
+        continue;
       }
+      const refused = refusedRecord(record, decoded.poison);
+      if (refused === null) poison.push({ record, poison: decoded.poison });
+      else enqueue(refused.payment_id, { record, refused, poison: decoded.poison });
     }
     const accepting = runLimited([...by_key.values()], this.#options.keys_in_parallel ?? 32, async (queue) => {
-      for (const { record, event } of queue) {
-        const outcome = await this.#accept(record, event);
-        if (outcome === "dead_letters_full") {
-          await this.#deadLetter([{ record, poison: fullPoison(event) }], tracker);
+      for (const item of queue) {
+        const { record } = item;
+        if ("refused" in item) {
+          const outcome = await this.#admit(record, () => this.#options.actors.acceptDeadLetter(item.refused));
+          // Its payment's DLQ is full: the record is a dead letter in Postgres only.
+          await this.#deadLetter([{ record, poison: item.poison }], tracker, { rows: outcome === "dead_letters_full" });
           continue;
         }
+        const outcome = await this.#admit(record, () => this.#options.actors.accept(item.event, kafkaSource(record)));
+        if (outcome === "dead_letters_full") {
+          await this.#deadLetter([{ record, poison: fullPoison(item.event) }], tracker);
+          continue;
+        }
+        this.records_handled += 1;
         this.#options.metrics?.record(record.topic, record.partition, outcome);
         tracker.done(record);
       }
@@ -185,32 +210,30 @@ export class KafkaConsumer {
     for (const result of results) if (result.status === "rejected") throw result.reason;
   }
 
-  async #accept(record: KafkaRecord, event: PaymentEvent): Promise<"accepted" | "duplicate" | "dead_letters_full"> {
-    const source = { kind: "kafka" as const, topic: record.topic, partition: record.partition, offset: String(record.offset) };
+  /** Admits one record through `call`, waiting out `inbox_full`, `overloaded` and failures. */
+  async #admit(record: KafkaRecord, call: () => Promise<AcceptOutcome>): Promise<"accepted" | "duplicate" | "dead_letters_full"> {
     for (let attempt = 1; ; attempt += 1) {
       let outcome: AcceptOutcome | "error";
       try {
-        outcome = await this.#options.actors.accept(event, source);
+        outcome = await call();
       } catch (error) {
         outcome = "error";
         if (attempt === 1) this.#log(`kafka consumer: accepting ${record.topic}/${record.partition}/${record.offset} failed: ${errorMessage(error)} (retrying)`);
       }
-      if (outcome === "accepted" || outcome === "duplicate" || outcome === "dead_letters_full") {
-        this.records_handled += 1;
-        return outcome;
-      }
+      if (outcome === "accepted" || outcome === "duplicate" || outcome === "dead_letters_full") return outcome;
       this.#options.metrics?.retry(outcome);
       await this.#wait(attempt);
     }
   }
 
-  async #deadLetter(items: Array<{ record: KafkaRecord; poison: Poison }>, tracker: CommitTracker): Promise<void> {
+  /** Produces to `<topic>.dlq` and, unless an actor holds them (`rows: false`), writes their `dead_letters` rows. */
+  async #deadLetter(items: Array<{ record: KafkaRecord; poison: Poison }>, tracker: CommitTracker, options = { rows: true }): Promise<void> {
     const failed_at = this.#options.now();
     const by_topic = new Map<string, typeof items>();
     for (const item of items) by_topic.set(item.record.topic, [...(by_topic.get(item.record.topic) ?? []), item]);
     for (let attempt = 1; ; attempt += 1) {
       try {
-        await this.#options.dead_letters.write(items.map(({ record, poison }) => deadLetterRow(record, poison, failed_at)));
+        if (options.rows) await this.#options.dead_letters.write(items.map(({ record, poison }) => deadLetterRow(record, poison, failed_at)));
         for (const [topic, list] of by_topic) {
           await this.#options.source.produce(`${topic}.dlq`, list.map(({ record, poison }) => deadLetterRecord(record, poison, failed_at)));
         }
@@ -319,13 +342,17 @@ export class KafkaConsumer {
   }
 }
 
+const kafkaSource = (record: KafkaRecord) => ({ kind: "kafka" as const, topic: record.topic, partition: record.partition, offset: String(record.offset) });
+
 function fullPoison(event: PaymentEvent): Poison {
   return {
     reason: "dead_letters_full",
     error_class: "dead_letters_full",
     error_message: `payment ${event.payment_id} has too many dead letters waiting for an operator; this record was not accepted`,
     payment_id: event.payment_id,
+    keyed: true,
     message: event,
+    message_is_json: true,
   };
 }
 
