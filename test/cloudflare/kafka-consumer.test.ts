@@ -80,6 +80,38 @@ test(
 );
 
 test(
+  "an event its actor dead-letters is produced to <topic>.dlq by the consumer object, with its Kafka context",
+  async () => {
+    const base = { payment_id: "pay_cfdl", occurred_at: "2026-11-21T10:00:00Z" };
+    const data = { amount: 1000, currency: "USD", merchant_id: "m_1" };
+    const records = [
+      { id: "evt_cfdl_1", type: "payment.created", sequence: 1, data },
+      { id: "evt_cfdl_2", type: "payment.failed", sequence: 2, data: {} },
+      { id: "evt_cfdl_3", type: "payment.captured", sequence: 3, data: { ...data, fee: 10 } },
+    ].map((event) => ({ key: "pay_cfdl", value: { ...base, ...event } }));
+    const produced = await fetch(`${broker.url}/topics/payments`, { method: "POST", headers: { "content-type": "application/vnd.kafka.json.v2+json" }, body: JSON.stringify({ records }) });
+    expect(produced.status).toBe(200);
+    await (await host.workerd.miniflare().getWorker()).scheduled({ cron: "* * * * *" });
+    // The confluent-v2 adapter carries the headers in the value: {"dead_letter": {...}, "key", "value"}.
+    const published = async () =>
+      [0, 1, 2, 3]
+        .flatMap((partition) => broker.broker.store.read("payments.dlq", partition, 0, 100))
+        .map((record) => JSON.parse(new TextDecoder().decode(record.value!)))
+        .filter((envelope) => envelope.key === "pay_cfdl");
+    const [record] = await waitFor("the dead letter in payments.dlq", published, (list) => list.length > 0);
+    expect(JSON.parse(record.value)).toMatchObject({ id: "evt_cfdl_3", type: "payment.captured" });
+    expect(record.dead_letter).toMatchObject({
+      "__connect.errors.topic": "payments",
+      "__connect.errors.stage": "state_machine",
+      "payment_actors.reason": "invalid_transition",
+      "payment_actors.payment_id": "pay_cfdl",
+    });
+    expect(record.dead_letter["payment_actors.dead_letter_id"]).toMatch(/^pay_cfdl\/evt_cfdl_3\/\d+$/);
+  },
+  120_000,
+);
+
+test(
   "after workerd restarts, GET /kafka/consumers knows every partition's lag before any new record arrives",
   async () => {
     const store = broker.broker.store;

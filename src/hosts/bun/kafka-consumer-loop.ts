@@ -8,6 +8,7 @@ import type { DeadLetterRow } from "../../core/postgres-rows.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
 import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
+import { DeadLetterPublisher, type KafkaDeadLetterRows } from "../../ingest/kafka/dead-letter-publisher.ts";
 import { KafkaConsumer, type KafkaActorsPort } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
@@ -24,6 +25,8 @@ export function startKafkaConsumerLoop(
     actors: KafkaActorsPort;
     /** Where poison records' dead letters go: the sink's `dead_letters` table. */
     dead_letters: { write(rows: DeadLetterRow[]): Promise<void> };
+    /** The actors' dead letters of Kafka-sourced events, for `<topic>.dlq`. */
+    dead_letter_rows: KafkaDeadLetterRows;
     registry: MetricsRegistry;
     /** DATA_DIR: where the offsets this consumer commits are kept for the lag view. */
     data_dir: string;
@@ -32,11 +35,13 @@ export function startKafkaConsumerLoop(
 ) {
   const committed_offsets = kafkaOffsetsFile(deps.data_dir, config.group);
   const metrics = kafkaMetrics(deps.registry, () => consumer.partitions());
+  const source = kafkaSource(config);
   const consumer: KafkaConsumer = new KafkaConsumer({
-    source: kafkaSource(config),
+    source,
     actors: deps.actors,
     dead_letters: deps.dead_letters,
     committed_offsets,
+    dead_letter_publisher: new DeadLetterPublisher({ source, rows: deps.dead_letter_rows }),
     metrics,
     now: deps.now,
     sleep: (ms) => Bun.sleep(ms),

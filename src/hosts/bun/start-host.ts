@@ -114,6 +114,12 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
           await thread.call({ method: "writeDeadLetters", rows });
         },
       },
+      dead_letter_rows: {
+        unpublished: (limit) => thread.call({ method: "unpublishedKafkaDeadLetters", limit }),
+        published: async (publications) => {
+          await thread.call({ method: "recordKafkaDeadLettersPublished", publications, now: Date.now() });
+        },
+      },
       registry,
       data_dir: config.data_dir,
       now: Date.now,

@@ -22,6 +22,7 @@ import { callWithRetry } from "../../../actors/cloudflare/stub-retry.ts";
 import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
 import type { CommittedOffsetsStore } from "../../ingest/kafka/committed-offsets-store.ts";
+import { DeadLetterPublisher } from "../../ingest/kafka/dead-letter-publisher.ts";
 import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics, type KafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
 import type { PartitionOffset } from "../../ingest/kafka/kafka-source.ts";
@@ -92,6 +93,13 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
           write: (rows) => callWithRetry(() => sinkWriter(this.env, 0), (writer) => writer.write({ ...emptySinkRows(), dead_letters: rows })),
         },
         committed_offsets: this.committedOffsets(),
+        dead_letter_publisher: new DeadLetterPublisher({
+          source,
+          rows: {
+            unpublished: (limit) => callWithRetry(() => sinkWriter(this.env, 0), (writer) => writer.unpublishedKafkaDeadLetters(limit)),
+            published: (publications) => callWithRetry(() => sinkWriter(this.env, 0), (writer) => writer.recordKafkaDeadLettersPublished(publications)),
+          },
+        }),
         metrics: isolate_metrics,
         now: Date.now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -26,6 +26,7 @@ import type { RefusedRecord } from "../../core/refused-record.ts";
 import type { AcceptOutcome, PaymentActorsPort } from "../../http/ports.ts";
 import { CommitTracker } from "./commit-tracker.ts";
 import type { CommittedOffsetsStore } from "./committed-offsets-store.ts";
+import type { DeadLetterPublisher } from "./dead-letter-publisher.ts";
 import { deadLetterRecord, deadLetterRow, refusedRecord } from "./dead-letter-records.ts";
 import type { KafkaMetrics } from "./kafka-metrics.ts";
 import type { KafkaRecord, KafkaSource, PartitionOffset } from "./kafka-source.ts";
@@ -49,6 +50,8 @@ export interface KafkaConsumerOptions {
   dead_letters: DeadLetterSink;
   /** Keeps what this consumer commits, so the view knows every partition's lag after a restart. */
   committed_offsets?: CommittedOffsetsStore;
+  /** Produces the actors' dead letters of Kafka-sourced events to `<topic>.dlq`, run between polls. */
+  dead_letter_publisher?: DeadLetterPublisher;
   metrics?: KafkaMetrics;
   now(): number;
   sleep(ms: number): Promise<void>;
@@ -125,6 +128,7 @@ export class KafkaConsumer {
     }
     if (records.length > 0) await this.#handle(records);
     await this.#refreshLogEnds(records.length === 0);
+    await this.#options.dead_letter_publisher?.publishDue(this.#options.now());
     return records.length;
   }
 
@@ -235,7 +239,7 @@ export class KafkaConsumer {
       try {
         if (options.rows) await this.#options.dead_letters.write(items.map(({ record, poison }) => deadLetterRow(record, poison, failed_at)));
         for (const [topic, list] of by_topic) {
-          await this.#options.source.produce(`${topic}.dlq`, list.map(({ record, poison }) => deadLetterRecord(record, poison, failed_at)));
+          await this.#options.source.produce(`${topic}.dlq`, list.map(({ record, poison }) => deadLetterRecord(record, poison, failed_at, !options.rows)));
         }
         break;
       } catch (error) {
