@@ -73,6 +73,9 @@ export interface PartitionStatus {
 
 class Stopped extends Error {}
 
+/** A record of one key: an event for the inbox, or a poison record for the payment's dead letters. */
+type KeyedItem = { record: KafkaRecord; event: PaymentEvent } | { record: KafkaRecord; refused: RefusedRecord; poison: Poison };
+
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
 export class KafkaConsumer {
@@ -174,8 +177,8 @@ export class KafkaConsumer {
   async #handle(records: KafkaRecord[]): Promise<void> {
     const tracker = new CommitTracker(records);
     const poison: Array<{ record: KafkaRecord; poison: Poison }> = [];
-    const by_key = new Map<string, Array<{ record: KafkaRecord; event: PaymentEvent } | { record: KafkaRecord; refused: RefusedRecord; poison: Poison }>>();
-    const enqueue = (payment_id: string, item: { record: KafkaRecord; event: PaymentEvent } | { record: KafkaRecord; refused: RefusedRecord; poison: Poison }) => {
+    const by_key = new Map<string, KeyedItem[]>();
+    const enqueue = (payment_id: string, item: KeyedItem) => {
       const queue = by_key.get(payment_id) ?? [];
       queue.push(item);
       by_key.set(payment_id, queue);
