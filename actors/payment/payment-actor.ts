@@ -115,7 +115,7 @@ export class PaymentActor {
   async acceptDeadLetter(record: RefusedRecord): Promise<AcceptOutcome> {
     const outcome = this.store.transaction((): AcceptOutcome => {
       const outcome = admission(readAdmissionFacts(this.context.storage, record.id), this.dependencies.limits, "dead_letter");
-      if (outcome === "accepted") this.refuse(record, this.context.now());
+      if (outcome === "accepted") this.deadLetterRefused(record, this.context.now());
       return outcome;
     });
     await this.context.storage.sync();
@@ -126,12 +126,12 @@ export class PaymentActor {
   deliverDeadLetter(record: RefusedRecord, accepted_at: number): "delivered" | "duplicate" {
     return this.store.transaction(() => {
       if (this.context.storage.get(PREFIX_SEEN + record.id) !== undefined) return "duplicate";
-      this.refuse(record, accepted_at);
+      this.deadLetterRefused(record, accepted_at);
       return "delivered";
     });
   }
 
-  private refuse(record: RefusedRecord, accepted_at: number): void {
+  private deadLetterRefused(record: RefusedRecord, accepted_at: number): void {
     this.context.storage.put(PREFIX_SEEN + record.id, accepted_at);
     const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
     unit.deadLetterRecord(record, accepted_at);
