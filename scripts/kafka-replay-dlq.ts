@@ -19,3 +19,6 @@ const dead_letter_topics = value.topics.map((topic) => `${topic}.dlq`);
 const source = kafkaSource({ ...value, topics: dead_letter_topics, group: `${value.group}.dlq-replay`, instance: `${value.instance}-dlq-replay`, offset_reset: "earliest" });
 const outcome = await replayDeadLetters(source);
 console.log(`replayed ${outcome.replayed} records from ${dead_letter_topics.join(", ")} to their topics${outcome.skipped ? ` (${outcome.skipped} records without dead-letter context skipped)` : ""}`);
+if (outcome.held_by_payment > 0) {
+  console.log(`${outcome.held_by_payment} records are dead letters of a payment too: replay them with POST /payments/:id/dlq/:event_id/replay (GET /dlq lists them)`);
+}

@@ -29,12 +29,13 @@ function storedState(stored: StoredPaymentState | undefined): PaymentState | und
   return { ...rest, pending_transfer: hold };
 }
 
-/** A held message or dead letter as stored: before `inbox_message` had its name, it was stored as `message`. */
-type StoredWithInboxMessage<Row extends { inbox_message: InboxMessage }> = Row | (Omit<Row, "inbox_message"> & { message: InboxMessage });
-
-function storedWithInboxMessage<Row extends { inbox_message: InboxMessage }>(stored: StoredWithInboxMessage<Row>): Row {
-  if ("inbox_message" in stored) return stored;
-  const { message, ...rest } = stored;
+/**
+ * A held message or an event's dead letter as stored: before `inbox_message` had its name, it
+ * was stored as `message` (a poison record's dead letter never had one: it holds `record`).
+ */
+function withInboxMessage<Row extends object>(stored: Row): Row {
+  if (!("message" in stored) || "inbox_message" in stored) return stored;
+  const { message, ...rest } = stored as Row & { message: InboxMessage };
   return { ...rest, inbox_message: message } as unknown as Row;
 }
 
@@ -160,16 +161,16 @@ export class ActorStore {
   }
 
   deadLetter(event_id: string): DeadLetter | undefined {
-    const stored = this.storage.get<StoredWithInboxMessage<DeadLetter>>(PREFIX_DEAD + event_id);
-    return stored === undefined ? undefined : storedWithInboxMessage(stored);
+    const stored = this.storage.get<DeadLetter>(PREFIX_DEAD + event_id);
+    return stored === undefined ? undefined : withInboxMessage(stored);
   }
 
   deadLetters(limit?: number): Array<[string, DeadLetter]> {
-    return this.all<StoredWithInboxMessage<DeadLetter>>(PREFIX_DEAD, limit).map(([key, stored]) => [key, storedWithInboxMessage(stored)]);
+    return this.all<DeadLetter>(PREFIX_DEAD, limit).map(([key, stored]) => [key, withInboxMessage(stored)]);
   }
 
   heldMessages(limit?: number): Array<[string, HeldMessage]> {
-    return this.all<StoredWithInboxMessage<HeldMessage>>(PREFIX_HELD, limit).map(([key, stored]) => [key, storedWithInboxMessage(stored)]);
+    return this.all<HeldMessage>(PREFIX_HELD, limit).map(([key, stored]) => [key, withInboxMessage(stored)]);
   }
 
   /** Every row under a prefix, read in pages (never trusting one list call to return all). */

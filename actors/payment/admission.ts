@@ -7,6 +7,10 @@
  *   dead_letters_full  the payment has too many dead letters waiting for an operator (429)
  *   accepted           anything else
  *
+ * A poison Kafka record of a known payment is admitted the same way into the payment's dead
+ * letters (kind `dead_letter`, by its `kafka:...` id): it never enters the inbox, so only the
+ * inbox limit does not apply to it.
+ *
  * A host that acknowledges inside the actor (Cloudflare) admits in `PaymentActor.accept`. A
  * host that acknowledges in front of it (the Bun host's ingress log) reads the same facts
  * from the actor's storage with `readAdmissionFacts`, adds what it holds itself, and hands the
@@ -28,9 +32,9 @@ export interface AdmissionFacts {
 
 export type AdmissionLimits = Pick<PaymentActorLimits, "inbox_messages_max" | "dead_letters_max">;
 
-export function admission(facts: AdmissionFacts, limits: AdmissionLimits): AcceptOutcome {
+export function admission(facts: AdmissionFacts, limits: AdmissionLimits, kind: "event" | "dead_letter" = "event"): AcceptOutcome {
   if (facts.seen) return "duplicate";
-  if (facts.waiting >= limits.inbox_messages_max) return "inbox_full";
+  if (kind === "event" && facts.waiting >= limits.inbox_messages_max) return "inbox_full";
   if (facts.dead_letters >= limits.dead_letters_max) return "dead_letters_full";
   return "accepted";
 }

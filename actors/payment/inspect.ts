@@ -12,6 +12,7 @@ import {
   type StoredJournal,
 } from "./storage-layout.ts";
 import { iso } from "../../src/core/time.ts";
+import { deadLetterId, deadLetterSource, deadLetterType, isRecordDeadLetter } from "./refused-records.ts";
 
 export type PaymentView = ReturnType<typeof inspectPayment>;
 
@@ -75,16 +76,18 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
         error: message.last_failure,
       })),
     dead_letters: store.deadLetters(limits.inspection_events_max).map(([, letter]) => ({
-      event_id: letter.inbox_message.event.id,
-      type: letter.inbox_message.event.type,
+      event_id: deadLetterId(letter),
+      type: deadLetterType(letter),
       reason: letter.reason,
       stage: letter.stage,
       error: { class: letter.error_class, message: letter.error_message },
       attempts: letter.attempts,
       first_failed_at: iso(letter.first_failed_at),
       last_failed_at: iso(letter.last_failed_at),
-      source: letter.inbox_message.source,
-      event: letter.inbox_message.event,
+      source: deadLetterSource(letter),
+      /** The event; null for a poison record, which has `record` (its value as received) instead. */
+      event: isRecordDeadLetter(letter) ? null : letter.inbox_message.event,
+      record: isRecordDeadLetter(letter) ? { value: letter.record.value } : null,
     })),
     journals: store.all<StoredJournal>(PREFIX_JOURNAL, limits.inspection_events_max).map(([, journal]) => ({
       journal_id: journal.journal_id,

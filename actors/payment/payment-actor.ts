@@ -21,6 +21,7 @@ import { countSinkRows, mergeSinkRows } from "../../src/core/merge-sink-rows.ts"
 import type { OperatorOutcome } from "../../src/core/operator-outcome.ts";
 import { cappedBackoffMs, retryDelayMs } from "../../src/core/retry-policy.ts";
 import { iso } from "../../src/core/time.ts";
+import { decideRefusedRecord, type RefusedRecord } from "../../src/core/refused-record.ts";
 import type { ActorContext } from "../runtime.ts";
 import { ActorStore } from "./actor-store.ts";
 import { admission, readAdmissionFacts, type AcceptOutcome } from "./admission.ts";
@@ -28,7 +29,8 @@ import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics } from "./actor-metrics.ts";
 import type { PaymentActorLimits } from "./limits.ts";
-import { numbered, type ActorMeta, PREFIX_HELD, PREFIX_INBOX, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry } from "./storage-layout.ts";
+import { numbered, type ActorMeta, PREFIX_HELD, PREFIX_INBOX, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry, type RecordDeadLetter } from "./storage-layout.ts";
+import { isRecordDeadLetter } from "./refused-records.ts";
 import { SingleLoop } from "./single-loop.ts";
 import { SINK_REASON, SINK_STAGE, sinkDeadLetterMessage } from "./sink-dead-letter.ts";
 import { UnitOfWork, type Disposition } from "./unit-of-work.ts";
@@ -105,6 +107,38 @@ export class PaymentActor {
     });
   }
 
+  /**
+   * Admits a poison Kafka record of this payment (admission kind `dead_letter`, by its
+   * `kafka:...` id) and, when accepted, puts it in the dead letters in one transaction; its
+   * Postgres row goes through the outbox. Resolves once durable, like `accept`.
+   */
+  async acceptDeadLetter(record: RefusedRecord): Promise<AcceptOutcome> {
+    const outcome = this.store.transaction((): AcceptOutcome => {
+      const outcome = admission(readAdmissionFacts(this.context.storage, record.id), this.dependencies.limits, "dead_letter");
+      if (outcome === "accepted") this.deadLetterRefused(record, this.context.now());
+      return outcome;
+    });
+    await this.context.storage.sync();
+    return outcome;
+  }
+
+  /** `deliver` for a poison record the host admitted in front of the actor: never refuses, idempotent. */
+  deliverDeadLetter(record: RefusedRecord, accepted_at: number): "delivered" | "duplicate" {
+    return this.store.transaction(() => {
+      if (this.context.storage.get(PREFIX_SEEN + record.id) !== undefined) return "duplicate";
+      this.deadLetterRefused(record, accepted_at);
+      return "delivered";
+    });
+  }
+
+  private deadLetterRefused(record: RefusedRecord, accepted_at: number): void {
+    this.context.storage.put(PREFIX_SEEN + record.id, accepted_at);
+    const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
+    unit.deadLetterRecord(record, accepted_at);
+    this.report(unit.finish());
+    this.wakeAt(unit.now);
+  }
+
   private append(event: PaymentEvent, source: MessageSource, accepted_at: number): void {
     const meta = this.store.meta();
     this.context.storage.put(PREFIX_SEEN + event.id, accepted_at);
@@ -162,6 +196,12 @@ export class PaymentActor {
       const letter = this.store.deadLetter(event_id);
       if (!letter) return "not_found";
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
+      if (isRecordDeadLetter(letter)) {
+        this.replayRecord(unit, letter);
+        this.report(unit.finish());
+        this.wakeAt(unit.now);
+        return "done";
+      }
       unit.closeDeadLetter(letter, "replayed");
       if (letter.outbox_entry !== undefined) {
         // Stage sink: the event was applied; only its rows go to Postgres again.
@@ -189,6 +229,33 @@ export class PaymentActor {
     });
     await this.context.storage.sync();
     return outcome;
+  }
+
+  /**
+   * A poison record is decided again with this release's rules: an event now goes to the inbox
+   * (unless its id was accepted since: then it is a duplicate), else it stays a dead letter
+   * with one attempt more and the reason of today.
+   */
+  private replayRecord(unit: UnitOfWork, letter: RecordDeadLetter): void {
+    const decided = decideRefusedRecord(letter.record);
+    if (!decided.ok) {
+      const { reason, error_class, error_message } = decided;
+      unit.deadLetterRecord({ ...letter.record, reason, error_class, error_message }, letter.accepted_at, letter.attempts + 1);
+      return;
+    }
+    unit.closeDeadLetter(letter, "replayed");
+    if (this.context.storage.get(PREFIX_SEEN + decided.event.id) !== undefined) return;
+    this.context.storage.put(PREFIX_SEEN + decided.event.id, unit.now);
+    this.store.appendInbox(unit.meta, {
+      event: decided.event,
+      source: { kind: "replay", original: letter.record.source },
+      accepted_at: unit.now,
+      replay: true,
+      attempts: 0,
+      next_attempt_at: null,
+      first_failed_at: null,
+      last_failure: null,
+    });
   }
 
   async discard(event_id: string): Promise<OperatorOutcome> {

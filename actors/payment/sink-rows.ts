@@ -3,6 +3,7 @@ import type { DeadLetterStatus } from "../../src/core/dead-letters.ts";
 import type { FraudState, PaymentState } from "../../src/core/payment.ts";
 import type { DeadLetterRow, FraudDecisionRow, PaymentRow, SinkRows } from "../../src/core/postgres-rows.ts";
 import type { AppliedEvent, DeadLetter, InboxMessage, StoredJournal } from "./storage-layout.ts";
+import { deadLetterBody, deadLetterId, deadLetterSource } from "./refused-records.ts";
 
 export function paymentRow(state: PaymentState, revision: number, now: number): PaymentRow {
   return {
@@ -96,7 +97,7 @@ export function deadLetterRow(
 ): DeadLetterRow {
   return {
     payment_id,
-    event_id: letter.inbox_message.event.id,
+    event_id: deadLetterId(letter),
     version,
     status,
     reason: letter.reason,
@@ -104,8 +105,8 @@ export function deadLetterRow(
     error_class: letter.error_class,
     error_message: letter.error_message,
     attempts: letter.attempts,
-    source: letter.inbox_message.source,
-    message: letter.inbox_message.event,
+    source: deadLetterSource(letter),
+    message: deadLetterBody(letter) ?? null,
     first_failed_at: letter.first_failed_at,
     last_failed_at: letter.last_failed_at,
     updated_at: now,

@@ -14,6 +14,7 @@
 import type { HoldReason } from "../../src/core/apply-event.ts";
 import type { DeadLetterErrorClass, DeadLetterReason, DeadLetterStage } from "../../src/core/dead-letters.ts";
 import type { MessageSource, PaymentEvent } from "../../src/core/event.ts";
+import type { RefusedRecord } from "../../src/core/refused-record.ts";
 import type { Journal } from "../../src/core/ledger.ts";
 import type { SinkRows } from "../../src/core/postgres-rows.ts";
 
@@ -99,12 +100,26 @@ export interface HeldMessage {
   deadline_at: number;
 }
 
+/** A message that failed (EventDeadLetter), or a record refused before it became one (RecordDeadLetter). */
+export type DeadLetter = EventDeadLetter | RecordDeadLetter;
+
 /**
  * `inbox_message` is the actor's envelope of what arrived (its number, attempts, failures);
  * the Postgres row's `message` is what arrived itself (DeadLetterRow in postgres-rows.ts).
  */
-export interface DeadLetter {
+export interface EventDeadLetter extends DeadLetterFacts {
   inbox_message: InboxMessage;
+  /** Stage `sink`: the outbox entry Postgres refused, written again on replay (sink-dead-letter.ts). */
+  outbox_entry?: OutboxEntry;
+}
+
+/** A poison Kafka record of this payment (stage kafka_ingest), kept as received (refused-records.ts). */
+export interface RecordDeadLetter extends DeadLetterFacts {
+  record: RefusedRecord;
+  accepted_at: number;
+}
+
+interface DeadLetterFacts {
   reason: DeadLetterReason;
   stage: DeadLetterStage;
   error_class: DeadLetterErrorClass;
@@ -113,8 +128,6 @@ export interface DeadLetter {
   first_failed_at: number;
   last_failed_at: number;
   version: number;
-  /** Stage `sink`: the outbox entry Postgres refused, written again on replay (sink-dead-letter.ts). */
-  outbox_entry?: OutboxEntry;
 }
 
 export interface AppliedEvent {

@@ -8,6 +8,7 @@ import type { DeadLetterErrorClass, DeadLetterReason, DeadLetterStage, RejectRea
 import { needsFraudEvaluation, withFraudDecision } from "../../src/core/payment-fraud.ts";
 import type { Journal } from "../../src/core/ledger.ts";
 import type { FraudState, PaymentState } from "../../src/core/payment.ts";
+import type { RefusedRecord } from "../../src/core/refused-record.ts";
 import { countSinkRows } from "../../src/core/merge-sink-rows.ts";
 import { emptySinkRows, type SinkRows } from "../../src/core/postgres-rows.ts";
 import { ActorStore } from "./actor-store.ts";
@@ -28,6 +29,7 @@ import {
   type OutboxEntry,
 } from "./storage-layout.ts";
 import { appliedEventRows, deadLetterRow, fraudDecisionRow, paymentRow } from "./sink-rows.ts";
+import { deadLetterId } from "./refused-records.ts";
 
 export type Disposition = "applied" | "held" | "dead_lettered" | "needs_fraud";
 
@@ -118,10 +120,8 @@ export class UnitOfWork {
     attempts = message.attempts + 1,
     outbox_entry?: OutboxEntry,
   ): void {
-    const key = PREFIX_DEAD + message.event.id;
     const existing = this.store.deadLetter(message.event.id);
-    this.meta.dead_letter_version += 1;
-    const letter: DeadLetter = {
+    this.putDeadLetter(existing, {
       inbox_message: message,
       reason,
       stage,
@@ -130,10 +130,35 @@ export class UnitOfWork {
       attempts,
       first_failed_at: existing?.first_failed_at ?? message.first_failed_at ?? this.now,
       last_failed_at: this.now,
-      version: this.meta.dead_letter_version,
+      version: 0,
       ...(outbox_entry === undefined ? {} : { outbox_entry }),
-    };
-    this.store.storage.put(key, letter);
+    });
+  }
+
+  /**
+   * Puts a poison record of this payment in its dead letters, as received (stage kafka_ingest);
+   * again after a replay that still refuses it, one attempt more.
+   */
+  deadLetterRecord(record: RefusedRecord, accepted_at: number, attempts = 1): void {
+    const existing = this.store.deadLetter(record.id);
+    this.putDeadLetter(existing, {
+      record,
+      accepted_at,
+      reason: record.reason,
+      stage: "kafka_ingest",
+      error_class: record.error_class,
+      error_message: record.error_message,
+      attempts,
+      first_failed_at: existing?.first_failed_at ?? this.now,
+      last_failed_at: this.now,
+      version: 0,
+    });
+  }
+
+  private putDeadLetter(existing: DeadLetter | undefined, letter: DeadLetter): void {
+    this.meta.dead_letter_version += 1;
+    letter.version = this.meta.dead_letter_version;
+    this.store.storage.put(PREFIX_DEAD + deadLetterId(letter), letter);
     if (!existing) this.meta.dead_letter_count += 1;
     this.rows.dead_letters.push(deadLetterRow(this.state.payment_id, letter, "pending", letter.version, this.now));
     this.count("events_dead_lettered");
@@ -142,7 +167,7 @@ export class UnitOfWork {
 
   /** Records a dead letter leaving the queue (replayed or discarded) for the Postgres row. */
   closeDeadLetter(letter: DeadLetter, status: "replayed" | "discarded"): void {
-    this.store.storage.delete(PREFIX_DEAD + letter.inbox_message.event.id);
+    this.store.storage.delete(PREFIX_DEAD + deadLetterId(letter));
     this.meta.dead_letter_count -= 1;
     this.meta.dead_letter_version += 1;
     this.rows.dead_letters.push(

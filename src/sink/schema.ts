@@ -170,3 +170,22 @@ export const installation = pgTable("installation", {
   installation_id: text().primaryKey(),
   created_at: moment(),
 });
+
+/**
+ * Actor dead letters of Kafka-sourced events produced to `<topic>.dlq` (src/ingest/kafka/
+ * dead-letter-publisher.ts), one row per dead-letter version: a later failure of the same
+ * event is produced again. Poison records (stage kafka_ingest) are produced by the consumer
+ * itself and never appear here.
+ */
+export const kafka_dead_letter_publications = pgTable(
+  "kafka_dead_letter_publications",
+  {
+    payment_id: text().notNull(),
+    event_id: text().notNull(),
+    version: integer().notNull(),
+    /** The dead-letter topic it went to. */
+    topic: text().notNull(),
+    published_at: moment(),
+  },
+  (table) => [primaryKey({ columns: [table.payment_id, table.event_id, table.version] })],
+);

@@ -244,7 +244,7 @@ describe("rows stored by earlier versions", () => {
     harness = createActorHarness({ directory });
     const before = harness.inspect("pay_old_rows");
     expect(before.held.map((held) => held.id)).toEqual([captured!.id]);
-    expect(before.dead_letters.map((letter) => [letter.event_id, letter.reason, letter.event.id])).toEqual([["evt_old_eur", "currency_mismatch", "evt_old_eur"]]);
+    expect(before.dead_letters.map((letter) => [letter.event_id, letter.reason, letter.event?.id])).toEqual([["evt_old_eur", "currency_mismatch", "evt_old_eur"]]);
     await harness.accept(authorized!);
     await harness.settle("pay_old_rows");
     expect(harness.inspect("pay_old_rows").status).toBe("captured");

@@ -60,11 +60,72 @@ test(
     await waitFor("every event in Postgres", () => countPaymentEvents(host.database), (count) => count === events.length);
     const view = (await (await fetch(`${host.url}/kafka/consumers`, { headers: { authorization: `Bearer ${host.admin_token}` } })).json()) as any;
     expect(view.consumers[0]).toMatchObject({ protocol: "confluent-v2", group: "payment-actors", instance: "payment-actors-cloudflare" });
-    const letters = (await (await fetch(`${host.url}/dlq?limit=10`, { headers: { authorization: `Bearer ${host.admin_token}` } })).json()) as any;
+    const admin = { authorization: `Bearer ${host.admin_token}` };
+    // The keyed poison record reaches Postgres through its payment actor's outbox.
+    const letters = await waitFor(
+      "both poison records in dead_letters",
+      async () => (await (await fetch(`${host.url}/dlq?limit=10`, { headers: admin })).json()) as any,
+      (answer) => answer.dead_letters.length === 2,
+    );
     expect(letters.dead_letters.map((letter: any) => letter.reason).sort()).toEqual(["invalid_event", "missing_key"]);
+    const payment = (await (await fetch(`${host.url}/payments/pay_cf0`, { headers: admin })).json()) as any;
+    const poison = payment.dead_letters.find((letter: any) => letter.stage === "kafka_ingest");
+    expect(poison).toMatchObject({ reason: "invalid_event", error: { class: "invalid_event" }, source: { kind: "kafka", topic: "payments" }, record: { value: "{not an event" } });
+    expect(poison.event_id).toBe(`kafka:payments:${poison.source.partition}:${poison.source.offset}`);
     expect([0, 1, 2, 3].flatMap((partition) => store.read("payments.dlq", partition, 0, 10))).toHaveLength(2);
     const metrics = await (await fetch(`${host.url}/metrics`)).text();
     expect(metrics).toMatch(/kafka_consumer_lag\{partition="\d",topic="payments",scope="isolate"\} 0/);
+  },
+  120_000,
+);
+
+test(
+  "an event its actor dead-letters is produced to <topic>.dlq by the consumer object, with its Kafka context",
+  async () => {
+    const base = { payment_id: "pay_cfdl", occurred_at: "2026-11-21T10:00:00Z" };
+    const data = { amount: 1000, currency: "USD", merchant_id: "m_1" };
+    const records = [
+      { id: "evt_cfdl_1", type: "payment.created", sequence: 1, data },
+      { id: "evt_cfdl_2", type: "payment.failed", sequence: 2, data: {} },
+      { id: "evt_cfdl_3", type: "payment.captured", sequence: 3, data: { ...data, fee: 10 } },
+    ].map((event) => ({ key: "pay_cfdl", value: { ...base, ...event } }));
+    const produced = await fetch(`${broker.url}/topics/payments`, { method: "POST", headers: { "content-type": "application/vnd.kafka.json.v2+json" }, body: JSON.stringify({ records }) });
+    expect(produced.status).toBe(200);
+    await (await host.workerd.miniflare().getWorker()).scheduled({ cron: "* * * * *" });
+    // The confluent-v2 adapter carries the headers in the value: {"dead_letter": {...}, "key", "value"}.
+    const published = async () =>
+      [0, 1, 2, 3]
+        .flatMap((partition) => broker.broker.store.read("payments.dlq", partition, 0, 100))
+        .map((record) => JSON.parse(new TextDecoder().decode(record.value!)))
+        .filter((envelope) => envelope.key === "pay_cfdl");
+    const [record] = await waitFor("the dead letter in payments.dlq", published, (list) => list.length > 0);
+    expect(JSON.parse(record.value)).toMatchObject({ id: "evt_cfdl_3", type: "payment.captured" });
+    expect(record.dead_letter).toMatchObject({
+      "__connect.errors.topic": "payments",
+      "__connect.errors.stage": "state_machine",
+      "payment_actors.reason": "invalid_transition",
+      "payment_actors.payment_id": "pay_cfdl",
+    });
+    expect(record.dead_letter["payment_actors.dead_letter_id"]).toMatch(/^pay_cfdl\/evt_cfdl_3\/\d+$/);
+  },
+  120_000,
+);
+
+test(
+  "after workerd restarts, GET /kafka/consumers knows every partition's lag before any new record arrives",
+  async () => {
+    const store = broker.broker.store;
+    const ends = [0, 1, 2, 3].map((partition) => store.endOffset("payments", partition));
+    await host.workerd.restart();
+    await (await host.workerd.miniflare().getWorker()).scheduled({ cron: "* * * * *" });
+    const read = async () =>
+      ((await (await fetch(`${host.workerd.url()}/kafka/consumers`, { headers: { authorization: `Bearer ${host.admin_token}` } })).json()) as any).consumers[0].partitions as Array<{
+        committed_offset: number | null;
+        log_end_offset: number | null;
+        lag: number | null;
+      }>;
+    const partitions = await waitFor("the lag of every partition", read, (list) => list.length === 4 && list.every((partition) => partition.lag !== null));
+    expect(partitions.map((partition) => [partition.committed_offset, partition.log_end_offset, partition.lag])).toEqual(ends.map((end) => [end === 0 ? null : end, end, 0]));
   },
   120_000,
 );

@@ -14,7 +14,8 @@ import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../actors/payment/limits.ts";
 import { NO_METRICS } from "../support/no-metrics.ts";
 import { PaymentActor } from "../../actors/payment/payment-actor.ts";
 import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
-import { IngressDelivery } from "../../src/hosts/bun/ingress-delivery.ts";
+import type { RefusedRecord } from "../../src/core/refused-record.ts";
+import { deliverIngressMessage, IngressDelivery } from "../../src/hosts/bun/ingress-delivery.ts";
 import { BunIngress, type IngressMessage } from "../../src/hosts/bun/ingress.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "../../src/hosts/bun/processing-backlog.ts";
 import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
@@ -62,7 +63,7 @@ function open(inbox_messages_max = 3) {
   const rows = new ActorRowsReader(join(directory, "actors.sqlite"));
   ingress.open(rows);
   const reader = new IngressReader<IngressMessage>(join(directory, "ingress.sqlite"));
-  const deliver = (entry: IngressEntry<IngressMessage>) => system.get(entry.actor).deliver(entry.value.event, entry.value.source, entry.value.accepted_at);
+  const deliver = (entry: IngressEntry<IngressMessage>) => deliverIngressMessage(system.get(entry.actor), entry.value);
   delivery = new IngressDelivery(reader, actors_database, system.scheduler, deliver, (through) => ingress.delivered(through));
   closers.push(async () => {
     delivery!.stop();
@@ -85,6 +86,32 @@ describe("Bun host ingress", () => {
     expect(await host.ingress.accept(created!, WEBHOOK_SOURCE)).toBe("duplicate");
     await until(() => host.system.get("pay_i1").inspect()?.events.length === 1);
     expect(host.system.get("pay_i1").inspect()!.events.map((event) => event.id)).toEqual([created!.id]);
+  });
+
+  test("a poison Kafka record goes through the log into its payment's dead letters once, however often it is redelivered", async () => {
+    const host = open(1);
+    const refused: RefusedRecord = {
+      id: "kafka:payments:2:17",
+      payment_id: "pay_i4",
+      source: { kind: "kafka", topic: "payments", partition: 2, offset: "17" },
+      reason: "invalid_json",
+      error_class: "invalid_json",
+      error_message: "the record's value is not JSON",
+      value: "{not json",
+      value_is_json: false,
+    };
+    const [created] = lifecycle("pay_i4");
+    expect(await host.ingress.accept(created!, WEBHOOK_SOURCE)).toBe("accepted");
+    // The inbox limit (1) is reached; a dead letter does not enter the inbox.
+    expect(await host.ingress.acceptDeadLetter(refused)).toBe("accepted");
+    expect(await host.ingress.acceptDeadLetter(refused)).toBe("duplicate");
+    await until(() => host.ingress.log.size() === 0);
+    expect(await host.ingress.acceptDeadLetter(refused)).toBe("duplicate");
+    const view = host.system.get("pay_i4").inspect()!;
+    expect(view.dead_letters.map((letter) => [letter.event_id, letter.reason, letter.stage, letter.source, letter.record])).toEqual([
+      ["kafka:payments:2:17", "invalid_json", "kafka_ingest", refused.source, { value: "{not json" }],
+    ]);
+    expect(view.counts.dead_letters).toBe(1);
   });
 
   test("the inbox limit counts the events still in the log", async () => {
@@ -131,7 +158,7 @@ test("entries an older version left in actors.sqlite's ingress table are deliver
     database.db.query("INSERT INTO ingress_log VALUES (?, ?, ?, ?)").run(index + 1, event.payment_id, event.id, JSON.stringify({ event, source: WEBHOOK_SOURCE, accepted_at: 1 }));
   }
   const delivered: string[] = [];
-  expect(deliverLegacyIngress(database, (actor, message) => delivered.push(`${actor}/${message.event.id}`))).toBe(2);
+  expect(deliverLegacyIngress(database, (actor, message) => delivered.push(`${actor}/${"event" in message ? message.event.id : message.refused.id}`))).toBe(2);
   await database.flush();
   expect(delivered).toEqual([`pay_legacy/${created!.id}`, `pay_legacy/${authorized!.id}`]);
   expect(database.db.query("SELECT name FROM sqlite_master WHERE name = 'ingress_log'").get()).toBeNull();

@@ -21,10 +21,7 @@ for (const protocol of ["confluent-v2", "upstash"] as const) {
     let broker: TestBroker;
     let host: BunHost;
     let data_dir: string;
-
-    beforeAll(async () => {
-      broker = await testBroker({ now: Date.now });
-      data_dir = mkdtempSync(join(tmpdir(), "bun-kafka-"));
+    const start = async () => {
       const config = loadBunConfig({
         DATA_DIR: data_dir,
         PORT: "0",
@@ -39,6 +36,12 @@ for (const protocol of ["confluent-v2", "upstash"] as const) {
       });
       if (!config.ok) throw new Error(config.error.message);
       host = await startBunHost(config.value, { durability: "process" });
+    };
+
+    beforeAll(async () => {
+      broker = await testBroker({ now: Date.now });
+      data_dir = mkdtempSync(join(tmpdir(), "bun-kafka-"));
+      await start();
     }, 60_000);
     afterAll(async () => {
       await host?.stop();
@@ -75,6 +78,10 @@ for (const protocol of ["confluent-v2", "upstash"] as const) {
       const payment = (await (await fetch(`${host.url}/payments/pay_k0`, { headers: admin })).json()) as any;
       expect(payment.events.length).toBeGreaterThan(0);
       expect(payment.events[0].source).toMatchObject({ kind: "kafka", topic: "payments" });
+      // The keyed poison record is in its payment's own DLQ, with where it came from.
+      const poison = payment.dead_letters.find((letter: any) => letter.stage === "kafka_ingest");
+      expect(poison).toMatchObject({ reason: "invalid_event", type: "payment.teleported", source: { kind: "kafka", topic: "payments" }, record: { value: { id: "evt_bad", type: "payment.teleported" } } });
+      expect(poison.event_id).toBe(`kafka:payments:${poison.source.partition}:${poison.source.offset}`);
 
       let letters: any[] = [];
       for (let attempt = 0; attempt < 100 && letters.length < 2; attempt += 1) {
@@ -89,6 +96,54 @@ for (const protocol of ["confluent-v2", "upstash"] as const) {
       const metrics = await (await fetch(`${host.url}/metrics`)).text();
       expect(metrics).toMatch(/kafka_consumer_lag\{partition="\d",topic="payments"\} 0/);
       expect(metrics).toContain('outcome="dead_lettered"');
+    }, 60_000);
+
+    test("an event its actor dead-letters is produced to <topic>.dlq with its Kafka context", async () => {
+      const base = { payment_id: "pay_kdl", occurred_at: "2026-11-21T10:00:00Z" };
+      const data = { amount: 1000, currency: "USD", merchant_id: "m_1" };
+      const records = [
+        { id: "evt_kdl_1", type: "payment.created", sequence: 1, data },
+        { id: "evt_kdl_2", type: "payment.failed", sequence: 2, data: {} },
+        // Captured after failed: an invalid transition no later event can fix.
+        { id: "evt_kdl_3", type: "payment.captured", sequence: 3, data: { ...data, fee: 10 } },
+      ].map((event) => ({ key: "pay_kdl", value: { ...base, ...event } }));
+      const produced = await fetch(`${broker.url}/topics/payments`, { method: "POST", headers: { "content-type": "application/vnd.kafka.json.v2+json" }, body: JSON.stringify({ records }) });
+      expect(produced.status).toBe(200);
+      const decode = (record: { key: Uint8Array | null; value: Uint8Array | null; headers: Array<{ key: string; value: string }> }) => {
+        const text = new TextDecoder().decode(record.value!);
+        if (record.headers.length > 0) return { key: record.key === null ? null : new TextDecoder().decode(record.key), headers: Object.fromEntries(record.headers.map((header) => [header.key, header.value])), value: JSON.parse(text) };
+        const envelope = JSON.parse(text);
+        return { key: envelope.key, headers: envelope.dead_letter as Record<string, string>, value: JSON.parse(envelope.value) };
+      };
+      const published = () => [0, 1, 2, 3].flatMap((partition) => broker.broker.store.read("payments.dlq", partition, 0, 100)).map(decode).filter((record) => record.key === "pay_kdl");
+      for (let attempt = 0; attempt < 400 && published().length === 0; attempt += 1) await Bun.sleep(25);
+      const [record] = published();
+      expect(record?.value).toMatchObject({ id: "evt_kdl_3", type: "payment.captured" });
+      expect(record!.headers).toMatchObject({
+        "__connect.errors.topic": "payments",
+        "__connect.errors.stage": "state_machine",
+        "__connect.errors.exception.class.name": "RejectedEvent",
+        "payment_actors.reason": "invalid_transition",
+        "payment_actors.payment_id": "pay_kdl",
+      });
+      expect(record!.headers["payment_actors.dead_letter_id"]).toMatch(/^pay_kdl\/evt_kdl_3\/\d+$/);
+      const offset = Number(record!.headers["__connect.errors.offset"]);
+      const original = broker.broker.store.read("payments", Number(record!.headers["__connect.errors.partition"]), offset, 1)[0]!;
+      expect(JSON.parse(new TextDecoder().decode(original.value!)).id).toBe("evt_kdl_3");
+      await Bun.sleep(1_500);
+      // Recorded as published: not produced twice.
+      expect(published()).toHaveLength(1);
+    }, 60_000);
+
+    test("after a restart the view knows every partition's lag, also of partitions no new record reaches", async () => {
+      await host.stop();
+      await start();
+      const ends = [0, 1, 2, 3].map((partition) => broker.broker.store.endOffset("payments", partition));
+      const view = await waitCaughtUp(ends.reduce((sum, end) => sum + end, 0));
+      expect(view.consumers[0].partitions.map((partition: any) => [partition.committed_offset, partition.log_end_offset, partition.lag])).toEqual(
+        // A partition no record ever reached has no committed offset, and nothing to lag behind.
+        ends.map((end) => [end === 0 ? null : end, end, 0]),
+      );
     }, 60_000);
 
     test("GET /kafka/consumers needs the admin token", async () => {

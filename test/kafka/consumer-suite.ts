@@ -5,6 +5,7 @@ import { Kafka } from "@upstash/kafka";
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { PaymentEvent } from "../../src/core/event.ts";
 import type { DeadLetterRow } from "../../src/core/postgres-rows.ts";
+import { memoryCommittedOffsets, type CommittedOffsetsStore } from "../../src/ingest/kafka/committed-offsets-store.ts";
 import { KafkaConsumer } from "../../src/ingest/kafka/kafka-consumer.ts";
 import type { KafkaSource } from "../../src/ingest/kafka/kafka-source.ts";
 import { testBroker, type TestBroker } from "../kafka-dev/support.ts";
@@ -29,6 +30,7 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
     let producer: Kafka;
     let actors: RecordingActors;
     let rows: DeadLetterRow[];
+    let kept_offsets: CommittedOffsetsStore;
     const consumers: KafkaConsumer[] = [];
     const sleeps: number[] = [];
     let onSleep: () => void = () => {};
@@ -38,6 +40,7 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
         source,
         actors,
         dead_letters: { write: async (written) => void rows.push(...written) },
+        committed_offsets: kept_offsets,
         now: () => broker.clock.now_ms,
         sleep: async (ms) => {
           sleeps.push(ms);
@@ -64,6 +67,7 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
       producer = new Kafka({ url: broker.url, username: "dev", password: "dev" });
       actors = new RecordingActors();
       rows = [];
+      kept_offsets = memoryCommittedOffsets();
       sleeps.length = 0;
       onSleep = () => {};
     });
@@ -86,6 +90,18 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
       expect(status.map((partition) => partition.log_end_offset)).toEqual(ends());
     });
 
+    test("after a restart every partition's lag is known, also of a partition no new record reaches", async () => {
+      await produceEvents(Array.from({ length: 40 }, (_, index) => event(`pay_${index % 10}`, Math.floor(index / 10) + 1)));
+      const first = await consumer();
+      await drain(first);
+      await first.stop();
+      consumers.splice(consumers.indexOf(first), 1);
+      await produce([{ key: "pay_late", value: JSON.stringify(event("pay_late", 1)), partition: 0 }]);
+      const second = await consumer();
+      await drain(second);
+      expect(second.partitions().map((partition) => [partition.committed_offset, partition.log_end_offset, partition.lag])).toEqual(ends().map((end) => [end, end, 0]));
+    });
+
     test("records of one key are accepted in offset order", async () => {
       const events = Array.from({ length: 30 }, (_, index) => event("pay_1", index + 1));
       await produceEvents(events);
@@ -93,7 +109,7 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
       expect(actors.accepted.map((item) => item.event.sequence)).toEqual(events.map((item) => item.sequence));
     });
 
-    test("poison records become dead letters in <topic>.dlq and dead_letters, and the records behind them are processed", async () => {
+    test("poison records become dead letters in <topic>.dlq and, by key, in their payment's DLQ or else dead_letters; the records behind them are processed", async () => {
       const good_before = event("pay_1", 1);
       const good_after = event("pay_1", 2);
       const unknown_type = { ...event("pay_1", 3), type: "payment.teleported" };
@@ -107,17 +123,30 @@ export function consumerSuite(name: string, makeSource: (broker_url: string) => 
       ]);
       await drain(await consumer());
       expect(actors.accepted.map((item) => item.event.id)).toEqual([good_before.id, good_after.id]);
+      // No key: no payment to hold it, so straight to Postgres.
       expect(rows.map((row) => [row.reason, row.error_class, row.payment_id, row.source])).toEqual([
         ["missing_key", "missing_key", "pay_2", { kind: "kafka", topic: "payments", partition: 0, offset: "1" }],
-        ["invalid_json", "invalid_json", "pay_1", { kind: "kafka", topic: "payments", partition: 0, offset: "2" }],
-        ["invalid_event", "unknown_event_type", "pay_1", { kind: "kafka", topic: "payments", partition: 0, offset: "3" }],
-        ["key_mismatch", "key_mismatch", "pay_other", { kind: "kafka", topic: "payments", partition: 0, offset: "4" }],
       ]);
-      expect(rows[1]!.message).toBe("{not json");
-      expect(rows[2]!.message).toEqual(unknown_type);
+      // A key: the payment of the key keeps it (a body naming another payment included); keys run in parallel.
+      expect(actors.refused.sort((a, b) => (a.id < b.id ? -1 : 1)).map((item) => [item.id, item.payment_id, item.reason, item.error_class, item.source, item.value, item.value_is_json])).toEqual([
+        ["kafka:payments:0:2", "pay_1", "invalid_json", "invalid_json", { kind: "kafka", topic: "payments", partition: 0, offset: "2" }, "{not json", false],
+        ["kafka:payments:0:3", "pay_1", "invalid_event", "unknown_event_type", { kind: "kafka", topic: "payments", partition: 0, offset: "3" }, unknown_type, true],
+        ["kafka:payments:0:4", "pay_other", "key_mismatch", "key_mismatch", { kind: "kafka", topic: "payments", partition: 0, offset: "4" }, event("pay_1", 4), true],
+      ]);
       const dlq = [0, 1, 2, 3].flatMap((partition) => broker.broker.store.read("payments.dlq", partition, 0, 100));
       expect(dlq).toHaveLength(4);
       expect(committed(0)).toBe(6);
+    });
+
+    test("a poison record whose payment's DLQ is full goes to dead_letters and <topic>.dlq, and is committed past", async () => {
+      await produce([{ key: "pay_1", value: "{not json", partition: 1 }]);
+      const target = await consumer();
+      actors.push_back.push("dead_letters_full");
+      await drain(target);
+      expect(actors.refused).toEqual([]);
+      expect(rows.map((row) => [row.payment_id, row.event_id, row.reason])).toEqual([["pay_1", "kafka:payments:1:0", "invalid_json"]]);
+      expect(broker.broker.store.read("payments.dlq", 0, 0, 10).length + broker.broker.store.read("payments.dlq", 1, 0, 10).length + broker.broker.store.read("payments.dlq", 2, 0, 10).length + broker.broker.store.read("payments.dlq", 3, 0, 10).length).toBe(1);
+      expect(committed(1)).toBe(1);
     });
 
     test("inbox_full and overloaded are retried with backoff, nothing is committed past the waiting record meanwhile", async () => {

@@ -23,7 +23,7 @@ import type { SinkBatcher } from "../../sink/batcher.ts";
 import { EmbeddedVelocityStore } from "../../velocity/embedded-sqlite.ts";
 import { actorMetrics } from "../actor-metrics.ts";
 import { actorsPath, ingressPath } from "./actor-thread-protocol.ts";
-import { IngressDelivery } from "./ingress-delivery.ts";
+import { deliverIngressMessage, IngressDelivery } from "./ingress-delivery.ts";
 import type { IngressMessage } from "./ingress.ts";
 import { deliverLegacyIngress } from "./legacy-ingress.ts";
 import { openingFile } from "./start-failure.ts";
@@ -71,7 +71,7 @@ export class ActorProcessing {
       this.ingress_reader,
       this.database,
       this.system.scheduler,
-      (entry) => this.system.get(entry.actor).deliver(entry.value.event, entry.value.source, entry.value.accepted_at),
+      (entry) => deliverIngressMessage(this.system.get(entry.actor), entry.value),
       options.on_ingress_delivered,
     );
     this.outbox_age = new OutboxAge(this.database.db);
@@ -89,7 +89,7 @@ export class ActorProcessing {
    */
   resume(ingress_through: number): number {
     this.running = true;
-    const legacy = deliverLegacyIngress(this.database, (actor, message) => this.system.get(actor).deliver(message.event, message.source, message.accepted_at));
+    const legacy = deliverLegacyIngress(this.database, (actor, message) => deliverIngressMessage(this.system.get(actor), message));
     if (legacy > 0) console.error(`ingress: delivered ${legacy} acknowledged events left in the ingress table of an older version`);
     const resumed = openingFile(actorsPath(this.options.data_dir), "the actor database", () => this.system.start({ pending_prefixes: PENDING_WORK_PREFIXES })) + legacy;
     this.delivery.appended(ingress_through);

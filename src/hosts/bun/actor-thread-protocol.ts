@@ -7,6 +7,7 @@ import type { OperatorOutcome } from "../../core/operator-outcome.ts";
 import type { AccountBalance, DeadLetterListing, DeadLetterRow } from "../../core/postgres-rows.ts";
 import type { FraudDecision } from "../../core/payment.ts";
 import type { SinkMigrationResult } from "../../sink/migrate.ts";
+import type { KafkaDeadLetterPublication } from "../../sink/kafka-dead-letter-publications.ts";
 import type { BunHostConfig } from "./config.ts";
 import type { StoragePause } from "./storage-pause.ts";
 
@@ -21,6 +22,9 @@ export type ActorThreadRequest =
   /** Dead letters found before any actor (poison Kafka records), straight to Postgres. */
   | { method: "writeDeadLetters"; rows: DeadLetterRow[] }
   | { method: "ledgerAccounts"; currency: string }
+  /** The Kafka dead-letter publisher's rows (src/sink/kafka-dead-letter-publications.ts), on the sink thread. */
+  | { method: "unpublishedKafkaDeadLetters"; limit: number }
+  | { method: "recordKafkaDeadLettersPublished"; publications: KafkaDeadLetterPublication[]; now: number }
   | { method: "pingPostgres" }
   | { method: "actorsHealth" }
   /** Throws while the Redis velocity store's circuit breaker is open. */
@@ -37,6 +41,8 @@ export interface ActorThreadResults {
   listDeadLetters: DeadLetterListing[];
   writeDeadLetters: null;
   ledgerAccounts: AccountBalance[];
+  unpublishedKafkaDeadLetters: DeadLetterListing[];
+  recordKafkaDeadLettersPublished: null;
   pingPostgres: null;
   actorsHealth: { pending_alarms: number; processing_backlog: number; ingress_waiting: number; outbox_oldest_age_seconds: number };
   redisHealth: Record<string, unknown> | null;

@@ -102,6 +102,9 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
       return null;
     case "ledgerAccounts":
       return current.sink.call({ method: "ledgerAccounts", currency: request.currency });
+    case "unpublishedKafkaDeadLetters":
+    case "recordKafkaDeadLettersPublished":
+      return current.sink.call(request);
     case "pingPostgres":
       return current.sink.call({ method: "ping" });
     case "actorsHealth": {

@@ -9,7 +9,14 @@
 import type { ActorDatabase } from "../../../actors/bun/actor-database.ts";
 import type { AlarmScheduler } from "../../../actors/bun/alarm-scheduler.ts";
 import type { IngressEntry, IngressReader } from "../../../actors/bun/ingress-log.ts";
+import type { PaymentActor } from "../../../actors/payment/payment-actor.ts";
 import type { IngressMessage } from "./ingress.ts";
+
+/** Hands one acknowledged message to its actor: an event to the inbox, a poison record to the dead letters. */
+export function deliverIngressMessage(actor: PaymentActor, message: IngressMessage): void {
+  if ("refused" in message) actor.deliverDeadLetter(message.refused, message.accepted_at);
+  else actor.deliver(message.event, message.source, message.accepted_at);
+}
 
 export interface IngressDeliveryOptions {
   /** Deliver no more while this many actors wait for a place to run. */

@@ -11,17 +11,15 @@ import type { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
 import { IngressLog } from "../../../actors/bun/ingress-log.ts";
 import { admission, readAdmissionFacts, type AdmissionLimits } from "../../../actors/payment/admission.ts";
 import type { MessageSource, PaymentEvent } from "../../core/event.ts";
+import type { RefusedRecord } from "../../core/refused-record.ts";
 import { errorMessage, TransientError } from "../../core/errors.ts";
 import { isDiskFull, StorageFullError } from "../../core/storage-full.ts";
 import type { AcceptOutcome } from "../../http/ports.ts";
 import { ProcessingBacklog, type ProcessingBacklogLimits } from "./processing-backlog.ts";
 import type { StoragePause } from "./storage-pause.ts";
 
-export interface IngressMessage {
-  event: PaymentEvent;
-  source: MessageSource;
-  accepted_at: number;
-}
+/** An event for its actor's inbox, or a poison Kafka record for its payment's dead letters. */
+export type IngressMessage = { event: PaymentEvent; source: MessageSource; accepted_at: number } | { refused: RefusedRecord; accepted_at: number };
 
 export class BunIngress {
   readonly log: IngressLog<IngressMessage>;
@@ -56,11 +54,20 @@ export class BunIngress {
   }
 
   /** Resolves once the event is durable in the log (or known as a duplicate of one that is). */
-  async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
+  accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
+    return this.acknowledge(() => this.admit(event.payment_id, event.id, "event", (accepted_at) => ({ event, source, accepted_at })));
+  }
+
+  /** The same for a poison Kafka record of a known payment, bound for its dead letters. */
+  acceptDeadLetter(refused: RefusedRecord): Promise<AcceptOutcome> {
+    return this.acknowledge(() => this.admit(refused.payment_id, refused.id, "dead_letter", (accepted_at) => ({ refused, accepted_at })));
+  }
+
+  private async acknowledge(admit: () => { outcome: AcceptOutcome; sequence: number | null }): Promise<AcceptOutcome> {
     this.refuseWhilePaused();
     let admitted: { outcome: AcceptOutcome; sequence: number | null };
     try {
-      admitted = this.admit(event, source);
+      admitted = admit();
     } catch (error) {
       throw this.storageFailed(error);
     }
@@ -113,15 +120,19 @@ export class BunIngress {
     this.backlog.delivered(this.log.deliveredThrough(sequence));
   }
 
-  private admit(event: PaymentEvent, source: MessageSource): { outcome: AcceptOutcome; sequence: number | null } {
+  private admit(
+    actor: string,
+    id: string,
+    kind: "event" | "dead_letter",
+    message: (accepted_at: number) => IngressMessage,
+  ): { outcome: AcceptOutcome; sequence: number | null } {
     if (this.facts === null) throw new Error("the ingress is not open");
-    const actor = event.payment_id;
-    if (this.log.has(actor, event.id)) return { outcome: "duplicate", sequence: null };
-    const facts = readAdmissionFacts(this.facts.storageFor(actor), event.id);
-    const outcome = admission({ ...facts, waiting: facts.waiting + this.log.pendingFor(actor) }, this.options.limits);
+    if (this.log.has(actor, id)) return { outcome: "duplicate", sequence: null };
+    const facts = readAdmissionFacts(this.facts.storageFor(actor), id);
+    const outcome = admission({ ...facts, waiting: facts.waiting + this.log.pendingFor(actor) }, this.options.limits, kind);
     if (outcome !== "accepted") return { outcome, sequence: null };
     if (this.backlog.overloaded()) return { outcome: "overloaded", sequence: null };
-    const sequence = this.log.append(actor, event.id, { event, source, accepted_at: this.options.now() });
+    const sequence = this.log.append(actor, id, message(this.options.now()));
     return { outcome, sequence };
   }
 

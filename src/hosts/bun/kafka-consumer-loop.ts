@@ -7,11 +7,13 @@ import type { JsonLimits } from "../../ingest/json-limits.ts";
 import { hostname } from "node:os";
 import type { DeadLetterRow } from "../../core/postgres-rows.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
-import type { KafkaConsumersView, PaymentActorsPort } from "../../http/ports.ts";
+import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
-import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
+import { DeadLetterPublisher, type KafkaDeadLetterRows } from "../../ingest/kafka/dead-letter-publisher.ts";
+import { KafkaConsumer, type KafkaActorsPort } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
+import { kafkaOffsetsFile } from "./kafka-offsets-file.ts";
 
 /** The stable default KAFKA_INSTANCE: one consumer instance per machine, the same across restarts. */
 export function bunKafkaInstance(): string {
@@ -21,19 +23,27 @@ export function bunKafkaInstance(): string {
 export function startKafkaConsumerLoop(
   config: KafkaConfig,
   deps: {
-    actors: PaymentActorsPort;
+    actors: KafkaActorsPort;
     /** Where poison records' dead letters go: the sink's `dead_letters` table. */
     dead_letters: { write(rows: DeadLetterRow[]): Promise<void> };
+    /** The actors' dead letters of Kafka-sourced events, for `<topic>.dlq`. */
+    dead_letter_rows: KafkaDeadLetterRows;
     registry: MetricsRegistry;
+    /** DATA_DIR: where the offsets this consumer commits are kept for the lag view. */
+    data_dir: string;
     now: () => number;
     json_limits?: JsonLimits;
   },
 ) {
+  const committed_offsets = kafkaOffsetsFile(deps.data_dir, config.group);
   const metrics = kafkaMetrics(deps.registry, () => consumer.partitions());
+  const source = kafkaSource(config);
   const consumer: KafkaConsumer = new KafkaConsumer({
-    source: kafkaSource(config),
+    source,
     actors: deps.actors,
     dead_letters: deps.dead_letters,
+    committed_offsets,
+    dead_letter_publisher: new DeadLetterPublisher({ source, rows: deps.dead_letter_rows }),
     metrics,
     now: deps.now,
     sleep: (ms) => Bun.sleep(ms),
@@ -50,6 +60,9 @@ export function startKafkaConsumerLoop(
         { protocol: config.protocol, group: config.group, instance: config.instance, topics: config.topics, partitions: consumer.partitions() },
       ],
     }),
-    stop: () => consumer.stop(),
+    stop: async () => {
+      await consumer.stop();
+      committed_offsets.close();
+    },
   };
 }

@@ -3,12 +3,15 @@ import type { AccountBalance, DeadLetterListing, SinkRows } from "../../core/pos
 import type { SinkMigrationResult } from "../../sink/migrate.ts";
 import type { PostgresInstallation } from "../../sink/installation.ts";
 import type { SinkOpenOptions } from "../../sink/open-sink.ts";
+import type { KafkaDeadLetterPublication } from "../../sink/kafka-dead-letter-publications.ts";
 
 export type SinkRequest =
   | { method: "open"; config: SinkOpenOptions }
   | { method: "write"; rows: SinkRows }
   | { method: "listDeadLetters"; filter: DeadLetterFilter }
   | { method: "ledgerAccounts"; currency: string }
+  | { method: "unpublishedKafkaDeadLetters"; limit: number }
+  | { method: "recordKafkaDeadLettersPublished"; publications: KafkaDeadLetterPublication[]; now: number }
   | { method: "countPaymentEvents" }
   | { method: "readInstallation" }
   | { method: "claimInstallation"; installation_id: string }
@@ -20,6 +23,8 @@ export interface SinkResults {
   write: void;
   listDeadLetters: DeadLetterListing[];
   ledgerAccounts: AccountBalance[];
+  unpublishedKafkaDeadLetters: DeadLetterListing[];
+  recordKafkaDeadLettersPublished: null;
   countPaymentEvents: number;
   readInstallation: PostgresInstallation;
   claimInstallation: string;

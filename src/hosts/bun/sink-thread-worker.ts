@@ -12,6 +12,7 @@ import { claimInstallation, readInstallation } from "../../sink/installation.ts"
 import { openSink } from "../../sink/open-sink.ts";
 import { countPaymentEvents, ledgerAccounts, listDeadLetters, pingSink } from "../../sink/queries.ts";
 import { writeSinkRows } from "../../sink/writer.ts";
+import { recordKafkaDeadLettersPublished, unpublishedKafkaDeadLetters } from "../../sink/kafka-dead-letter-publications.ts";
 import type { SinkRequest, SinkResponse } from "./sink-thread-protocol.ts";
 
 declare const self: Worker;
@@ -40,6 +41,11 @@ async function handle(request: SinkRequest): Promise<unknown> {
       return listDeadLetters(sink!, request.filter);
     case "ledgerAccounts":
       return ledgerAccounts(sink!, request.currency);
+    case "unpublishedKafkaDeadLetters":
+      return unpublishedKafkaDeadLetters(sink!, request.limit);
+    case "recordKafkaDeadLettersPublished":
+      await recordKafkaDeadLettersPublished(sink!, request.publications, request.now);
+      return null;
     case "countPaymentEvents":
       return countPaymentEvents(sink!);
     case "readInstallation":

@@ -122,13 +122,20 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   });
   if (config.kafka) {
     kafka = startKafkaConsumerLoop(config.kafka, {
-      actors,
+      actors: { accept: actors.accept, acceptDeadLetter: (refused) => ingress.acceptDeadLetter(refused) },
       dead_letters: {
         write: async (rows) => {
           await thread.call({ method: "writeDeadLetters", rows });
         },
       },
+      dead_letter_rows: {
+        unpublished: (limit) => thread.call({ method: "unpublishedKafkaDeadLetters", limit }),
+        published: async (publications) => {
+          await thread.call({ method: "recordKafkaDeadLettersPublished", publications, now: Date.now() });
+        },
+      },
       registry,
+      data_dir: config.data_dir,
       now: Date.now,
       json_limits: jsonLimits(config.limits),
     });

@@ -5,9 +5,11 @@
  * route uses) and committing after them, then re-arms itself: at once while records flow,
  * after IDLE_REARM_MS when the topics are idle, after ERROR_REARM_MS when the proxy failed.
  *
- * The object keeps no storage of its own: the group's committed offsets are the state. When
- * the object is evicted, the next alarm opens the source again, which deletes the old consumer
- * instance and resumes at the committed offsets.
+ * The group's committed offsets on the proxy are the state: when the object is evicted, the
+ * next alarm opens the source again, which deletes the old consumer instance and resumes at
+ * them. The object's storage keeps only a copy of what it committed (`committed:` rows), so
+ * that GET /kafka/consumers knows every partition's lag after an eviction or a deploy
+ * (committed-offsets-store.ts says why).
  *
  * Throughput: one object handles its records one RPC at a time per key and at most 32 keys at
  * once, and a Durable Object serves about 1,000 requests/s; raise it with more consumer objects,
@@ -18,14 +20,18 @@ import { errorMessage } from "../../core/errors.ts";
 import { emptySinkRows } from "../../core/postgres-rows.ts";
 import type { KafkaConsumersView } from "../../http/ports.ts";
 import type { KafkaConfig } from "../../ingest/kafka/kafka-config.ts";
+import type { CommittedOffsetsStore } from "../../ingest/kafka/committed-offsets-store.ts";
+import { DeadLetterPublisher } from "../../ingest/kafka/dead-letter-publisher.ts";
 import { KafkaConsumer } from "../../ingest/kafka/kafka-consumer.ts";
 import { kafkaMetrics, type KafkaMetrics } from "../../ingest/kafka/kafka-metrics.ts";
+import type { PartitionOffset } from "../../ingest/kafka/kafka-source.ts";
 import { kafkaSource } from "../../ingest/kafka/open-source.ts";
 import type { CloudflareEnv } from "./env.ts";
 import { jsonLimits } from "../../ingest/json-limits.ts";
 import { actorConfig, isolateRegistry } from "./isolate.ts";
-import { cloudflarePaymentActors } from "./payment-actors.ts";
-import { writeToSinkWriter } from "./sink-writers.ts";
+import { callWithRetry } from "../../../actors/cloudflare/stub-retry.ts";
+import { cloudflareKafkaActors } from "./payment-actors.ts";
+import { sinkWriter, writeToSinkWriter } from "./sink-writers.ts";
 
 const POLL_SESSION_MS = 20_000;
 /** The consumer of this isolate, for its gauges (a registry keeps the first read function it is given). */
@@ -79,7 +85,7 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
     this.consumer ??= (async () => {
       const source = kafkaSource(config);
       await source.open();
-      const actors = cloudflarePaymentActors(this.env);
+      const actors = cloudflareKafkaActors(this.env);
       isolate_metrics ??= kafkaMetrics(isolateRegistry(), () => isolate_consumer?.partitions() ?? []);
       isolate_consumer = new KafkaConsumer({
         source,
@@ -87,6 +93,14 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
         dead_letters: {
           write: (rows) => writeToSinkWriter(this.env, 0, { ...emptySinkRows(), dead_letters: rows }),
         },
+        committed_offsets: this.committedOffsets(),
+        dead_letter_publisher: new DeadLetterPublisher({
+          source,
+          rows: {
+            unpublished: (limit) => callWithRetry(() => sinkWriter(this.env, 0), (writer) => writer.unpublishedKafkaDeadLetters(limit)),
+            published: (publications) => callWithRetry(() => sinkWriter(this.env, 0), (writer) => writer.recordKafkaDeadLettersPublished(publications)),
+          },
+        }),
         metrics: isolate_metrics,
         now: Date.now,
         sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
@@ -98,5 +112,13 @@ export class KafkaConsumerObject extends DurableObject<CloudflareEnv> {
       throw error;
     });
     return this.consumer;
+  }
+
+  private committedOffsets(): CommittedOffsetsStore {
+    const prefix = "committed:";
+    return {
+      read: async () => [...(await this.ctx.storage.list<PartitionOffset>({ prefix })).values()],
+      write: (offsets) => this.ctx.storage.put(Object.fromEntries(offsets.map((offset) => [`${prefix}${offset.topic}:${offset.partition}`, offset]))),
+    };
   }
 }

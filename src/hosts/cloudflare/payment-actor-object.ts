@@ -10,6 +10,7 @@ import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { PaymentActor, type AcceptOutcome } from "../../../actors/payment/payment-actor.ts";
 import type { PaymentView } from "../../../actors/payment/inspect.ts";
 import type { MessageSource, PaymentEvent } from "../../core/event.ts";
+import type { RefusedRecord } from "../../core/refused-record.ts";
 import type { OperatorOutcome } from "../../core/operator-outcome.ts";
 import type { FraudDecision } from "../../core/payment.ts";
 import type { CloudflareEnv } from "./env.ts";
@@ -23,6 +24,11 @@ export class PaymentActorObject extends DurableObject<CloudflareEnv> {
 
   async accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome> {
     return this.actorFor(event.payment_id).accept(event, source);
+  }
+
+  /** A poison Kafka record of this payment, for its dead letters (the Kafka consumer object's call). */
+  async acceptDeadLetter(record: RefusedRecord): Promise<AcceptOutcome> {
+    return this.actorFor(record.payment_id).acceptDeadLetter(record);
   }
 
   // An object that never accepted an event holds nothing: answer without writing, so a probe

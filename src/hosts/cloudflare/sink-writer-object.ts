@@ -22,6 +22,7 @@ import type { SinkDatabase } from "../../sink/database.ts";
 import { openNeon } from "../../sink/drivers/neon.ts";
 import { ledgerAccounts, listDeadLetters, pingSink } from "../../sink/queries.ts";
 import { writeSinkRows } from "../../sink/writer.ts";
+import { recordKafkaDeadLettersPublished, unpublishedKafkaDeadLetters, type KafkaDeadLetterPublication } from "../../sink/kafka-dead-letter-publications.ts";
 import type { CloudflareEnv } from "./env.ts";
 import { actorConfig } from "./isolate.ts";
 
@@ -48,6 +49,15 @@ export class SinkWriterObject extends DurableObject<CloudflareEnv> {
 
   async ledgerAccounts(currency: string): Promise<AccountBalance[]> {
     return ledgerAccounts((await this.open()).sink, currency);
+  }
+
+  /** The Kafka dead-letter publisher's rows (the Kafka consumer object's calls). */
+  async unpublishedKafkaDeadLetters(limit: number): Promise<DeadLetterListing[]> {
+    return unpublishedKafkaDeadLetters((await this.open()).sink, limit);
+  }
+
+  async recordKafkaDeadLettersPublished(publications: KafkaDeadLetterPublication[]): Promise<void> {
+    await recordKafkaDeadLettersPublished((await this.open()).sink, publications, Date.now());
   }
 
   /** A round trip to Postgres (`select 1`), whose cost does not grow with the data. */

@@ -32,7 +32,14 @@ const schemas: Record<string, Schema> = {
       events: { type: "array", items: object({ id: string, type: string, sequence: nullable(integer), applied_at: string }, ["id", "type", "applied_at"]) },
       held: { type: "array", items: object({ id: string, type: string, reason: string, held_at: string, deadline_at: string }) },
       retries: { type: "array", items: object({ id: string, type: string, attempts: integer, next_attempt_at: nullable(string) }) },
-      dead_letters: { type: "array", items: object({ event_id: string, type: string, reason: string, stage: string, attempts: integer, error: object({ class: string, message: string }) }) },
+      dead_letters: {
+        type: "array",
+        // A poison Kafka record of the payment (stage kafka_ingest) has no event: its `record` holds the value as received.
+        items: object(
+          { event_id: string, type: nullable(string), reason: string, stage: string, attempts: integer, error: object({ class: string, message: string }), source: { type: "object" }, event: nullable({ type: "object" }), record: nullable(object({ value: {} })) },
+          ["event_id", "type", "reason", "stage", "attempts", "error", "source", "event", "record"],
+        ),
+      },
       journals: { type: "array", items: object({ journal_id: string, event_id: string, currency: string, transfers: { type: "array", items: ref("Transfer") } }) },
       fraud: nullable(object({ decision: { enum: ["allow", "review", "block"] }, score: { type: "number" }, rules_fired: { type: "array", items: string }, shadow_rules_fired: { type: "array", items: string } })),
       outbox: object({ pending: integer, oldest_age_ms: integer }),

@@ -53,7 +53,8 @@ export interface KafkaSource {
   logEnds(): Promise<PartitionOffset[]>;
   /**
    * The group's committed offsets (next to read), where the protocol can tell them. Confluent v2
-   * documents this as a GET with a body, which fetch cannot send, so that adapter has none.
+   * documents this as a GET with a body, which neither Bun's fetch nor workerd's sends, so that
+   * adapter has none (the consumer keeps what it commits instead: committed-offsets-store.ts).
    */
   committed?(partitions: TopicPartition[]): Promise<PartitionOffset[]>;
   /** Appends records to a topic (the dead-letter topic); resolves once the proxy acknowledged them. */

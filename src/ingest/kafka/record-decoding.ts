@@ -5,7 +5,7 @@
  */
 import type { DeadLetterErrorClass, PoisonReason } from "../../core/dead-letters.ts";
 import type { PaymentEvent } from "../../core/event.ts";
-import { parseEvent } from "../../core/event-parse.ts";
+import { eventOfRecord } from "../../core/refused-record.ts";
 import { checkJsonLimits, type JsonLimits } from "../json-limits.ts";
 import type { KafkaRecord } from "./kafka-source.ts";
 
@@ -15,8 +15,11 @@ export interface Poison {
   error_message: string;
   /** The payment the record names (its key, else its body's payment_id), or null. */
   payment_id: string | null;
+  /** True when the record has a key: its payment is known, and the poison joins that payment's DLQ. */
+  keyed: boolean;
   /** The record's value as received: parsed JSON when it parses, else its text. */
   message: unknown;
+  message_is_json: boolean;
 }
 
 export type Decoded = { ok: true; event: PaymentEvent; payment_id: string } | { ok: false; poison: Poison };
@@ -58,15 +61,12 @@ export function decodeRecord(record: KafkaRecord, json_limits?: JsonLimits): Dec
   const body_payment_id = typeof (body as { payment_id?: unknown } | null)?.payment_id === "string" ? (body as { payment_id: string }).payment_id : null;
   const poison = (reason: PoisonReason, error_class: DeadLetterErrorClass, error_message: string): Decoded => ({
     ok: false,
-    poison: { reason, error_class, error_message, payment_id: key ?? body_payment_id, message },
+    poison: { reason, error_class, error_message, payment_id: key ?? body_payment_id, keyed: key !== null, message, message_is_json: body !== undefined },
   });
 
   if (key === null) return poison("missing_key", "missing_key", "the record has no key; records are keyed by payment_id");
   if (json_problem !== null) return poison("invalid_json", "invalid_json", json_problem);
-  const parsed = parseEvent(body);
-  if (!parsed.ok) return poison("invalid_event", parsed.error.code, parsed.error.message);
-  if (parsed.value.payment_id !== key) {
-    return poison("key_mismatch", "key_mismatch", `the record's key "${key}" is not its payment_id "${parsed.value.payment_id}"`);
-  }
-  return { ok: true, event: parsed.value, payment_id: key };
+  const decided = eventOfRecord(key, body);
+  if (!decided.ok) return poison(decided.reason, decided.error_class, decided.error_message);
+  return { ok: true, event: decided.event, payment_id: key };
 }

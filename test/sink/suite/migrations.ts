@@ -8,7 +8,7 @@ import { writeSinkRows } from "../../../src/sink/writer.ts";
 import { paymentRow, rowsOf } from "../sink-rows.ts";
 import type { SinkSuiteContext } from "./context.ts";
 
-const TABLES = "payments, payment_events, ledger_journals, ledger_transfers, ledger_accounts, fraud_decisions, dead_letters, installation";
+const TABLES = "payments, payment_events, ledger_journals, ledger_transfers, ledger_accounts, fraud_decisions, dead_letters, installation, kafka_dead_letter_publications";
 
 export function migrationCases({ sink, open, test }: SinkSuiteContext): void {
   const migrations = readSinkMigrations();
