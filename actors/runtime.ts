@@ -43,6 +43,23 @@ export interface ActorContext {
   now(): number;
 }
 
+/**
+ * How a host hands an actor its messages: one of two entry points, each with its guarantee.
+ * The payment actor has both, for events (`accept`, `deliver`) and for poison Kafka records
+ * bound for its dead letters (`acceptDeadLetter`, `deliverDeadLetter`).
+ *
+ * - **Acknowledging inside the actor** (Cloudflare: `accept`). The actor admits the message
+ *   against its own facts (actors/payment/admission.ts) and, when accepted, stores it in one
+ *   transaction; the returned promise resolves once that is durable (`sync()`), so the host
+ *   acknowledges only what is durable. A duplicate resolves only once its original is durable.
+ * - **Acknowledging in front of the actor** (Bun: `deliver`). The host admitted the message
+ *   with the same admission function, against facts read from the actor's storage plus what
+ *   it holds itself, and made it durable in a log of its own before acknowledging. `deliver`
+ *   is synchronous, never refuses (an acknowledged message is never dropped), answers
+ *   `duplicate` for an id it has seen (so a host may deliver again after a crash), and is
+ *   durable once the storage syncs; the host may forget the message only after that.
+ */
+
 /** What a host calls on an actor it runs. */
 export interface HostedActor {
   /**
