@@ -32,6 +32,11 @@ export interface ActorDatabaseOptions {
   /** How often the checkpoint thread copies the WAL into the database file (default 200 ms). */
   checkpoint_interval_ms?: number;
   /**
+   * WAL frames (pages) past which the checkpoint thread makes the WAL start over
+   * (checkpoint-worker.ts); default 16,384, 64 MiB of 4 KiB pages.
+   */
+  wal_frames_max?: number;
+  /**
    * Called when a commit or its fsync fails. By then callers' caches (actor state, the
    * ingress log's pending set, stored alarm times) hold writes the disk does not, so the only
    * safe answer is PostgreSQL's: stop, and rebuild from what is on disk. After a failed
@@ -121,7 +126,12 @@ export class ActorDatabase {
     this.batch_writes_max = options.batch_writes_max ?? 20_000;
     this.wal_syncer = new WalSyncer((callback) => this.fsyncWal(callback), (error) => this.on_durability_failure(error, "fsync"));
     this.checkpointer = new Worker(new URL("./checkpoint-worker.ts", import.meta.url));
-    this.checkpointer.postMessage({ type: "start", path: options.path, interval_ms: options.checkpoint_interval_ms ?? 200 });
+    this.checkpointer.postMessage({
+      type: "start",
+      path: options.path,
+      interval_ms: options.checkpoint_interval_ms ?? 200,
+      wal_frames_max: options.wal_frames_max ?? 16_384,
+    });
     // Bun workers can be unref()ed so they never keep a stopping process alive.
     (this.checkpointer as unknown as { unref(): void }).unref();
     this.statements = {
