@@ -292,6 +292,8 @@ describe("npm run recover rebuilds a lost actors.sqlite from Postgres", () => {
     await recoveryScenario("pglite", null);
   }, 60_000);
 
+  // Skipped only where no PostgreSQL can be had (a laptop without the binaries); CI sets
+  // REQUIRE_POSTGRES=1, so skip_postgres is false there and a missing server fails instead.
   test.skipIf(skip_postgres)("on PostgreSQL (DATABASE_URL): the same", async () => {
     await recoveryScenario("postgres", postgres_server!.url);
   }, 60_000);
