@@ -269,11 +269,7 @@ export class ActorDatabase {
       try {
         this.db.exec("ROLLBACK");
       } catch {}
-      batch.reject(error);
-      if (!this.commit_failure_rejects) {
-        this.commit_failure = error;
-        this.on_durability_failure(error, "commit");
-      }
+      this.lose(batch, error);
       return;
     }
     if (this.durability !== "fsync") {
@@ -290,6 +286,11 @@ export class ActorDatabase {
     if (batch === null) return;
     this.batch = null;
     this.batch_writes = 0;
+    this.lose(batch, error);
+  }
+
+  /** Rejects a batch that will never be durable; the first such failure ends committing. */
+  private lose(batch: Deferred, error: unknown): void {
     batch.reject(this.commit_failure ?? error);
     if (this.commit_failure_rejects || this.commit_failure !== null) return;
     this.commit_failure = error;

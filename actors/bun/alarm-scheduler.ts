@@ -127,8 +127,7 @@ export class AlarmScheduler {
     if (delay === 0) {
       // Due already: no timer to wait for.
       this.alarms.set(actor, { at_ms, timer: null });
-      this.ready.add(actor, performance.now());
-      this.schedulePump();
+      this.run(actor, at_ms);
       return;
     }
     const timer = setTimeout(() => this.run(actor, at_ms), Math.min(delay, 2 ** 31 - 1));

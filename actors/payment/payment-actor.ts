@@ -212,17 +212,7 @@ export class PaymentActor {
         return "done";
       }
       const { source, event } = letter.inbox_message;
-      const original = source.kind === "replay" ? source.original : source;
-      this.store.appendInbox(unit.meta, {
-        event,
-        source: { kind: "replay", original },
-        accepted_at: unit.now,
-        replay: true,
-        attempts: 0,
-        next_attempt_at: null,
-        first_failed_at: null,
-        last_failure: null,
-      });
+      this.appendReplay(unit, event, source.kind === "replay" ? source.original : source);
       this.report(unit.finish());
       this.wakeAt(unit.now);
       return "done";
@@ -246,9 +236,14 @@ export class PaymentActor {
     unit.closeDeadLetter(letter, "replayed");
     if (this.context.storage.get(PREFIX_SEEN + decided.event.id) !== undefined) return;
     this.context.storage.put(PREFIX_SEEN + decided.event.id, unit.now);
+    this.appendReplay(unit, decided.event, letter.record.source);
+  }
+
+  /** Puts an event an operator replays in the inbox, as a new message marked replayed. */
+  private appendReplay(unit: UnitOfWork, event: PaymentEvent, original: MessageSource): void {
     this.store.appendInbox(unit.meta, {
-      event: decided.event,
-      source: { kind: "replay", original: letter.record.source },
+      event,
+      source: { kind: "replay", original },
       accepted_at: unit.now,
       replay: true,
       attempts: 0,

@@ -1,28 +1,9 @@
 /** The Postgres rows one committed change produces (contract in src/core/postgres-rows.ts). */
 import type { DeadLetterStatus } from "../../src/core/dead-letters.ts";
 import type { FraudState, PaymentState } from "../../src/core/payment.ts";
-import type { DeadLetterRow, FraudDecisionRow, PaymentRow, SinkRows } from "../../src/core/postgres-rows.ts";
+import type { DeadLetterRow, FraudDecisionRow, SinkRows } from "../../src/core/postgres-rows.ts";
 import type { AppliedEvent, DeadLetter, InboxMessage, StoredJournal } from "./storage-layout.ts";
 import { deadLetterBody, deadLetterId, deadLetterSource } from "./refused-records.ts";
-
-export function paymentRow(state: PaymentState, revision: number, now: number): PaymentRow {
-  return {
-    payment_id: state.payment_id,
-    status: state.status ?? "created",
-    currency: state.currency,
-    merchant_id: state.merchant_id,
-    customer_id: state.customer_id,
-    amount_authorized: state.amounts.authorized,
-    amount_captured: state.amounts.captured,
-    amount_refunded: state.amounts.refunded,
-    amount_disputed: state.amounts.disputed,
-    amount_fees: state.amounts.fees,
-    fraud_decision: state.fraud?.decision ?? null,
-    version: state.version,
-    revision,
-    updated_at: now,
-  };
-}
 
 export function appliedEventRows(
   message: InboxMessage,

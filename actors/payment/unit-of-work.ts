@@ -10,7 +10,7 @@ import type { Journal } from "../../src/core/ledger.ts";
 import type { FraudState, PaymentState } from "../../src/core/payment.ts";
 import type { RefusedRecord } from "../../src/core/refused-record.ts";
 import { countSinkRows } from "../../src/core/merge-sink-rows.ts";
-import { emptySinkRows, type SinkRows } from "../../src/core/postgres-rows.ts";
+import { emptySinkRows, paymentRow, type SinkRows } from "../../src/core/postgres-rows.ts";
 import { ActorStore } from "./actor-store.ts";
 import type { ActorCounter } from "./actor-metrics.ts";
 import type { PaymentActorLimits } from "./limits.ts";
@@ -28,7 +28,7 @@ import {
   type StoredJournal,
   type OutboxEntry,
 } from "./storage-layout.ts";
-import { appliedEventRows, deadLetterRow, fraudDecisionRow, paymentRow } from "./sink-rows.ts";
+import { appliedEventRows, deadLetterRow, fraudDecisionRow } from "./sink-rows.ts";
 import { deadLetterId } from "./refused-records.ts";
 
 export type Disposition = "applied" | "held" | "dead_lettered" | "needs_fraud";

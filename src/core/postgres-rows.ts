@@ -13,7 +13,7 @@
 import type { DeadLetterErrorClass, DeadLetterReason, DeadLetterStage, DeadLetterStatus } from "./dead-letters.ts";
 import type { MessageSource, PaymentEvent } from "./event.ts";
 import type { Balances, TransferKind } from "./ledger.ts";
-import type { FraudDecision, FraudState, PaymentStatus } from "./payment.ts";
+import type { FraudDecision, FraudState, PaymentState, PaymentStatus } from "./payment.ts";
 
 export interface PaymentRow {
   payment_id: string;
@@ -35,6 +35,26 @@ export interface PaymentRow {
    */
   revision: number;
   updated_at: number;
+}
+
+/** The `payments` projection of a state (written by the actor, checked by the recovery replay). */
+export function paymentRow(state: PaymentState, revision: number, now: number): PaymentRow {
+  return {
+    payment_id: state.payment_id,
+    status: state.status ?? "created",
+    currency: state.currency,
+    merchant_id: state.merchant_id,
+    customer_id: state.customer_id,
+    amount_authorized: state.amounts.authorized,
+    amount_captured: state.amounts.captured,
+    amount_refunded: state.amounts.refunded,
+    amount_disputed: state.amounts.disputed,
+    amount_fees: state.amounts.fees,
+    fraud_decision: state.fraud?.decision ?? null,
+    version: state.version,
+    revision,
+    updated_at: now,
+  };
 }
 
 export interface PaymentEventRow {

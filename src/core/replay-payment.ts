@@ -12,7 +12,7 @@ import type { PaymentEvent } from "./event.ts";
 import type { Journal, Transfer } from "./ledger.ts";
 import { needsFraudEvaluation, withFraudDecision, withFraudOverride } from "./payment-fraud.ts";
 import { initialPaymentState, type FraudState, type PaymentState } from "./payment.ts";
-import type { DeadLetterRow, FraudDecisionRow, PaymentEventRow, PaymentRow } from "./postgres-rows.ts";
+import { paymentRow, type DeadLetterRow, type FraudDecisionRow, type PaymentEventRow, type PaymentRow } from "./postgres-rows.ts";
 import { iso } from "./time.ts";
 
 /** A journal as Postgres holds it: the journal row and its transfers. */
@@ -238,19 +238,7 @@ function checkProjection(label: string, state: PaymentState, projection: Payment
   }
   // The projection written with a refused event's rows was refused with them.
   if (refused_applied > 0 && projection.version < state.version) return;
-  const replayed: Record<string, unknown> = {
-    status: state.status ?? "created",
-    currency: state.currency,
-    merchant_id: state.merchant_id,
-    customer_id: state.customer_id,
-    amount_authorized: state.amounts.authorized,
-    amount_captured: state.amounts.captured,
-    amount_refunded: state.amounts.refunded,
-    amount_disputed: state.amounts.disputed,
-    amount_fees: state.amounts.fees,
-    fraud_decision: state.fraud?.decision ?? null,
-    version: state.version,
-  };
+  const replayed = paymentRow(state, projection.revision, projection.updated_at);
   const differences = Object.entries(replayed)
     .filter(([field, value]) => projection[field as keyof PaymentRow] !== value)
     .map(([field, value]) => `${field}: replay ${JSON.stringify(value)}, projection ${JSON.stringify(projection[field as keyof PaymentRow])}`);
