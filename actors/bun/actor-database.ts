@@ -19,6 +19,10 @@ import { WalSyncer } from "./wal-syncer.ts";
 
 export type Durability = "fsync" | "full" | "process";
 
+/** The WAL file's layout (sqlite.org/fileformat.html): a header, then a header per frame before its page. */
+const WAL_HEADER_BYTES = 32;
+const WAL_FRAME_HEADER_BYTES = 24;
+
 /** A COMMIT that failed (rolled back: the file holds the last good commit) or an fsync that did (the page cache cannot be trusted). */
 export type DurabilityFailureStage = "commit" | "fsync";
 
@@ -118,6 +122,11 @@ export class ActorDatabase {
     this.db.exec("PRAGMA temp_store = MEMORY");
     // Checkpoints run on their own thread (checkpoint-worker.ts), never inside a COMMIT here.
     this.db.exec("PRAGMA wal_autocheckpoint = 0");
+    // When the WAL starts over (checkpoint-worker.ts), a file grown past the bound while a
+    // reader held an old snapshot is cut back to it.
+    const wal_frames_max = options.wal_frames_max ?? 16_384;
+    const page_size = (this.db.query("PRAGMA page_size").get() as { page_size: number }).page_size;
+    this.db.exec(`PRAGMA journal_size_limit = ${WAL_HEADER_BYTES + wal_frames_max * (WAL_FRAME_HEADER_BYTES + page_size)}`);
     this.db.exec(`CREATE TABLE IF NOT EXISTS actor_rows (
       actor TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
       PRIMARY KEY (actor, key)) WITHOUT ROWID`);
@@ -130,7 +139,7 @@ export class ActorDatabase {
       type: "start",
       path: options.path,
       interval_ms: options.checkpoint_interval_ms ?? 200,
-      wal_frames_max: options.wal_frames_max ?? 16_384,
+      wal_frames_max,
     });
     // Bun workers can be unref()ed so they never keep a stopping process alive.
     (this.checkpointer as unknown as { unref(): void }).unref();

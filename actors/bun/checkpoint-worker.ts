@@ -8,9 +8,13 @@
  * writing (a new write starts the WAL from the beginning only when everything was copied and
  * no reader still uses it): under sustained load the -wal file grew to 7.2 GB in three minutes,
  * and every page lookup searched its index from newest to oldest. So once the WAL holds more
- * than `wal_frames_max` frames, a TRUNCATE checkpoint waits (up to the busy timeout) for the
- * readers to move to the database file, and the WAL starts over at zero bytes. The writer
- * waits for it too, for about as long as the last PASSIVE checkpoint left to copy.
+ * than `wal_frames_max` frames, a RESTART checkpoint waits (up to the busy timeout) for the
+ * readers to move to the database file, and the next commit writes the WAL from its start
+ * again. The writer waits for it too, for about as long as the last PASSIVE checkpoint left to
+ * copy. RESTART and not TRUNCATE: the file keeps its size (at most `journal_size_limit`, set by
+ * the writer), so commits overwrite pages the kernel already has instead of growing the file
+ * anew each time; measured at 2,000 events/s, twice each, alternated: TRUNCATE refused 2,098
+ * and 2,931 events (503) with ack p99 50 and 80 ms, RESTART refused none with p99 30 and 32 ms.
  */
 import { Database } from "bun:sqlite";
 
@@ -43,7 +47,7 @@ let failing: string | null = null;
 function checkpoint(): void {
   try {
     const result = database?.query("PRAGMA wal_checkpoint(PASSIVE)").get() as { log: number } | null | undefined;
-    if (result && result.log > wal_frames_max) database?.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+    if (result && result.log > wal_frames_max) database?.exec("PRAGMA wal_checkpoint(RESTART)");
     if (failing !== null) console.error("actor database checkpoint succeeds again");
     failing = null;
   } catch (error) {
