@@ -16,7 +16,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { killStartedHosts } from "../support/crash-host.ts";
 import { removeScenarioDirs, runCrashScenario, type KillPlan, type ScenarioReport } from "../support/crash-scenario.ts";
-import { POSTGRES_MISSING, postgresRequired, startPostgres, type PostgresServer } from "../support/postgres-server.ts";
+import { optionalPostgres } from "../support/postgres-server.ts";
 
 const SEED = Number(process.env.CRASH_SEED ?? Math.floor(Math.random() * 1e9));
 const PAYMENTS = 300;
@@ -35,21 +35,12 @@ const KILLS: KillPlan[] = [
   { phase: "ingest", ack_fraction: [0.7, 0.9] },
 ];
 
-let postgres_server: PostgresServer | null = null;
-let postgres_error: string | null = null;
-try {
-  postgres_server = await startPostgres();
-} catch (error) {
-  postgres_error = (error as Error).message;
-}
-const postgres_missing_reason = postgres_error ?? POSTGRES_MISSING;
-const skip_postgres = postgres_server === null && !postgresRequired();
-if (skip_postgres) console.warn(`crash-safety on PostgreSQL skipped: ${postgres_missing_reason}`);
+const postgres = await optionalPostgres("crash-safety");
 
 afterAll(async () => {
   await killStartedHosts();
   removeScenarioDirs();
-  await postgres_server?.stop();
+  await postgres.server?.stop();
 });
 
 function summarize(report: ScenarioReport): string {
@@ -92,13 +83,12 @@ describe("crash safety: SIGKILL the Bun host at random points", () => {
 
   // Skipped only where no PostgreSQL can be had (a laptop without the binaries); CI sets
   // REQUIRE_POSTGRES=1, which makes a missing server fail this test instead.
-  test.skipIf(skip_postgres)(
+  test.skipIf(postgres.skip)(
     "PostgreSQL (DATABASE_URL): nothing acknowledged is lost or applied twice",
     async () => {
-      if (postgres_server === null) throw new Error(`REQUIRE_POSTGRES=1 but ${postgres_missing_reason}`);
       const report = await runCrashScenario({
         label: "postgres",
-        database_url: postgres_server.url,
+        database_url: postgres.url(),
         seed: SEED + 1,
         payments: PAYMENTS,
         concurrency: CONCURRENCY,

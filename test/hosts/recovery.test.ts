@@ -17,7 +17,7 @@ import { DEFAULT_FRAUD_RULES } from "../../src/core/fraud/default-rules.ts";
 import { killStartedHosts, spawnHost } from "../support/crash-host.ts";
 import { event } from "../support/events.ts";
 import { randomWebhookSecret, sendSigned, type HttpTarget } from "../support/http-target.ts";
-import { POSTGRES_MISSING, postgresRequired, startPostgres, type PostgresServer } from "../support/postgres-server.ts";
+import { optionalPostgres } from "../support/postgres-server.ts";
 import { adminJson, inspectPayment, poll, request, type Json } from "../http/suite/context.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
@@ -39,21 +39,13 @@ const FRAUD_RULES = JSON.stringify({
   ],
 });
 
-let postgres_server: PostgresServer | null = null;
-let postgres_error: string | null = null;
-try {
-  postgres_server = await startPostgres();
-} catch (error) {
-  postgres_error = (error as Error).message;
-}
-const skip_postgres = postgres_server === null && !postgresRequired();
-if (skip_postgres) console.warn(`recovery on PostgreSQL skipped: ${postgres_error ?? POSTGRES_MISSING}`);
+const postgres = await optionalPostgres("recovery");
 
 const directories: string[] = [];
 afterAll(async () => {
   await killStartedHosts();
   for (const directory of directories) rmSync(directory, { recursive: true, force: true });
-  await postgres_server?.stop();
+  await postgres.server?.stop();
 }, 60_000);
 
 type Environment = Record<string, string>;
@@ -293,8 +285,8 @@ describe("npm run recover rebuilds a lost actors.sqlite from Postgres", () => {
   }, 60_000);
 
   // Skipped only where no PostgreSQL can be had (a laptop without the binaries); CI sets
-  // REQUIRE_POSTGRES=1, so skip_postgres is false there and a missing server fails instead.
-  test.skipIf(skip_postgres)("on PostgreSQL (DATABASE_URL): the same", async () => {
-    await recoveryScenario("postgres", postgres_server!.url);
+  // REQUIRE_POSTGRES=1, so nothing skips there and a missing server fails instead.
+  test.skipIf(postgres.skip)("on PostgreSQL (DATABASE_URL): the same", async () => {
+    await recoveryScenario("postgres", postgres.url());
   }, 60_000);
 });

@@ -35,6 +35,40 @@ export function postgresRequired(): boolean {
 export const POSTGRES_MISSING =
   "no PostgreSQL: set TEST_DATABASE_URL or install the server binaries (Debian: apt-get install postgresql)";
 
+export interface OptionalPostgres {
+  server: PostgresServer | null;
+  /** True only when no server could be had and none is required (`postgresRequired()`). */
+  skip: boolean;
+  /** The server's URL; without a server (so REQUIRE_POSTGRES=1), an error saying why there is none. */
+  url(): string;
+}
+
+/**
+ * A server for a suite whose PostgreSQL cases may skip where none can be had (a laptop
+ * without the binaries): the skip is announced with `what` and the reason; under
+ * REQUIRE_POSTGRES=1 (CI) nothing skips, and a case that needs the server fails instead.
+ */
+export async function optionalPostgres(what: string): Promise<OptionalPostgres> {
+  let server: PostgresServer | null = null;
+  let error: string | null = null;
+  try {
+    server = await startPostgres();
+  } catch (caught) {
+    error = (caught as Error).message;
+  }
+  const missing = error ?? POSTGRES_MISSING;
+  const skip = server === null && !postgresRequired();
+  if (skip) console.warn(`${what} on PostgreSQL skipped: ${missing}`);
+  return {
+    server,
+    skip,
+    url() {
+      if (server === null) throw new Error(`REQUIRE_POSTGRES=1 but ${missing}`);
+      return server.url;
+    },
+  };
+}
+
 async function createDatabase(server_url: string): Promise<PostgresServer> {
   const name = `t_${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
   const admin = postgres(server_url, { max: 1, onnotice: () => {} });
