@@ -11,14 +11,21 @@ import {
   type OutboxEntry,
   type StoredJournal,
 } from "./storage-layout.ts";
+import type { PaymentEvent } from "../../src/core/event.ts";
 import { iso } from "../../src/core/time.ts";
 import { deadLetterId, deadLetterSource, deadLetterType, isRecordDeadLetter } from "./refused-records.ts";
 
 export type PaymentView = ReturnType<typeof inspectPayment>;
 
+/** An event acknowledged in front of the actor and not delivered to it yet (PaymentActor.inspect). */
+export interface UndeliveredEvent {
+  event: PaymentEvent;
+  accepted_at: number;
+}
+
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function inspectPayment(store: ActorStore, now: number, limits: PaymentActorLimits) {
+export function inspectPayment(store: ActorStore, now: number, limits: PaymentActorLimits, undelivered: readonly UndeliveredEvent[] = []) {
   const state = store.state();
   const meta = store.meta();
   const inbox = store.all<InboxMessage>(PREFIX_INBOX, limits.inbox_messages_max).map(([, message]) => message);
@@ -42,7 +49,7 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
     list_items_max: limits.inspection_events_max,
     counts: {
       events: state.version,
-      inbox: meta.inbox_count,
+      inbox: meta.inbox_count + undelivered.length,
       held: meta.held_count,
       dead_letters: meta.dead_letter_count,
     },
@@ -55,8 +62,8 @@ export function inspectPayment(store: ActorStore, now: number, limits: PaymentAc
       version: applied.version,
       source: applied.source,
     })),
-    inbox: inbox
-      .filter((message) => !waitsForRetry(message))
+    inbox: [...inbox.filter((message) => !waitsForRetry(message)), ...undelivered]
+      .slice(0, limits.inbox_messages_max)
       .map((message) => ({ id: message.event.id, type: message.event.type, accepted_at: iso(message.accepted_at) })),
     held: store.heldMessages(limits.inspection_events_max).map(([, held]) => ({
       id: held.inbox_message.event.id,

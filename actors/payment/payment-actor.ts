@@ -26,7 +26,7 @@ import type { ActorContext } from "../runtime.ts";
 import { ActorStore } from "./actor-store.ts";
 import { admission, readAdmissionFacts, type AcceptOutcome } from "./admission.ts";
 import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
-import { inspectPayment, type PaymentView } from "./inspect.ts";
+import { inspectPayment, type PaymentView, type UndeliveredEvent } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics } from "./actor-metrics.ts";
 import type { PaymentActorLimits } from "./limits.ts";
 import { numbered, type ActorMeta, PREFIX_HELD, PREFIX_INBOX, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry, type RecordDeadLetter } from "./storage-layout.ts";
@@ -185,9 +185,16 @@ export class PaymentActor {
     return this.handlers_running === 0 && !this.processing.running && !this.flushing.running;
   }
 
-  inspect(): PaymentView | null {
-    if (!this.store.exists()) return null;
-    return inspectPayment(this.store, this.context.now(), this.dependencies.limits);
+  /**
+   * The payment's view. `undelivered`: events a host acknowledged in front of the actor and
+   * cannot deliver yet (the Bun host while its actor storage is paused on a full disk); those
+   * the actor has not seen show in its inbox, where delivery will put them, so an
+   * acknowledged event is never missing from the view.
+   */
+  inspect(undelivered: readonly UndeliveredEvent[] = []): PaymentView | null {
+    const waiting = undelivered.filter(({ event }) => this.context.storage.get(PREFIX_SEEN + event.id) === undefined);
+    if (!this.store.exists() && waiting.length === 0) return null;
+    return inspectPayment(this.store, this.context.now(), this.dependencies.limits, waiting);
   }
 
   /** Puts a dead letter back through the same path as a new message. */

@@ -132,6 +132,26 @@ describe("payment actor", () => {
   });
 });
 
+describe("events acknowledged in front of the actor and not delivered yet", () => {
+  test("show in the inbox of the view, once each, also for a payment the actor has not seen", async () => {
+    harness = createActorHarness();
+    const [created, authorized, captured] = lifecycle("pay_undelivered");
+    const accepted_at = Date.parse("2026-12-02T10:00:00Z");
+    expect(harness.actor("pay_undelivered").inspect()).toBeNull();
+    const unseen = harness.actor("pay_undelivered").inspect([{ event: created!, accepted_at }]);
+    expect(unseen?.counts.inbox).toBe(1);
+    expect(unseen?.inbox).toEqual([{ id: created!.id, type: "payment.created", accepted_at: "2026-12-02T10:00:00.000Z" }]);
+
+    expect(await harness.accept(created!)).toBe("accepted");
+    await harness.settle("pay_undelivered");
+    // The created event was delivered (seen) and applied: only the two others wait.
+    const view = harness.actor("pay_undelivered").inspect([created!, authorized!, captured!].map((event) => ({ event, accepted_at })));
+    expect(view?.events.map((applied) => applied.id)).toEqual([created!.id]);
+    expect(view?.inbox.map((waiting) => waiting.id)).toEqual([authorized!.id, captured!.id]);
+    expect(view?.counts.inbox).toBe(2);
+  });
+});
+
 describe("dead letters per payment are bounded", () => {
   test("a payment holding dead_letters_max dead letters refuses new events until an operator discards some", async () => {
     harness = createActorHarness({ limits: { dead_letters_max: 2 } });

@@ -15,6 +15,7 @@ import { IngressReader } from "../../../actors/bun/ingress-log.ts";
 import { OutboxAge } from "../../../actors/bun/outbox-age.ts";
 import type { PaymentActorLimits } from "../../../actors/payment/limits.ts";
 import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
+import type { PaymentView } from "../../../actors/payment/inspect.ts";
 import { PENDING_WORK_PREFIXES, PREFIX_OUTBOX } from "../../../actors/payment/storage-layout.ts";
 import type { FraudRuleSet } from "../../core/fraud/rules.ts";
 import type { VelocityStore } from "../../core/fraud/velocity.ts";
@@ -105,6 +106,18 @@ export class ActorProcessing {
   actor(payment_id: string): PaymentActor {
     if (this.running) this.delivery.deliverFor(payment_id);
     return this.system.get(payment_id);
+  }
+
+  /**
+   * A payment's view. While paused nothing is delivered, so its acknowledged events still in
+   * the ingress log (up to `ingress_through`) are shown in its inbox, where delivery will put
+   * them: after a full disk, an acknowledged payment never answers 404.
+   */
+  inspect(payment_id: string, ingress_through: number): PaymentView | null {
+    const actor = this.actor(payment_id);
+    if (this.running) return actor.inspect();
+    const undelivered = this.delivery.waitingFor(payment_id, ingress_through).flatMap(({ value }) => ("event" in value ? [{ event: value.event, accepted_at: value.accepted_at }] : []));
+    return actor.inspect(undelivered);
   }
 
   /** Stops taking entries and firing alarms, waits for running handlers, and closes. */

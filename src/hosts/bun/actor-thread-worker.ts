@@ -88,7 +88,7 @@ async function handle(request: ActorThreadRequest): Promise<ActorThreadResults[A
   if (current === null) throw new Error("the actor thread is not open");
   switch (request.method) {
     case "inspect":
-      return (await current.pauses.processing()).actor(request.payment_id).inspect();
+      return (await current.pauses.processing()).inspect(request.payment_id, ingress_through);
     case "replay":
       return (await writable(current)).actor(request.payment_id).replay(request.event_id);
     case "discard":

@@ -60,7 +60,12 @@ export class IngressDelivery {
 
   /** Delivers one actor's waiting entries now: an operator's view of it shows every acknowledged event. */
   deliverFor(actor: string): void {
-    for (const entry of this.reader.entriesFor(actor, this.delivered_through, this.durable_through)) this.deliver(entry);
+    for (const entry of this.waitingFor(actor, this.durable_through)) this.deliver(entry);
+  }
+
+  /** One actor's entries not delivered yet, up to `through` (durable in the log). */
+  waitingFor(actor: string, through: number): Array<IngressEntry<IngressMessage>> {
+    return this.reader.entriesFor(actor, this.delivered_through, Math.max(through, this.durable_through));
   }
 
   stop(): void {
