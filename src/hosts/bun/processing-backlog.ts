@@ -5,9 +5,15 @@
  * get 202. A burst that processing drains within the limit is accepted at full speed.
  *
  * What waits is the ingress log (acknowledged, not yet handed to the actor thread, which takes
- * entries only as fast as it processes them). The estimate is its length divided by the rate
- * at which the actor thread has lately been taking entries, with the age of the oldest entry
- * as a floor (right after a start the rate is not known yet).
+ * entries only as fast as it processes them). The estimate is its length divided by the
+ * fastest rate at which the actor thread took entries, with work waiting, in the last minute,
+ * and the age of the oldest entry is its floor (right after a start no rate is known yet).
+ *
+ * The fastest, not the latest: during a burst the HTTP thread is served first (the worker
+ * threads run at a lower priority), so processing takes entries more slowly than it will once
+ * the burst ends. Measured with the latest rate, bursts of 31,600 events that were all in
+ * Postgres 12 s later had 1,159 to 20,883 of their events refused. A sustained overload
+ * cannot hide behind a fast minute: the oldest entry's age keeps growing and refuses.
  */
 import { DEFAULT_LIMITS } from "../../core/config.ts";
 
@@ -25,6 +31,8 @@ export const DEFAULT_PROCESSING_BACKLOG_LIMITS: ProcessingBacklogLimits = {
 
 /** Deliveries are counted over windows of this length to estimate the rate. */
 const RATE_WINDOW_MS = 1_000;
+/** How long a busy window's rate counts towards the estimate. */
+const RATE_MEMORY_MS = 60_000;
 
 export interface WaitingWork {
   size(): number;
@@ -35,8 +43,8 @@ export class ProcessingBacklog {
   private window_started_ms: number;
   private delivered_in_window = 0;
   private busy_in_window = false;
-  /** Entries delivered per millisecond in the last full busy window; null until one. */
-  private rate_per_ms: number | null = null;
+  /** Entries delivered per millisecond in each busy window of the last RATE_MEMORY_MS, oldest first. */
+  private readonly rates: Array<{ at_ms: number; per_ms: number }> = [];
 
   constructor(
     private readonly waiting: WaitingWork,
@@ -59,8 +67,9 @@ export class ProcessingBacklog {
     const waiting = this.waiting.size();
     if (waiting === 0) return 0;
     const waited = this.waiting.oldestAgeMs();
-    if (this.rate_per_ms === null || this.rate_per_ms === 0) return waited;
-    return Math.max(waited, waiting / this.rate_per_ms);
+    const rate_per_ms = this.fastestRate();
+    if (rate_per_ms === 0) return waited;
+    return Math.max(waited, waiting / rate_per_ms);
   }
 
   overloaded(): boolean {
@@ -75,9 +84,18 @@ export class ProcessingBacklog {
     const elapsed = now - this.window_started_ms;
     if (elapsed < RATE_WINDOW_MS) return;
     // Only a window with work waiting says how fast the actor thread can go.
-    if (this.busy_in_window && this.delivered_in_window > 0) this.rate_per_ms = this.delivered_in_window / elapsed;
+    if (this.busy_in_window && this.delivered_in_window > 0) this.rates.push({ at_ms: now, per_ms: this.delivered_in_window / elapsed });
     this.window_started_ms = now;
     this.delivered_in_window = 0;
     this.busy_in_window = this.waiting.size() > 0;
+  }
+
+  /** The fastest busy window's rate in the last RATE_MEMORY_MS, or 0 when there was none. */
+  private fastestRate(): number {
+    const now = this.clock();
+    while (this.rates.length > 0 && now - this.rates[0]!.at_ms > RATE_MEMORY_MS) this.rates.shift();
+    let fastest = 0;
+    for (const { per_ms } of this.rates) fastest = Math.max(fastest, per_ms);
+    return fastest;
   }
 }
