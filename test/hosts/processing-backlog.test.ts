@@ -35,12 +35,12 @@ test("a burst that processing drains in time is accepted although processing run
   waiting.oldest_at = now();
   busySecond(500); // during the burst, the HTTP thread comes first
   busySecond(500);
-  // 20,000 entries at the fastest rate of the last minute take about 6.7 s: under 15 s.
+  // 20,000 entries at the fastest recent rate take about 6.7 s: under 15 s.
   expect(backlog.drainMs()).toBeCloseTo(20_000 / 3, 0);
   expect(backlog.overloaded()).toBe(false);
 });
 
-test("a fast minute is forgotten: a backlog at the slow rate alone is refused", () => {
+test("a fast rate is forgotten after a while: a backlog at the slow rate alone is refused", () => {
   const { backlog, waiting, busySecond, idle, now } = backlogOnClock();
   busySecond(3_000);
   idle(61_000);
