@@ -1,6 +1,10 @@
-/** Sends signed webhooks with bounded concurrency and records acknowledgement latency. */
+/**
+ * Sends signed webhooks with bounded concurrency and records acknowledgement latency, over
+ * the lean HTTP/1.1 client (http1-pool.ts): the load generator shares the host's cores.
+ */
 import type { PaymentEvent } from "../../src/core/event.ts";
 import { signWebhook } from "../../src/ingest/standard-webhooks.ts";
+import { Http1Pool } from "./http1-pool.ts";
 
 export interface SignedRequest {
   body: string;
@@ -39,18 +43,24 @@ function emptyResult(): SendResult {
   return { statuses: new Map(), outcomes: new Map(), latencies_ms: [], elapsed_ms: 0, sent: 0 };
 }
 
+/** The requests as bytes for one URL, built before any is timed. */
+function prepared(url: string, requests: SignedRequest[]): { pool: Http1Pool; bytes: Uint8Array[] } {
+  const pool = new Http1Pool(url);
+  const { pathname, search } = new URL(url);
+  return { pool, bytes: requests.map((request) => pool.prepare(pathname + search, request.headers, request.body)) };
+}
+
 /** Sends one request and records its status, outcome and latency; never rejects. */
-async function sendOne(url: string, request: SignedRequest, result: SendResult): Promise<void> {
+async function sendOne(pool: Http1Pool, bytes: Uint8Array, result: SendResult): Promise<void> {
   const sent_at = performance.now();
   try {
-    const response = await fetch(url, { method: "POST", body: request.body, headers: request.headers });
-    const text = await response.text();
+    const response = await pool.send(bytes);
     result.latencies_ms.push(performance.now() - sent_at);
     result.statuses.set(response.status, (result.statuses.get(response.status) ?? 0) + 1);
     if (response.status === 202) {
-      const outcome = (JSON.parse(text) as { status: string }).status;
+      const outcome = (JSON.parse(response.text) as { status: string }).status;
       result.outcomes.set(outcome, (result.outcomes.get(outcome) ?? 0) + 1);
-    } else if (response.status === 200 && text === "[accepted]") {
+    } else if (response.status === 200 && response.text === "[accepted]") {
       // Adyen's acknowledgement: the whole batch is durable (its items new or duplicates).
       result.outcomes.set("[accepted]", (result.outcomes.get("[accepted]") ?? 0) + 1);
     }
@@ -67,17 +77,19 @@ export async function sendAll(
   options: { concurrency: number; deadline_ms: number },
 ): Promise<SendResult> {
   const result = emptyResult();
+  const { pool, bytes } = prepared(url, requests);
   let next = 0;
   const started = performance.now();
   const deadline = started + options.deadline_ms;
   const worker = async () => {
-    while (next < requests.length && performance.now() < deadline) {
-      await sendOne(url, requests[next++]!, result);
+    while (next < bytes.length && performance.now() < deadline) {
+      await sendOne(pool, bytes[next++]!, result);
       result.sent += 1;
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, worker));
   result.elapsed_ms = performance.now() - started;
+  pool.close();
   return result;
 }
 
@@ -87,15 +99,17 @@ export async function sendAll(
  */
 export async function sendAtRate(url: string, requests: SignedRequest[], rate_per_s: number): Promise<SendResult> {
   const result = emptyResult();
+  const { pool, bytes } = prepared(url, requests);
   const started = performance.now();
   const answers: Array<Promise<void>> = [];
-  while (result.sent < requests.length) {
-    const due = Math.min(requests.length, Math.floor(((performance.now() - started) / 1000) * rate_per_s) + 1);
-    while (result.sent < due) answers.push(sendOne(url, requests[result.sent++]!, result));
+  while (result.sent < bytes.length) {
+    const due = Math.min(bytes.length, Math.floor(((performance.now() - started) / 1000) * rate_per_s) + 1);
+    while (result.sent < due) answers.push(sendOne(pool, bytes[result.sent++]!, result));
     await Bun.sleep(2);
   }
   await Promise.all(answers);
   result.elapsed_ms = performance.now() - started;
+  pool.close();
   return result;
 }
 
