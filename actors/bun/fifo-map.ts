@@ -22,6 +22,10 @@ export class FifoMap<K, V> {
     this.order.push({ key, generation: this.generation });
   }
 
+  get(key: K): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
   delete(key: K): boolean {
     return this.entries.delete(key);
   }

@@ -39,14 +39,18 @@ export function admission(facts: AdmissionFacts, limits: AdmissionLimits, kind: 
   return "accepted";
 }
 
-/** What admission needs from an actor's storage: reads only, so any reader of it may ask. */
-export function readAdmissionFacts(storage: Pick<ActorStorage, "get">, event_id: string): AdmissionFacts {
+/**
+ * What admission needs from an actor's storage: reads only, so any reader of it may ask.
+ * `stored` says whether the actor holds any row at all.
+ */
+export function readAdmissionFacts(storage: Pick<ActorStorage, "get">, event_id: string): AdmissionFacts & { stored: boolean } {
   const meta = storage.get<ActorMeta>(KEY_META);
   // No meta, no row at all: the first event of a payment costs one read, not two.
-  if (meta === undefined) return { seen: false, waiting: 0, dead_letters: 0 };
+  if (meta === undefined) return { seen: false, waiting: 0, dead_letters: 0, stored: false };
   return {
     seen: storage.get(PREFIX_SEEN + event_id) !== undefined,
-    waiting: meta?.inbox_count ?? 0,
-    dead_letters: meta?.dead_letter_count ?? 0,
+    waiting: meta.inbox_count ?? 0,
+    dead_letters: meta.dead_letter_count ?? 0,
+    stored: true,
   };
 }

@@ -20,7 +20,7 @@ import { BunIngress, type IngressMessage } from "../../src/hosts/bun/ingress.ts"
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "../../src/hosts/bun/processing-backlog.ts";
 import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
 import { WEBHOOK_SOURCE } from "../support/actor-harness.ts";
-import { lifecycle } from "../support/events.ts";
+import { event, lifecycle } from "../support/events.ts";
 
 const directories: string[] = [];
 const closers: Array<() => Promise<void> | void> = [];
@@ -37,12 +37,12 @@ async function until(condition: () => boolean, timeout_ms = 5_000) {
   }
 }
 
-function open(inbox_messages_max = 3) {
+function open(inbox_messages_max = 3, dead_letters_max = DEFAULT_PAYMENT_ACTOR_LIMITS.dead_letters_max) {
   const directory = mkdtempSync(join(tmpdir(), "bun-ingress-"));
   directories.push(directory);
   const actors_database = new ActorDatabase({ path: join(directory, "actors.sqlite"), durability: "process" });
   const ingress_database = new ActorDatabase({ path: join(directory, "ingress.sqlite"), durability: "process" });
-  const limits = { ...DEFAULT_PAYMENT_ACTOR_LIMITS, inbox_messages_max };
+  const limits = { ...DEFAULT_PAYMENT_ACTOR_LIMITS, inbox_messages_max, dead_letters_max };
   const system = new BunActorSystem(actors_database, (context) =>
     new PaymentActor(context, {
       velocity: new MemoryVelocityStore(),
@@ -61,7 +61,16 @@ function open(inbox_messages_max = 3) {
     now: Date.now,
   });
   const rows = new ActorRowsReader(join(directory, "actors.sqlite"));
-  ingress.open(rows);
+  /** Reads of the actors' storage that admission made, by key. */
+  const reads: string[] = [];
+  ingress.open({
+    storageFor: (actor: string) => ({
+      get: <T>(key: string) => {
+        reads.push(key);
+        return rows.storageFor(actor).get<T>(key);
+      },
+    }),
+  } as ActorRowsReader);
   const reader = new IngressReader<IngressMessage>(join(directory, "ingress.sqlite"));
   const deliver = (entry: IngressEntry<IngressMessage>) => deliverIngressMessage(system.get(entry.actor), entry.value);
   delivery = new IngressDelivery(reader, actors_database, system.scheduler, deliver, (through) => ingress.delivered(through));
@@ -73,7 +82,7 @@ function open(inbox_messages_max = 3) {
     await actors_database.close();
     await ingress_database.close();
   });
-  return { ingress, delivery, system };
+  return { ingress, delivery, system, reads };
 }
 
 describe("Bun host ingress", () => {
@@ -121,6 +130,43 @@ describe("Bun host ingress", () => {
     const outcomes = [];
     for (const event of events.slice(0, 3)) outcomes.push(await host.ingress.accept(event, WEBHOOK_SOURCE));
     expect(outcomes).toEqual(["accepted", "accepted", "inbox_full"]);
+  });
+
+  test("a payment whose every event was admitted here is admitted without reading the actors' storage, duplicates included", async () => {
+    const host = open(10);
+    const events = lifecycle("pay_i5");
+    expect(await host.ingress.accept(events[0]!, WEBHOOK_SOURCE)).toBe("accepted");
+    // The first event finds no row: one read, and the payment's ids are remembered from then on.
+    expect(host.reads).toEqual(["meta"]);
+    await until(() => host.ingress.log.size() === 0);
+    expect(await host.ingress.accept(events[0]!, WEBHOOK_SOURCE)).toBe("duplicate");
+    expect(await host.ingress.accept(events[1]!, WEBHOOK_SOURCE)).toBe("accepted");
+    await until(() => host.ingress.log.size() === 0);
+    expect(await host.ingress.accept(events[1]!, WEBHOOK_SOURCE)).toBe("duplicate");
+    expect(host.reads).toEqual(["meta"]);
+    await until(() => host.system.get("pay_i5").inspect()?.events.length === 2);
+  });
+
+  test("a payment that had rows before is read as before", async () => {
+    const first = open(10);
+    const [created, authorized] = lifecycle("pay_i6");
+    // Delivered straight into the actor, as a previous run of the host would have left it.
+    first.system.get("pay_i6").deliver(created!, WEBHOOK_SOURCE, Date.now());
+    await until(() => first.system.get("pay_i6").inspect()?.events.length === 1);
+    expect(await first.ingress.accept(created!, WEBHOOK_SOURCE)).toBe("duplicate");
+    expect(first.reads).toEqual(["meta", `seen:${created!.id}`]);
+    expect(await first.ingress.accept(authorized!, WEBHOOK_SOURCE)).toBe("accepted");
+    expect(first.reads.length).toBe(4);
+  });
+
+  test("the dead-letter limit still refuses a payment whose events were all admitted here", async () => {
+    const host = open(10, 2);
+    const [created, authorized, captured, refunded] = lifecycle("pay_i7");
+    // Refunds of more than was captured: each is refused by the state machine, a dead letter.
+    const refused = [1, 2].map((n) => event("payment.refunded", "pay_i7", { amount: 90_000 + n }));
+    for (const accepted of [created!, authorized!, captured!, ...refused]) expect(await host.ingress.accept(accepted, WEBHOOK_SOURCE)).toBe("accepted");
+    await until(() => host.system.get("pay_i7").inspect()?.counts.dead_letters === 2);
+    expect(await host.ingress.accept(refunded!, WEBHOOK_SOURCE)).toBe("dead_letters_full");
   });
 
   test("an announced entry not yet visible to the reader is waited for, never skipped", async () => {

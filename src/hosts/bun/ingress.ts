@@ -15,6 +15,7 @@ import type { RefusedRecord } from "../../core/refused-record.ts";
 import { errorMessage, TransientError } from "../../core/errors.ts";
 import { isDiskFull, StorageFullError } from "../../core/storage-full.ts";
 import type { AcceptOutcome } from "../../http/ports.ts";
+import { FreshPayments } from "./fresh-payments.ts";
 import { ProcessingBacklog, type ProcessingBacklogLimits } from "./processing-backlog.ts";
 import type { StoragePause } from "./storage-pause.ts";
 
@@ -25,6 +26,7 @@ export class BunIngress {
   readonly log: IngressLog<IngressMessage>;
   readonly backlog: ProcessingBacklog;
   private facts: ActorRowsReader | null = null;
+  private readonly fresh: FreshPayments;
   private announce_scheduled = false;
   /** The newest entry known durable: what the actor thread may read. */
   private durable_through = 0;
@@ -46,6 +48,7 @@ export class BunIngress {
   ) {
     this.log = new IngressLog(database);
     this.backlog = new ProcessingBacklog(this.log, options.backlog);
+    this.fresh = new FreshPayments(() => performance.now());
   }
 
   /** Starts admitting against the actors' rows (the actor thread has opened them). */
@@ -79,6 +82,7 @@ export class BunIngress {
     } catch (error) {
       // The batch was rolled back: this entry is not in the log and was never acknowledged.
       if (admitted.sequence !== null) this.log.forget(admitted.sequence);
+      this.fresh.forgetAll();
       throw this.storageFailed(error);
     }
     this.storage_full_since = null;
@@ -128,11 +132,17 @@ export class BunIngress {
   ): { outcome: AcceptOutcome; sequence: number | null } {
     if (this.facts === null) throw new Error("the ingress is not open");
     if (this.log.has(actor, id)) return { outcome: "duplicate", sequence: null };
-    const facts = readAdmissionFacts(this.facts.storageFor(actor), id);
-    const outcome = admission({ ...facts, waiting: facts.waiting + this.log.pendingFor(actor) }, this.options.limits, kind);
+    let outcome = this.fresh.admission(actor, id, this.options.limits, kind);
+    if (outcome === null) {
+      const facts = readAdmissionFacts(this.facts.storageFor(actor), id);
+      const pending = this.log.pendingFor(actor);
+      if (!facts.stored && pending === 0) this.fresh.born(actor);
+      outcome = admission({ ...facts, waiting: facts.waiting + pending }, this.options.limits, kind);
+    }
     if (outcome !== "accepted") return { outcome, sequence: null };
     if (this.backlog.overloaded()) return { outcome: "overloaded", sequence: null };
     const sequence = this.log.append(actor, id, message(this.options.now()));
+    this.fresh.admitted(actor, id);
     return { outcome, sequence };
   }
 
