@@ -16,8 +16,8 @@
  * Then, on the same host, a sustained sweep: for each rate of BENCH_SUSTAINED_RATES (default
  * "2000,5000,10000,15000" events/s; empty skips), BENCH_SUSTAINED_SECONDS (default 30) of
  * realistic shuffled lifecycles with duplicates, sent at that rate whatever the answers (an
- * open loop, as providers' webhooks arrive). Per rate: the answers, acknowledgement latency,
- * latency from acceptance to the event's rows in Postgres (the host's
+ * open loop, as providers' webhooks arrive). Per rate: the answers, acknowledgement latency
+ * (of the 202s) and refusal latency (of the 503s), latency from acceptance to the event's rows in Postgres (the host's
  * accepted_to_postgres_ms histogram, so "<= bucket"), the largest processing backlog and CPU
  * per event per thread; then the sustained capacity: the highest rate at which everything
  * was acknowledged with p99 <= 50 ms and was in Postgres with p99 <= 1 s.
@@ -180,7 +180,7 @@ for (const [index, rate] of sustained_rates.entries()) {
 }
 
 function describeStep(step: SustainedStep): string {
-  const latency = latencySummary(step.result.latencies_ms);
+  const latency = latencySummary(step.result.latencies_by_status.get(202) ?? []);
   const statuses = [...step.result.statuses].map(([status, n]) => `${status}:${n}`).join(" ");
   const bound = (ms: number | null) => (ms === null ? "-" : `<=${ms}`);
   const accepted = Math.max(1, step.result.statuses.get(202) ?? 0);
@@ -225,7 +225,8 @@ if (sustained.length > 0) {
   console.log(`\nsustained sweep, ${sustained_seconds} s per rate (open loop, realistic lifecycles with duplicates):`);
   console.table(
     sustained.map((step) => {
-      const latency = latencySummary(step.result.latencies_ms);
+      const latency = latencySummary(step.result.latencies_by_status.get(202) ?? []);
+      const refusal = latencySummary(step.result.latencies_by_status.get(503) ?? []);
       const status = (code: number) => step.result.statuses.get(code) ?? 0;
       return {
         "rate/s": step.rate,
@@ -236,6 +237,7 @@ if (sustained.length > 0) {
         ack_p50_ms: latency.p50.toFixed(1),
         ack_p99_ms: latency.p99.toFixed(1),
         ack_max_ms: latency.max.toFixed(0),
+        "503_p99_ms": status(503) === 0 ? "-" : refusal.p99.toFixed(1),
         pg_p50_ms: step.visible_p50_ms === null ? "-" : `<=${step.visible_p50_ms}`,
         pg_p99_ms: step.visible_p99_ms === null ? "-" : `<=${step.visible_p99_ms}`,
         pg_max_ms: step.visible_max_ms === null ? "-" : `<=${step.visible_max_ms}`,
@@ -246,7 +248,7 @@ if (sustained.length > 0) {
   const meets = (step: SustainedStep) =>
     step.result.sent > 0 &&
     (step.result.statuses.get(202) ?? 0) === step.result.sent &&
-    latencySummary(step.result.latencies_ms).p99 <= 50 &&
+    latencySummary(step.result.latencies_by_status.get(202) ?? []).p99 <= 50 &&
     step.visible_p99_ms !== null &&
     step.visible_p99_ms <= 1_000 &&
     step.caught_up_ms !== null;

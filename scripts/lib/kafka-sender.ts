@@ -85,7 +85,7 @@ export async function sendViaKafka(
   const elapsed_ms = performance.now() - started;
   const after = await outcomeCounts(target.server_url, target.topic);
   const outcomes = new Map([...after].map(([outcome, n]) => [outcome, n - (before.get(outcome) ?? 0)] as [string, number]).filter(([, n]) => n > 0));
-  return { statuses: new Map(), outcomes, latencies_ms: [], elapsed_ms, sent: records.length };
+  return { statuses: new Map(), outcomes, latencies_ms: [], latencies_by_status: new Map(), elapsed_ms, sent: records.length };
 }
 
 function authorization(target: KafkaTarget): Record<string, string> {

@@ -34,13 +34,16 @@ export async function signAll(events: PaymentEvent[], secret: string): Promise<S
 export interface SendResult {
   statuses: Map<number | string, number>;
   outcomes: Map<string, number>;
+  /** Every answer's latency. */
   latencies_ms: number[];
+  /** The latencies of the answers with each status (202: acknowledgements; 503: refusals). */
+  latencies_by_status: Map<number, number[]>;
   elapsed_ms: number;
   sent: number;
 }
 
 function emptyResult(): SendResult {
-  return { statuses: new Map(), outcomes: new Map(), latencies_ms: [], elapsed_ms: 0, sent: 0 };
+  return { statuses: new Map(), outcomes: new Map(), latencies_ms: [], latencies_by_status: new Map(), elapsed_ms: 0, sent: 0 };
 }
 
 /** The requests as bytes for one URL, built before any is timed. */
@@ -55,7 +58,11 @@ async function sendOne(pool: Http1Pool, bytes: Uint8Array, result: SendResult): 
   const sent_at = performance.now();
   try {
     const response = await pool.send(bytes);
-    result.latencies_ms.push(performance.now() - sent_at);
+    const latency_ms = performance.now() - sent_at;
+    result.latencies_ms.push(latency_ms);
+    const by_status = result.latencies_by_status.get(response.status);
+    if (by_status === undefined) result.latencies_by_status.set(response.status, [latency_ms]);
+    else by_status.push(latency_ms);
     result.statuses.set(response.status, (result.statuses.get(response.status) ?? 0) + 1);
     if (response.status === 202) {
       const outcome = (JSON.parse(response.text) as { status: string }).status;
