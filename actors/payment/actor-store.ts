@@ -41,13 +41,18 @@ function withInboxMessage<Row extends object>(stored: Row): Row {
 
 /**
  * `state` and `meta` are read several times per message, so they are cached here, written
- * through. Safe because the actor is the only writer of its rows; a transaction that throws
- * drops the cache, since its writes were undone.
+ * through; so are the inbox messages and outbox entries this instance wrote, by key, since
+ * each is read back as the head soon after it is written (point reads and JSON parses that
+ * were about 6% of the Bun host's actor thread). Safe because the actor is the only writer of
+ * its rows, and its inbox and outbox rows are written only here; a transaction that throws
+ * drops the caches, since its writes were undone.
  */
 export class ActorStore {
   private state_cached: PaymentState | undefined;
   /** null: known to be absent. */
   private meta_cached: ActorMeta | null | undefined;
+  private readonly inbox_written = new Map<string, InboxMessage>();
+  private readonly outbox_written = new Map<string, OutboxEntry>();
 
   constructor(
     readonly storage: ActorStorage,
@@ -58,8 +63,7 @@ export class ActorStore {
     try {
       return this.storage.transaction(fn);
     } catch (error) {
-      this.state_cached = undefined;
-      this.meta_cached = undefined;
+      this.forgetCached();
       throw error;
     }
   }
@@ -82,8 +86,15 @@ export class ActorStore {
       for (const [key] of page) this.storage.delete(key);
       if (page.length < PAGE_SIZE) break;
     }
-    this.state_cached = undefined;
+    this.forgetCached();
     this.meta_cached = null;
+  }
+
+  private forgetCached(): void {
+    this.state_cached = undefined;
+    this.meta_cached = undefined;
+    this.inbox_written.clear();
+    this.outbox_written.clear();
   }
 
   putState(state: PaymentState): void {
@@ -115,22 +126,33 @@ export class ActorStore {
   firstInbox(): InboxMessage | undefined {
     const meta = this.storedMeta();
     if (meta === null || meta.inbox_count === 0) return undefined;
+    const key = numbered(PREFIX_INBOX, meta.inbox_next - meta.inbox_count);
     return (
-      this.storage.get<InboxMessage>(numbered(PREFIX_INBOX, meta.inbox_next - meta.inbox_count)) ??
+      this.inbox_written.get(key) ??
+      this.storage.get<InboxMessage>(key) ??
       this.storage.list<InboxMessage>({ prefix: PREFIX_INBOX, limit: 1 })[0]?.[1]
     );
   }
 
   appendInbox(meta: ActorMeta, message: Omit<InboxMessage, "number">): InboxMessage {
     const stored: InboxMessage = { ...message, number: meta.inbox_next };
-    this.storage.put(numbered(PREFIX_INBOX, stored.number), stored);
+    this.putInbox(stored);
     meta.inbox_next += 1;
     meta.inbox_count += 1;
     return stored;
   }
 
+  /** Writes a message over the one of its number (its failed attempts, its next attempt). */
+  putInbox(message: InboxMessage): void {
+    const key = numbered(PREFIX_INBOX, message.number);
+    this.storage.put(key, message);
+    this.inbox_written.set(key, message);
+  }
+
   removeInbox(meta: ActorMeta, number: number): void {
-    this.storage.delete(numbered(PREFIX_INBOX, number));
+    const key = numbered(PREFIX_INBOX, number);
+    this.storage.delete(key);
+    this.inbox_written.delete(key);
     meta.inbox_count -= 1;
   }
 
@@ -146,7 +168,7 @@ export class ActorStore {
     const page: Array<[string, OutboxEntry]> = [];
     for (let number = first; number < first + Math.min(limit, meta.outbox_count); number += 1) {
       const key = numbered(PREFIX_OUTBOX, number);
-      const entry = this.storage.get<OutboxEntry>(key);
+      const entry = this.outbox_written.get(key) ?? this.storage.get<OutboxEntry>(key);
       if (entry === undefined) return this.storage.list<OutboxEntry>({ prefix: PREFIX_OUTBOX, limit });
       page.push([key, entry]);
     }
@@ -155,9 +177,17 @@ export class ActorStore {
 
   appendOutbox(meta: ActorMeta, rows: Partial<SinkRows>, now: number, accepted_at: number | null): void {
     const entry: OutboxEntry = accepted_at === null ? { created_at: now, rows } : { created_at: now, accepted_at, rows };
-    this.storage.put(numbered(PREFIX_OUTBOX, meta.outbox_next), entry);
+    const key = numbered(PREFIX_OUTBOX, meta.outbox_next);
+    this.storage.put(key, entry);
+    this.outbox_written.set(key, entry);
     meta.outbox_next += 1;
     meta.outbox_count += 1;
+  }
+
+  /** Deletes an outbox entry by its key (from outboxHead); the caller counts it out of `meta`. */
+  removeOutbox(key: string): void {
+    this.storage.delete(key);
+    this.outbox_written.delete(key);
   }
 
   deadLetter(event_id: string): DeadLetter | undefined {

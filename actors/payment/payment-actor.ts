@@ -29,7 +29,7 @@ import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView, type UndeliveredEvent } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics } from "./actor-metrics.ts";
 import type { PaymentActorLimits } from "./limits.ts";
-import { numbered, type ActorMeta, PREFIX_HELD, PREFIX_INBOX, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry, type RecordDeadLetter } from "./storage-layout.ts";
+import { type ActorMeta, PREFIX_HELD, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry, type RecordDeadLetter } from "./storage-layout.ts";
 import { isRecordDeadLetter } from "./refused-records.ts";
 import { SingleLoop } from "./single-loop.ts";
 import { SINK_REASON, SINK_STAGE, sinkDeadLetterMessage } from "./sink-dead-letter.ts";
@@ -379,7 +379,7 @@ export class PaymentActor {
         if (outage && error.retry_at_ms !== null) {
           failed.next_attempt_at = Math.max(failed.next_attempt_at, error.retry_at_ms + Math.round(this.dependencies.random() * 1_000));
         }
-        this.context.storage.put(numbered(PREFIX_INBOX, current.number), failed);
+        this.store.putInbox(failed);
         this.dependencies.metrics.increment(outage ? "outage_waits" : "retries_scheduled");
       }
       this.report(unit.finish());
@@ -438,7 +438,7 @@ export class PaymentActor {
     }
     this.store.transaction(() => {
       const current = this.store.meta();
-      for (const [key] of page) this.context.storage.delete(key);
+      for (const [key] of page) this.store.removeOutbox(key);
       current.outbox_count -= page.length;
       current.flush_attempts = 0;
       current.flush_retry_at = null;
@@ -465,7 +465,7 @@ export class PaymentActor {
     this.store.transaction(() => {
       const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
       const attempts = unit.meta.flush_attempts + 1;
-      this.context.storage.delete(key);
+      this.store.removeOutbox(key);
       unit.meta.outbox_count -= 1;
       unit.meta.flush_attempts = 0;
       unit.meta.flush_retry_at = null;
