@@ -11,6 +11,7 @@ import {
   PREFIX_HELD,
   PREFIX_INBOX,
   PREFIX_OUTBOX,
+  PREFIX_SEEN,
   type ActorMeta,
   type DeadLetter,
   type HeldMessage,
@@ -53,6 +54,11 @@ export class ActorStore {
   private meta_cached: ActorMeta | null | undefined;
   private readonly inbox_written = new Map<string, InboxMessage>();
   private readonly outbox_written = new Map<string, OutboxEntry>();
+  /**
+   * Every seen id, when this instance found the actor without a row (no meta, no row at all:
+   * meta is written with every seen id) and wrote each one since; null when not known.
+   */
+  private seen_ids: Set<string> | null = null;
 
   constructor(
     readonly storage: ActorStorage,
@@ -95,6 +101,20 @@ export class ActorStore {
     this.meta_cached = undefined;
     this.inbox_written.clear();
     this.outbox_written.clear();
+    this.seen_ids = null;
+  }
+
+  /** Whether the id was accepted by this actor before (its `seen:` row). */
+  hasSeen(id: string): boolean {
+    if (this.storedMeta() === null && this.seen_ids === null) this.seen_ids = new Set();
+    if (this.seen_ids !== null) return this.seen_ids.has(id);
+    return this.storage.get(PREFIX_SEEN + id) !== undefined;
+  }
+
+  /** Records an accepted id; the caller writes meta in the same transaction. */
+  markSeen(id: string, at: number): void {
+    this.storage.put(PREFIX_SEEN + id, at);
+    this.seen_ids?.add(id);
   }
 
   putState(state: PaymentState): void {

@@ -29,7 +29,7 @@ import { checkFraud, checkFraudWithoutVelocity } from "./fraud-check.ts";
 import { inspectPayment, type PaymentView, type UndeliveredEvent } from "./inspect.ts";
 import type { ActorCounter, ActorMetrics } from "./actor-metrics.ts";
 import type { PaymentActorLimits } from "./limits.ts";
-import { type ActorMeta, PREFIX_HELD, PREFIX_SEEN, type HeldMessage, type InboxMessage, type OutboxEntry, type RecordDeadLetter } from "./storage-layout.ts";
+import { type ActorMeta, PREFIX_HELD, type HeldMessage, type InboxMessage, type OutboxEntry, type RecordDeadLetter } from "./storage-layout.ts";
 import { isRecordDeadLetter } from "./refused-records.ts";
 import { SingleLoop } from "./single-loop.ts";
 import { SINK_REASON, SINK_STAGE, sinkDeadLetterMessage } from "./sink-dead-letter.ts";
@@ -101,7 +101,7 @@ export class PaymentActor {
    */
   deliver(event: PaymentEvent, source: MessageSource, accepted_at: number): "delivered" | "duplicate" {
     return this.store.transaction(() => {
-      if (this.context.storage.get(PREFIX_SEEN + event.id) !== undefined) return "duplicate";
+      if (this.store.hasSeen(event.id)) return "duplicate";
       this.append(event, source, accepted_at);
       return "delivered";
     });
@@ -125,14 +125,14 @@ export class PaymentActor {
   /** `deliver` for a poison record the host admitted in front of the actor: never refuses, idempotent. */
   deliverDeadLetter(record: RefusedRecord, accepted_at: number): "delivered" | "duplicate" {
     return this.store.transaction(() => {
-      if (this.context.storage.get(PREFIX_SEEN + record.id) !== undefined) return "duplicate";
+      if (this.store.hasSeen(record.id)) return "duplicate";
       this.deadLetterRefused(record, accepted_at);
       return "delivered";
     });
   }
 
   private deadLetterRefused(record: RefusedRecord, accepted_at: number): void {
-    this.context.storage.put(PREFIX_SEEN + record.id, accepted_at);
+    this.store.markSeen(record.id, accepted_at);
     const unit = new UnitOfWork(this.store, this.context.now(), this.dependencies.limits);
     unit.deadLetterRecord(record, accepted_at);
     this.report(unit.finish());
@@ -141,7 +141,7 @@ export class PaymentActor {
 
   private append(event: PaymentEvent, source: MessageSource, accepted_at: number): void {
     const meta = this.store.meta();
-    this.context.storage.put(PREFIX_SEEN + event.id, accepted_at);
+    this.store.markSeen(event.id, accepted_at);
     this.store.appendInbox(meta, {
       event,
       source,
@@ -192,7 +192,7 @@ export class PaymentActor {
    * acknowledged event is never missing from the view.
    */
   inspect(undelivered: readonly UndeliveredEvent[] = []): PaymentView | null {
-    const waiting = undelivered.filter(({ event }) => this.context.storage.get(PREFIX_SEEN + event.id) === undefined);
+    const waiting = undelivered.filter(({ event }) => !this.store.hasSeen(event.id));
     if (!this.store.exists() && waiting.length === 0) return null;
     return inspectPayment(this.store, this.context.now(), this.dependencies.limits, waiting);
   }
@@ -241,8 +241,8 @@ export class PaymentActor {
       return;
     }
     unit.closeDeadLetter(letter, "replayed");
-    if (this.context.storage.get(PREFIX_SEEN + decided.event.id) !== undefined) return;
-    this.context.storage.put(PREFIX_SEEN + decided.event.id, unit.now);
+    if (this.store.hasSeen(decided.event.id)) return;
+    this.store.markSeen(decided.event.id, unit.now);
     this.appendReplay(unit, decided.event, letter.record.source);
   }
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { ActorDatabase } from "../../actors/bun/actor-database.ts";
 import type { PaymentState } from "../../src/core/payment.ts";
-import { createActorHarness, type ActorHarness } from "../support/actor-harness.ts";
+import { createActorHarness, WEBHOOK_SOURCE, type ActorHarness } from "../support/actor-harness.ts";
 import { event, lifecycle } from "../support/events.ts";
 
 let harness: ActorHarness;
@@ -28,6 +28,24 @@ describe("payment actor", () => {
     expect(harness.sink.rows("payment_events").length).toBe(4);
     expect(harness.sink.rows("ledger_transfers").length).toBe(4);
     expect(view.fraud?.decision).toBe("allow");
+  });
+
+  test("a message delivered again (a host redelivering after a crash) is applied once, in a new payment and in one reopened", async () => {
+    harness = createActorHarness();
+    const [created, authorized] = lifecycle("pay_redelivered");
+    const deliver = (event: typeof created) => harness.actor("pay_redelivered").deliver(event!, WEBHOOK_SOURCE, harness.now());
+    expect(deliver(created)).toBe("delivered");
+    expect(deliver(created)).toBe("duplicate");
+    await harness.settle("pay_redelivered");
+    expect(deliver(created)).toBe("duplicate");
+    const directory = harness.directory;
+    await harness.close(false);
+    harness = createActorHarness({ directory });
+    expect(deliver(created)).toBe("duplicate");
+    expect(deliver(authorized)).toBe("delivered");
+    expect(deliver(authorized)).toBe("duplicate");
+    await harness.settle("pay_redelivered");
+    expect(harness.inspect("pay_redelivered").events.map((e) => e.id)).toEqual([created!.id, authorized!.id]);
   });
 
   test("a duplicate event is acknowledged and changes nothing", async () => {

@@ -10,8 +10,9 @@
  * reading connection's page cache. Realistic lifecycles send most events to payments that
  * began moments earlier, and for those the answer now comes from here.
  *
- * Kept for at most `age_ms_max` (far inside the 31-day minimum of the retention that deletes
- * seen rows) and for the newest `payments_max` payments; anything else is read as before.
+ * Kept for at most `age_ms_max` (far inside the 31-day minimum of FINISHED_RETENTION_DAYS, after
+ * which a finished payment's rows leave) and for the newest `payments_max` payments; anything
+ * else is read as before.
  */
 import { FifoMap } from "../../../actors/bun/fifo-map.ts";
 import { admission, type AdmissionLimits, type AcceptOutcome } from "../../../actors/payment/admission.ts";
