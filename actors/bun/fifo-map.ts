@@ -30,6 +30,12 @@ export class FifoMap<K, V> {
     return this.entries.delete(key);
   }
 
+  clear(): void {
+    this.entries.clear();
+    this.order = [];
+    this.head = 0;
+  }
+
   /** The oldest entry still present. */
   first(): [K, V] | undefined {
     while (this.head < this.order.length) {

@@ -81,9 +81,8 @@ describe("crash safety: SIGKILL the Bun host at random points", () => {
     60_000,
   );
 
-  // Skipped only where no PostgreSQL can be had (a laptop without the binaries); CI sets
-  // REQUIRE_POSTGRES=1, which makes a missing server fail this test instead.
-  test.skipIf(postgres.skip)(
+  // CI sets REQUIRE_POSTGRES=1, which makes a missing server fail this test instead of skipping it.
+  postgres.test(
     "PostgreSQL (DATABASE_URL): nothing acknowledged is lost or applied twice",
     async () => {
       const report = await runCrashScenario({

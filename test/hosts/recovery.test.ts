@@ -284,9 +284,8 @@ describe("npm run recover rebuilds a lost actors.sqlite from Postgres", () => {
     await recoveryScenario("pglite", null);
   }, 60_000);
 
-  // Skipped only where no PostgreSQL can be had (a laptop without the binaries); CI sets
-  // REQUIRE_POSTGRES=1, so nothing skips there and a missing server fails instead.
-  test.skipIf(postgres.skip)("on PostgreSQL (DATABASE_URL): the same", async () => {
+  // CI sets REQUIRE_POSTGRES=1, so nothing skips there and a missing server fails instead.
+  postgres.test("on PostgreSQL (DATABASE_URL): the same", async () => {
     await recoveryScenario("postgres", postgres.url());
   }, 60_000);
 });

@@ -9,6 +9,7 @@
  *   stops it by its PID and removes the folder.
  * - Neither: null, and the caller decides whether that is a skip or a failure.
  */
+import { test } from "bun:test";
 import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
@@ -37,10 +38,13 @@ export const POSTGRES_MISSING =
 
 export interface OptionalPostgres {
   server: PostgresServer | null;
-  /** True only when no server could be had and none is required (`postgresRequired()`). */
-  skip: boolean;
   /** The server's URL; without a server (so REQUIRE_POSTGRES=1), an error saying why there is none. */
   url(): string;
+  /**
+   * A case that needs the server: skipped only where none can be had and none is required,
+   * with the reason in its name, as the suites' skips have it.
+   */
+  test(name: string, run: () => Promise<void>, timeout_ms?: number): void;
 }
 
 /**
@@ -61,10 +65,13 @@ export async function optionalPostgres(what: string): Promise<OptionalPostgres> 
   if (skip) console.warn(`${what} on PostgreSQL skipped: ${missing}`);
   return {
     server,
-    skip,
     url() {
       if (server === null) throw new Error(`REQUIRE_POSTGRES=1 but ${missing}`);
       return server.url;
+    },
+    test(name, run, timeout_ms) {
+      if (skip) test.skip(`${name} (skipped: ${missing})`, run);
+      else test(name, run, timeout_ms);
     },
   };
 }

@@ -62,7 +62,7 @@ export class FreshPayments {
 
   /** An append was rolled back: what was remembered may name an id that is not held. */
   forgetAll(): void {
-    for (let first = this.payments.first(); first !== undefined; first = this.payments.first()) this.payments.delete(first[0]);
+    this.payments.clear();
   }
 
   private expire(): void {
