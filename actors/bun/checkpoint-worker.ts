@@ -17,8 +17,11 @@
  * and 2,931 events (503) with ack p99 50 and 80 ms, RESTART refused none with p99 30 and 32 ms.
  */
 import { Database } from "bun:sqlite";
+import { becomeWorkerThread } from "./thread-priority.ts";
 
 declare const self: Worker;
+
+becomeWorkerThread("checkpoint");
 
 let database: Database | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;

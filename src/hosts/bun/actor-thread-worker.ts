@@ -20,8 +20,11 @@ import { SinkThread } from "./sink-thread.ts";
 import { checkInstallation } from "./installation-check.ts";
 import { postgresAddress } from "./start-failure.ts";
 import { StoragePauses, type StoragePause } from "./storage-pause.ts";
+import { becomeWorkerThread } from "../../../actors/bun/thread-priority.ts";
 
 declare const self: Worker;
+
+becomeWorkerThread("actor");
 
 /**
  * How long a sink batch that is not full waits for more rows. Each batch is one Postgres

@@ -14,8 +14,11 @@ import { countPaymentEvents, ledgerAccounts, listDeadLetters, pingSink } from ".
 import { writeSinkRows } from "../../sink/writer.ts";
 import { recordKafkaDeadLettersPublished, unpublishedKafkaDeadLetters } from "../../sink/kafka-dead-letter-publications.ts";
 import type { SinkRequest, SinkResponse } from "./sink-thread-protocol.ts";
+import { becomeWorkerThread } from "../../../actors/bun/thread-priority.ts";
 
 declare const self: Worker;
+
+becomeWorkerThread("sink");
 
 let sink: SinkDatabase | null = null;
 

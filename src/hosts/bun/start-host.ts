@@ -15,7 +15,6 @@ import type { PaymentActorsPort } from "../../http/ports.ts";
 import { actorsPath, ingressPath } from "./actor-thread-protocol.ts";
 import { ActorThread } from "./actor-thread.ts";
 import { BunIngress } from "./ingress.ts";
-import { lowerWorkerThreadPriority } from "./thread-priority.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "./processing-backlog.ts";
 import type { BunHostConfig } from "./config.ts";
 import { startKafkaConsumerLoop } from "./kafka-consumer-loop.ts";
@@ -59,7 +58,6 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     recordInstallationId(ingress_database, installation_id);
     await ingress_database.sync();
   }
-  lowerWorkerThreadPriority();
   const actor_rows = new ActorRowsReader(actorsPath(config.data_dir));
   ingress.open(actor_rows);
   const actors: PaymentActorsPort = {

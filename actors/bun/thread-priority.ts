@@ -3,10 +3,10 @@
  * the kernel shares it fairly: while processing is busy, acknowledgements queue behind it. The
  * worker threads (actor, sink, checkpoints) run at a lower priority instead, so the HTTP
  * thread is served first and processing takes the rest; the overload limit bounds how far
- * processing may fall behind. Linux only (a thread is a task in /proc/self/task, and
- * setpriority applies to one); elsewhere nothing changes.
+ * processing may fall behind. Linux only (a thread is a task with its own niceness, and
+ * /proc/thread-self is the calling one); elsewhere nothing changes.
  */
-import { readdirSync, readFileSync } from "node:fs";
+import { readlinkSync, writeFileSync } from "node:fs";
 import { setPriority } from "node:os";
 
 /**
@@ -18,20 +18,13 @@ import { setPriority } from "node:os";
  */
 export const WORKER_THREAD_NICENESS = 19;
 
-export function lowerWorkerThreadPriority(niceness = WORKER_THREAD_NICENESS): number {
-  let lowered = 0;
-  let tasks: string[];
+/**
+ * Called by a worker thread on itself: names it (so per-thread CPU, in the benchmark or in
+ * `top -H`, says which thread is which) and lowers its priority.
+ */
+export function becomeWorkerThread(name: string, niceness = WORKER_THREAD_NICENESS): void {
   try {
-    tasks = readdirSync("/proc/self/task");
-  } catch {
-    return 0;
-  }
-  for (const task of tasks) {
-    try {
-      if (readFileSync(`/proc/self/task/${task}/comm`, "utf8").trim() !== "Worker") continue;
-      setPriority(Number(task), niceness);
-      lowered += 1;
-    } catch {}
-  }
-  return lowered;
+    writeFileSync("/proc/thread-self/comm", name.slice(0, 15));
+    setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), niceness);
+  } catch {}
 }
