@@ -1,0 +1,56 @@
+/** BunActorSystem keeps at most about `instances_max` instances, dropping only idle ones. */
+import { afterEach, expect, test } from "bun:test";
+import { ActorDatabase } from "../../actors/bun/actor-database.ts";
+import { BunActorSystem } from "../../actors/bun/bun-actor-system.ts";
+import type { ActorContext, HostedActor } from "../../actors/runtime.ts";
+
+const databases: ActorDatabase[] = [];
+afterEach(async () => {
+  for (const database of databases.splice(0)) await database.close();
+});
+
+interface CountingActor extends HostedActor {
+  context: ActorContext;
+}
+
+function system(instances_max: number) {
+  const database = new ActorDatabase({ path: ":memory:" });
+  databases.push(database);
+  const now = () => 1_000;
+  return new BunActorSystem<CountingActor>(
+    database,
+    (context) => ({ context, handle: async () => undefined, alarm: async () => {}, idle: () => true }),
+    now,
+    { instances_max },
+  );
+}
+
+test("instances with an alarm are kept, and however many there are, idle ones behind them are still dropped", () => {
+  const actors = system(100);
+  // More actors with a pending alarm than one eviction looks at, all older than the rest.
+  const pinned = Array.from({ length: 1_500 }, (_, n) => {
+    const actor = actors.get(`pinned-${n}`);
+    actor.context.alarm.set(1_000_000);
+    return actor;
+  });
+  for (let n = 0; n < 20_000; n += 1) actors.get(`idle-${n}`);
+  expect(actors.size()).toBeLessThanOrEqual(1_500 + 100);
+  // The same instances: a second instance of a key with work would break its serialization.
+  for (let n = 0; n < pinned.length; n += 1) expect(actors.get(`pinned-${n}`)).toBe(pinned[n]!);
+});
+
+test("an idle instance is dropped and made anew when its key is asked for again", () => {
+  const actors = system(10);
+  const first = actors.get("a");
+  for (let n = 0; n < 100; n += 1) actors.get(`other-${n}`);
+  expect(actors.size()).toBeLessThanOrEqual(10);
+  expect(actors.get("a")).not.toBe(first);
+});
+
+test("the instance just made is never the one dropped, though it is idle until its caller uses it", () => {
+  const actors = system(5);
+  for (let n = 0; n < 50; n += 1) {
+    const actor = actors.get(`key-${n}`);
+    expect(actors.get(`key-${n}`)).toBe(actor);
+  }
+});
