@@ -18,9 +18,11 @@
  * realistic shuffled lifecycles with duplicates, sent at that rate whatever the answers (an
  * open loop, as providers' webhooks arrive). Per rate: the answers, acknowledgement latency
  * (of the 202s) and refusal latency (of the 503s), latency from acceptance to the event's rows in Postgres (the host's
- * accepted_to_postgres_ms histogram, so "<= bucket"), the largest processing backlog and CPU
- * per event per thread; then the sustained capacity: the highest rate at which everything
- * was acknowledged with p99 <= 50 ms and was in Postgres with p99 <= 1 s.
+ * accepted_to_postgres_ms histogram, so "<= bucket"), the largest processing backlog, and CPU
+ * and bytes written per event per thread (the threads name themselves: main is HTTP, then
+ * actor, sink, checkpoint), from the first request until Postgres caught up; then the
+ * sustained capacity: the highest rate at which everything was acknowledged with p99 <= 50 ms
+ * and was in Postgres with p99 <= 1 s.
  *
  * With UPSTASH_REDIS_REST_URL and UPSTASH_REDIS_REST_TOKEN set (e.g. at `npm run redis:dev`),
  * the host keeps velocity in Redis and the Redis round trips per fraud evaluation are printed.
@@ -38,7 +40,7 @@ import { startChildServer } from "./lib/child-server.ts";
 import { eventStream } from "./lib/event-stream.ts";
 import { latencySummary, sendAll, sendAtRate, signAll, type SendResult } from "./lib/sender.ts";
 import { quantileBetween, readMetrics, sample } from "./lib/host-metrics.ts";
-import { threadCpu, threadCpuSince, type ThreadCpu } from "./lib/thread-cpu.ts";
+import { threadUsage, threadUsageSince, type ThreadUsage } from "./lib/thread-cpu.ts";
 
 const events_max = Number(process.env.BENCH_EVENTS ?? 40_000);
 const seconds_max = Number(process.env.BENCH_SECONDS ?? 30);
@@ -59,7 +61,7 @@ interface Pass {
   events_per_s: number;
   /** Host only: from the first request until every accepted event was in Postgres. */
   visible_ms?: number | null;
-  cpu?: Array<[string, number]>;
+  usage?: Array<[string, ThreadUsage]>;
 }
 
 function pass(result: SendResult, extra: Omit<Pass, "result" | "events_per_s"> = {}): Pass {
@@ -133,11 +135,11 @@ await visibleAfter(performance.now());
 const host_passes: Pass[] = [];
 for (const stream of streams) {
   const requests = await signAll(stream, secret);
-  const cpu_before: ThreadCpu = threadCpu(host.process.pid);
+  const usage_before = threadUsage(host.process.pid);
   const started = performance.now();
   const result = await send(`${host.url}/webhooks/dev`, requests);
-  const cpu = threadCpuSince(cpu_before, threadCpu(host.process.pid));
-  host_passes.push(pass(result, { visible_ms: await visibleAfter(started), cpu }));
+  const usage = threadUsageSince(usage_before, threadUsage(host.process.pid));
+  host_passes.push(pass(result, { visible_ms: await visibleAfter(started), usage }));
 }
 
 // 2b. Sustained load: open loops at fixed rates, as webhooks arrive in production.
@@ -148,7 +150,8 @@ interface SustainedStep {
   visible_p99_ms: number | null;
   visible_max_ms: number | null;
   backlog_max: number;
-  cpu: Array<[string, number]>;
+  /** Per thread, from the first request until every accepted event was in Postgres. */
+  usage: Array<[string, ThreadUsage]>;
   caught_up_ms: number | null;
 }
 const sustained: SustainedStep[] = [];
@@ -157,7 +160,7 @@ for (const [index, rate] of sustained_rates.entries()) {
   const stream = eventStream({ payments: Math.ceil(count / 3), seed: 50 + index, prefix: `sustained${rate}` }).slice(0, count);
   const requests = await signAll(stream, secret);
   const metrics_before = await readMetrics(host.url);
-  const cpu_before = threadCpu(host.process.pid);
+  const usage_before = threadUsage(host.process.pid);
   let backlog_max = 0;
   let sampling = true;
   const sampler = (async () => {
@@ -167,16 +170,26 @@ for (const [index, rate] of sustained_rates.entries()) {
     }
   })();
   const result = await sendAtRate(`${host.url}/webhooks/dev`, requests, rate);
-  const cpu = threadCpuSince(cpu_before, threadCpu(host.process.pid));
   sampling = false;
   await sampler;
   const last_request = performance.now();
   const caught_up_ms = await visibleAfter(last_request);
+  // Until caught up, not until the last request: past capacity, much of the work comes after.
+  const usage = threadUsageSince(usage_before, threadUsage(host.process.pid));
   const metrics_after = await readMetrics(host.url);
   const visible = (fraction: number) => quantileBetween(metrics_before, metrics_after, "accepted_to_postgres_ms", fraction);
-  sustained.push({ rate, result, visible_p50_ms: visible(0.5), visible_p99_ms: visible(0.99), visible_max_ms: visible(1), backlog_max, cpu, caught_up_ms });
+  sustained.push({ rate, result, visible_p50_ms: visible(0.5), visible_p99_ms: visible(0.99), visible_max_ms: visible(1), backlog_max, usage, caught_up_ms });
   const step = sustained.at(-1)!;
   console.log(`sustained ${rate}/s: ${describeStep(step)}`);
+}
+
+/** `actor 150 µs, ...; written actor 44.1 KiB, ...`: CPU and bytes written by each thread, per event. */
+function describeUsage(usage: Array<[string, ThreadUsage]>, events: number): string {
+  const cpu = usage.map(([name, { cpu_ms }]) => `${name} ${((cpu_ms * 1000) / events).toFixed(0)} µs`);
+  const written = usage
+    .filter(([, { written_bytes }]) => written_bytes / events >= 100)
+    .map(([name, { written_bytes }]) => `${name} ${(written_bytes / events / 1024).toFixed(1)} KiB`);
+  return `${cpu.join(", ")}; written ${written.length === 0 ? "-" : written.join(", ")}`;
 }
 
 function describeStep(step: SustainedStep): string {
@@ -188,7 +201,7 @@ function describeStep(step: SustainedStep): string {
     `sent ${step.result.sent} (${statuses}); ack p50 ${latency.p50.toFixed(1)} p99 ${latency.p99.toFixed(1)} max ${latency.max.toFixed(0)} ms; ` +
     `to Postgres p50 ${bound(step.visible_p50_ms)} p99 ${bound(step.visible_p99_ms)} max ${bound(step.visible_max_ms)} ms; backlog max ${step.backlog_max}; ` +
     `${step.caught_up_ms === null ? "NOT caught up" : `caught up ${(step.caught_up_ms / 1000).toFixed(1)} s after the last request`}; ` +
-    `CPU per event: ${step.cpu.slice(0, 5).map(([name, ms]) => `${name} ${((ms * 1000) / accepted).toFixed(0)} µs`).join(", ")}`
+    `per event: CPU ${describeUsage(step.usage.slice(0, 5), accepted)}`
   );
 }
 
@@ -218,7 +231,7 @@ if (redis_evaluations !== undefined) {
 }
 const accepted_median = Math.max(1, accepted);
 console.log(
-  `host CPU while sending (median pass), per accepted event: ${(host_median.cpu ?? []).map(([name, ms]) => `${name} ${((ms * 1000) / accepted_median).toFixed(0)} µs`).join(", ")}`,
+  `host while sending (median pass), per accepted event: CPU ${describeUsage(host_median.usage ?? [], accepted_median)}`,
 );
 
 if (sustained.length > 0) {
@@ -242,6 +255,8 @@ if (sustained.length > 0) {
         pg_p99_ms: step.visible_p99_ms === null ? "-" : `<=${step.visible_p99_ms}`,
         pg_max_ms: step.visible_max_ms === null ? "-" : `<=${step.visible_max_ms}`,
         backlog_max: step.backlog_max,
+        host_cpu_us: Math.round((step.usage.reduce((sum, [, { cpu_ms }]) => sum + cpu_ms, 0) * 1000) / Math.max(1, status(202))),
+        actor_written_kib: ((step.usage.find(([name]) => name === "actor")?.[1].written_bytes ?? 0) / Math.max(1, status(202)) / 1024).toFixed(1),
       };
     }),
   );
