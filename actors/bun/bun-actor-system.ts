@@ -56,7 +56,7 @@ export class BunActorSystem<A extends HostedActor> {
     return actor;
   }
 
-  /** Instances in memory (a gauge). */
+  /** Instances in memory. */
   size(): number {
     return this.instances.size;
   }
