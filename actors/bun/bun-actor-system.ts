@@ -19,14 +19,20 @@ export interface BunActorSystemOptions extends AlarmSchedulerOptions {
 }
 
 export const DEFAULT_ACTOR_INSTANCES_MAX = 10_000;
-/** Instances one eviction looks at, so that a request never pays for a scan of them all. */
-const EVICTION_SCAN_MAX = 1_000;
+/**
+ * Instances an eviction may look at for each new instance past the limit. Amortized work, so
+ * that a request never pays for a scan of them all; more than one, so that the map shrinks
+ * back to its limit once busy instances become idle.
+ */
+const EVICTION_SCANS_PER_NEW_INSTANCE = 8;
+/** Unused scans carried over, at most: the most one request pays. */
+const EVICTION_SCAN_CREDIT_MAX = 1_000;
 
 export class BunActorSystem<A extends HostedActor> {
   private readonly instances = new Map<string, A>();
   private readonly instances_max: number;
-  /** The size at which the next eviction runs (above instances_max while busy ones fill it). */
-  private evict_at: number;
+  /** How many instances eviction may still look at (see EVICTION_SCANS_PER_NEW_INSTANCE). */
+  private scan_credit = 0;
   readonly scheduler: AlarmScheduler;
 
   constructor(
@@ -36,7 +42,6 @@ export class BunActorSystem<A extends HostedActor> {
     options: BunActorSystemOptions = {},
   ) {
     this.instances_max = Math.max(1, options.instances_max ?? DEFAULT_ACTOR_INSTANCES_MAX);
-    this.evict_at = this.instances_max;
     this.scheduler = new AlarmScheduler(database, now, (key) => this.get(key).alarm(), options);
   }
 
@@ -50,7 +55,7 @@ export class BunActorSystem<A extends HostedActor> {
         now: this.now,
       });
       // Evicting first: the new instance, idle until its caller uses it, is never dropped.
-      if (this.instances.size >= this.evict_at) this.evictIdle();
+      if (this.instances.size >= this.instances_max) this.evictIdle();
       this.instances.set(key, actor);
     }
     return actor;
@@ -62,26 +67,23 @@ export class BunActorSystem<A extends HostedActor> {
   }
 
   /**
-   * Drops the oldest idle instances, down to 90% of instances_max. Only idle ones: a second
+   * Drops the oldest idle instances while the map is at its limit. Only idle ones: a second
    * instance of a key whose first is still running would break per-key serialization. An
    * instance still busy, or with an alarm, goes to the back: left at the front, the same busy
    * ones were scanned again at every new instance (10% of the actor thread at 3,000 events/s,
    * with payments waiting on alarms), and more than a scan's worth of them stopped eviction
-   * altogether. When busy ones keep it above the target, the next eviction waits until as many
-   * instances again are made, so each scan is paid for by that many new instances.
+   * altogether.
    */
   private evictIdle(): void {
-    const target = Math.floor(this.instances_max * 0.9);
+    this.scan_credit = Math.min(this.scan_credit + EVICTION_SCANS_PER_NEW_INSTANCE, EVICTION_SCAN_CREDIT_MAX);
     const kept: Array<[string, A]> = [];
-    let scanned = 0;
     for (const [key, actor] of this.instances) {
-      if (this.instances.size <= target || scanned >= EVICTION_SCAN_MAX) break;
-      scanned += 1;
+      if (this.instances.size < this.instances_max || this.scan_credit === 0) break;
+      this.scan_credit -= 1;
       this.instances.delete(key);
       if (!actor.idle() || this.scheduler.get(key) !== null) kept.push([key, actor]);
     }
     for (const [key, actor] of kept) this.instances.set(key, actor);
-    this.evict_at = Math.max(this.instances_max, this.instances.size + Math.max(1, this.instances_max - target));
   }
 
   /**
