@@ -25,14 +25,19 @@ function system(instances_max: number) {
   );
 }
 
-test("instances with an alarm are kept, and however many there are, idle ones behind them are still dropped", () => {
-  const actors = system(100);
-  // More actors with a pending alarm than one eviction looks at, all older than the rest.
-  const pinned = Array.from({ length: 1_500 }, (_, n) => {
-    const actor = actors.get(`pinned-${n}`);
+/** `count` new instances, each with an alarm set (work scheduled), in the order made. */
+function withAlarms(actors: ReturnType<typeof system>, prefix: string, count: number): CountingActor[] {
+  return Array.from({ length: count }, (_, n) => {
+    const actor = actors.get(`${prefix}-${n}`);
     actor.context.alarm.set(1_000_000);
     return actor;
   });
+}
+
+test("instances with an alarm are kept, and however many there are, idle ones behind them are still dropped", () => {
+  const actors = system(100);
+  // More actors with a pending alarm than one eviction looks at, all older than the rest.
+  const pinned = withAlarms(actors, "pinned", 1_500);
   for (let n = 0; n < 20_000; n += 1) actors.get(`idle-${n}`);
   // Eviction looks at 8 instances for each new one, so idle ones are about 1/8 of the map.
   expect(actors.size()).toBeLessThanOrEqual(2_000);
@@ -59,11 +64,7 @@ test("the instance just made is never the one dropped, though it is idle until i
 test("once busy instances are idle again, new instances bring the map back to its limit", () => {
   // Far more busy instances than one eviction looks at.
   const actors = system(10_000);
-  const busy = Array.from({ length: 30_000 }, (_, n) => {
-    const actor = actors.get(`busy-${n}`);
-    actor.context.alarm.set(1_000_000);
-    return actor;
-  });
+  const busy = withAlarms(actors, "busy", 30_000);
   expect(actors.size()).toBe(30_000);
   for (const actor of busy) actor.context.alarm.delete();
   for (let n = 0; n < 30_000; n += 1) actors.get(`new-${n}`);
