@@ -87,13 +87,13 @@ test(
         at = committedTotal();
         handled = await recordsHandled(host.url);
       }
-      // Somewhere further into the batch, or into the next one.
+      // Somewhere further into the batch, or into the next one. The kill follows the last
+      // look at the commits at once: a look at /metrics between them took long enough, with
+      // the host busy, for a fast consumer to commit the rest of the log first.
       await Bun.sleep(Math.floor(Math.random() * 10));
-      const handled_at_kill = await recordsHandled(host.url);
       at = committedTotal();
       await host.stop("SIGKILL");
-      handled = Math.max(handled, handled_at_kill);
-      kills.push(`SIGKILL with ${resumed_from + handled - at} records accepted and not committed (${at} of ${RECORDS} committed)`);
+      kills.push(`SIGKILL with ${at} of ${RECORDS} records committed (${resumed_from + handled} handled when last asked)`);
       expect(at).toBeLessThan(RECORDS);
     }
 
