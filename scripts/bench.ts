@@ -40,7 +40,7 @@ import { startChildServer } from "./lib/child-server.ts";
 import { eventStream } from "./lib/event-stream.ts";
 import { latencySummary, sendAll, sendAtRate, signAll, type SendResult } from "./lib/sender.ts";
 import { quantileBetween, readMetrics, sample } from "./lib/host-metrics.ts";
-import { threadUsage, threadUsageSince, type ThreadUsage } from "./lib/thread-cpu.ts";
+import { threadUsage, threadUsageSince, type ThreadUsage } from "./lib/thread-usage.ts";
 
 const events_max = Number(process.env.BENCH_EVENTS ?? 40_000);
 const seconds_max = Number(process.env.BENCH_SECONDS ?? 30);
