@@ -7,6 +7,7 @@ import type { ActorContext, HostedActor } from "../runtime.ts";
 import { ActorDatabase } from "./actor-database.ts";
 import { AlarmScheduler, type AlarmSchedulerOptions } from "./alarm-scheduler.ts";
 import { BunActorAlarm, BunActorStorage } from "./bun-actor-storage.ts";
+import { FifoMap } from "./fifo-map.ts";
 
 export interface BunActorSystemOptions extends AlarmSchedulerOptions {
   /**
@@ -29,7 +30,7 @@ const EVICTION_SCANS_PER_NEW_INSTANCE = 8;
 const EVICTION_SCAN_CREDIT_MAX = 1_000;
 
 export class BunActorSystem<A extends HostedActor> {
-  private readonly instances = new Map<string, A>();
+  private readonly instances = new FifoMap<string, A>();
   private readonly instances_max: number;
   /** How many instances eviction may still look at (see EVICTION_SCANS_PER_NEW_INSTANCE). */
   private scan_credit = 0;
@@ -56,7 +57,7 @@ export class BunActorSystem<A extends HostedActor> {
       });
       // Evicting first: the new instance, idle until its caller uses it, is never dropped.
       if (this.instances.size >= this.instances_max) this.evictIdle();
-      this.instances.set(key, actor);
+      this.instances.add(key, actor);
     }
     return actor;
   }
@@ -77,13 +78,13 @@ export class BunActorSystem<A extends HostedActor> {
   private evictIdle(): void {
     this.scan_credit = Math.min(this.scan_credit + EVICTION_SCANS_PER_NEW_INSTANCE, EVICTION_SCAN_CREDIT_MAX);
     const kept: Array<[string, A]> = [];
-    for (const [key, actor] of this.instances) {
-      if (this.instances.size < this.instances_max || this.scan_credit === 0) break;
+    while (this.instances.size >= this.instances_max && this.scan_credit > 0) {
+      const [key, actor] = this.instances.first()!;
       this.scan_credit -= 1;
       this.instances.delete(key);
       if (!actor.idle() || this.scheduler.get(key) !== null) kept.push([key, actor]);
     }
-    for (const [key, actor] of kept) this.instances.set(key, actor);
+    for (const [key, actor] of kept) this.instances.add(key, actor);
   }
 
   /**
