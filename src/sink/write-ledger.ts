@@ -49,6 +49,5 @@ export function ledgerExpressions(transfers: TransferInsert[]): SQL {
         debits_pending = ledger_accounts.debits_pending + excluded.debits_pending,
         debits_posted = ledger_accounts.debits_posted + excluded.debits_posted,
         credits_pending = ledger_accounts.credits_pending + excluded.credits_pending,
-        credits_posted = ledger_accounts.credits_posted + excluded.credits_posted
-      returning 1)`;
+        credits_posted = ledger_accounts.credits_posted + excluded.credits_posted)`;
 }

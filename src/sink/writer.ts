@@ -36,22 +36,22 @@ function batchStatement(prepared: PreparedRows): SQL {
   if (prepared.payments.length > 0) {
     expressions.push(sql`payments_written as (${insertFromJson(payments, prepared.payments)}
       on conflict (payment_id) do update set ${excludedColumns(payments, ["payment_id"])}
-      where ${payments.revision} < excluded.revision returning 1)`);
+      where ${payments.revision} < excluded.revision)`);
   }
   if (prepared.payment_events.length > 0) {
-    expressions.push(sql`events_written as (${insertFromJson(payment_events, prepared.payment_events)} on conflict do nothing returning 1)`);
+    expressions.push(sql`events_written as (${insertFromJson(payment_events, prepared.payment_events)} on conflict do nothing)`);
   }
   if (prepared.ledger_journals.length > 0) {
-    expressions.push(sql`journals_written as (${insertFromJson(ledger_journals, prepared.ledger_journals)} on conflict do nothing returning 1)`);
+    expressions.push(sql`journals_written as (${insertFromJson(ledger_journals, prepared.ledger_journals)} on conflict do nothing)`);
   }
   if (prepared.ledger_transfers.length > 0) expressions.push(ledgerExpressions(prepared.ledger_transfers));
   if (prepared.fraud_decisions.length > 0) {
-    expressions.push(sql`decisions_written as (${insertFromJson(fraud_decisions, prepared.fraud_decisions)} on conflict do nothing returning 1)`);
+    expressions.push(sql`decisions_written as (${insertFromJson(fraud_decisions, prepared.fraud_decisions)} on conflict do nothing)`);
   }
   if (prepared.dead_letters.length > 0) {
     expressions.push(sql`dead_letters_written as (${insertFromJson(dead_letters, prepared.dead_letters)}
       on conflict (payment_id, event_id) do update set ${excludedColumns(dead_letters, ["payment_id", "event_id"])}
-      where ${dead_letters.version} < excluded.version returning 1)`);
+      where ${dead_letters.version} < excluded.version)`);
   }
   return sql`with ${sql.join(expressions, sql`, `)} select 1`;
 }

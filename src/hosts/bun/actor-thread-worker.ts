@@ -27,11 +27,11 @@ declare const self: Worker;
 becomeWorkerThread("actor");
 
 /**
- * How long a sink batch that is not full waits for more rows. Each batch has a cost of its
- * own (then a transaction of about six statements, now one statement), and under sustained
- * load batches that left at once held a few dozen events: at 2,000 events/s the sink thread spent 202 and 245 µs an event
- * with none, 172 and 167 with 25 ms, 155 with 50 ms (PGlite). 25 ms is a small part of the
- * time to Postgres that the benchmark's bar allows.
+ * How long a sink batch that is not full waits for more rows. Each batch has a fixed cost,
+ * and under sustained load batches that left at once held a few dozen events: at 2,000
+ * events/s the sink thread spent 202 and 245 µs an event with none, 172 and 167 with 25 ms,
+ * 155 with 50 ms (PGlite, when a batch was a transaction of about six statements). 25 ms is a
+ * small part of the time to Postgres that the benchmark's bar allows.
  */
 const SINK_LINGER_MS = 25;
 
