@@ -23,16 +23,16 @@ export interface IngressDeliveryOptions {
   due_actors_max: number;
   /**
    * Entries read and delivered in one turn of the event loop. Their actors' processing starts
-   * in that turn too, so this bounds how long an operator's request waits behind a turn. At
-   * 2,000 events/s on two slow cores, GET /payments/:id took p50 8.9 ms and p99 77 ms with 32,
-   * 64 and 270 ms with 256; alternated twice, 32 used no more CPU (actor thread 305 and 323 µs
-   * an event against 327 and 358), though commits were smaller (41.9 to 43.1 KiB an event
-   * written against 34.9 to 39.6).
+   * in that turn too, so a larger page makes larger commits and an operator's request waits
+   * behind a longer turn. Measured on two slow cores: at 2,000 events/s GET /payments/:id took
+   * p50 64 and p99 270 ms with 256, 8.9 and 77 ms with 32; at 2,500 events/s, alternated
+   * twice, 256 kept up where 32 fell behind (actor thread 283 and 304 µs an event against 364
+   * and 316, backlog 3,245 and 9,782 against 17,637 and 11,298). Throughput under load first.
    */
   page_entries_max: number;
 }
 
-export const DEFAULT_INGRESS_DELIVERY_OPTIONS: IngressDeliveryOptions = { due_actors_max: 1_024, page_entries_max: 32 };
+export const DEFAULT_INGRESS_DELIVERY_OPTIONS: IngressDeliveryOptions = { due_actors_max: 1_024, page_entries_max: 256 };
 
 /** While processing is behind, how often to look again. */
 const WAIT_MS = 2;
