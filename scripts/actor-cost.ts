@@ -10,6 +10,10 @@
  *   ACTOR_COST_SECONDS    seconds of events (default 12)
  *   ACTOR_COST_DATABASE   file (default: a fresh actors.sqlite with fsync) or memory (SQLite
  *                         in memory: what the actor thread costs without the disk)
+ *   ACTOR_COST_SINK       delay (default: a sink that answers after 20 ms) or thread (the
+ *                         host's sink thread and batcher, with embedded PGlite: the actor
+ *                         thread then also merges and posts the rows, and the sink thread's
+ *                         CPU is printed too)
  *
  * Compare variants within one run of the machine, alternated: runs of one tree vary by ±10%.
  */
@@ -28,11 +32,14 @@ import { loadBunConfig } from "../src/hosts/bun/config.ts";
 import { deliverIngressMessage } from "../src/hosts/bun/ingress-delivery.ts";
 import { MetricsRegistry } from "../src/http/metrics.ts";
 import { EmbeddedVelocityStore } from "../src/velocity/embedded-sqlite.ts";
+import { SinkThread, sinkBatcher } from "../src/hosts/bun/sink-thread.ts";
 import { eventStream } from "./lib/event-stream.ts";
+import { threadUsage, threadUsageSince } from "./lib/thread-usage.ts";
 
 const rate = Number(process.env.ACTOR_COST_RATE ?? 2000);
 const seconds = Number(process.env.ACTOR_COST_SECONDS ?? 12);
 const in_memory = process.env.ACTOR_COST_DATABASE === "memory";
+const sink_thread = process.env.ACTOR_COST_SINK === "thread";
 const SINK_DELAY_MS = 20;
 const CATCH_UP_MS_MAX = 60_000;
 const QUIET_MS = 1_000;
@@ -53,14 +60,14 @@ const config = loadBunConfig({ DATA_DIR: directory });
 if (!config.ok) throw new Error(config.error.message);
 const database = new ActorDatabase({ path: in_memory ? ":memory:" : join(directory, "actors.sqlite"), durability: "fsync" });
 let rows_flushed = 0;
+const thread = sink_thread ? (await SinkThread.start({ data_dir: directory })).thread : null;
+const batcher = thread === null ? null : sinkBatcher(thread, config.value.sink_batch_rows_max);
 const sink = {
-  write: (rows: SinkRows) =>
-    new Promise<void>((resolve) =>
-      setTimeout(() => {
-        rows_flushed += rows.payment_events.length;
-        resolve();
-      }, SINK_DELAY_MS),
-    ),
+  write: async (rows: SinkRows) => {
+    if (batcher === null) await Bun.sleep(SINK_DELAY_MS);
+    else await batcher.write(rows);
+    rows_flushed += rows.payment_events.length;
+  },
 };
 const dependencies = {
   velocity: new EmbeddedVelocityStore(database.db),
@@ -75,6 +82,7 @@ system.start({ pending_prefixes: PENDING_WORK_PREFIXES });
 
 const events = eventStream({ payments: Math.ceil((rate * seconds) / 4), shuffle_ratio: 0.1, duplicate_ratio: 0.02, seed: 7 }).slice(0, rate * seconds);
 const distinct = new Set(events.map((event) => event.id)).size;
+const threads_before = threadUsage(process.pid);
 const cpu_before = mainThreadCpuUs();
 const written_before = mainThreadWrittenBytes();
 const commits_before = database.commits;
@@ -106,12 +114,20 @@ await database.flush();
 const cpu_us = mainThreadCpuUs() - cpu_before;
 const written = mainThreadWrittenBytes() - written_before;
 const commits = database.commits - commits_before;
+const other_threads = threadUsageSince(threads_before, threadUsage(process.pid))
+  .filter(([name]) => name !== "main")
+  .slice(0, 4)
+  .map(([name, usage]) => `${name} ${((usage.cpu_ms * 1000) / events.length).toFixed(0)} µs`)
+  .join(", ");
 console.log(
-  `actor cost (${in_memory ? "SQLite in memory" : "actors.sqlite, fsync"}): ${events.length} events at ${rate}/s, ` +
+  `actor cost (${in_memory ? "SQLite in memory" : "actors.sqlite, fsync"}, ${sink_thread ? "sink thread with PGlite" : `a sink answering after ${SINK_DELAY_MS} ms`}): ${events.length} events at ${rate}/s, ` +
     `${rows_flushed} of ${distinct} distinct events in Postgres rows ${((caught_up_at - sent_at) / 1000).toFixed(1)} s after the last\n` +
     `  actor thread ${(cpu_us / events.length).toFixed(0)} µs an event; wrote ${(written / events.length / 1024).toFixed(1)} KiB an event; ` +
-    `${commits} commits (${(events.length / Math.max(1, commits)).toFixed(1)} events a commit)`,
+    `${commits} commits (${(events.length / Math.max(1, commits)).toFixed(1)} events a commit)\n` +
+    `  other threads: ${other_threads}`,
 );
 await system.stop();
 await database.close();
+await batcher?.close();
+await thread?.close();
 if (existsSync(directory)) rmSync(directory, { recursive: true, force: true });

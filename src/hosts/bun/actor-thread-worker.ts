@@ -12,11 +12,10 @@ import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { errorClass, errorMessage } from "../../core/errors.ts";
 import { emptySinkRows } from "../../core/postgres-rows.ts";
 import { MetricsRegistry } from "../../http/metrics.ts";
-import { SinkBatcher } from "../../sink/batcher.ts";
 import { redisHealthCheck, redisVelocityStore, registerRedisVelocityMetrics } from "../redis-velocity.ts";
 import { actorsPath, ingressPath, type ActorThreadMessage, type ActorThreadNotice, type ActorThreadRequest, type ActorThreadResults } from "./actor-thread-protocol.ts";
 import { ActorProcessing } from "./actor-processing.ts";
-import { SinkThread } from "./sink-thread.ts";
+import { SinkThread, sinkBatcher } from "./sink-thread.ts";
 import { checkInstallation } from "./installation-check.ts";
 import { postgresAddress } from "./start-failure.ts";
 import { StoragePauses, type StoragePause } from "./storage-pause.ts";
@@ -26,14 +25,6 @@ declare const self: Worker;
 
 becomeWorkerThread("actor");
 
-/**
- * How long a sink batch that is not full waits for more rows. Each batch has a fixed cost,
- * and under sustained load batches that left at once held a few dozen events: at 2,000
- * events/s the sink thread spent 202 and 245 µs an event with none, 172 and 167 with 25 ms,
- * 155 with 50 ms (PGlite, when a batch was a transaction of about six statements). 25 ms is a
- * small part of the time to Postgres that the benchmark's bar allows.
- */
-const SINK_LINGER_MS = 25;
 
 type Host = Awaited<ReturnType<typeof openHost>>;
 let host: Host | null = null;
@@ -45,7 +36,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   ingress_through = request.ingress_through;
   const { thread: sink, migration } = await SinkThread.start({ database_url: config.database_url, data_dir: config.data_dir });
   const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
-  const batcher = new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max: config.sink_batch_rows_max, linger_ms: SINK_LINGER_MS });
+  const batcher = sinkBatcher(sink, config.sink_batch_rows_max);
   const limits = paymentActorLimits(config.limits);
   const fraud_fail_open = config.velocity.fraud_fail_open ?? config.fraud_rules.fail_open ?? false;
   const pauses = new StoragePauses({
