@@ -13,6 +13,7 @@ import { openSink } from "../../sink/open-sink.ts";
 import { countPaymentEvents, ledgerAccounts, listDeadLetters, pingSink } from "../../sink/queries.ts";
 import { writeSinkRows } from "../../sink/writer.ts";
 import { recordKafkaDeadLettersPublished, unpublishedKafkaDeadLetters } from "../../sink/kafka-dead-letter-publications.ts";
+import type { SinkRows } from "../../core/postgres-rows.ts";
 import type { SinkRequest, SinkResponse } from "./sink-thread-protocol.ts";
 import { becomeWorkerThread } from "../../../actors/bun/thread-priority.ts";
 
@@ -37,7 +38,7 @@ async function handle(request: SinkRequest): Promise<unknown> {
       return migration;
     }
     case "write":
-      return writeSinkRows(sink!, request.rows).catch((error: unknown) => {
+      return writeSinkRows(sink!, JSON.parse(request.rows_json) as SinkRows).catch((error: unknown) => {
         throw sinkWriteError(error);
       });
     case "listDeadLetters":

@@ -22,7 +22,7 @@ const SINK_LINGER_MS = 25;
 
 /** The actor thread's batcher in front of the sink thread: one batch in flight at a time. */
 export function sinkBatcher(sink: SinkThread, batch_rows_max: number): SinkBatcher {
-  return new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows }), writers_max: 1, batch_rows_max, linger_ms: SINK_LINGER_MS });
+  return new SinkBatcher({ write: (rows) => sink.call({ method: "write", rows_json: JSON.stringify(rows) }), writers_max: 1, batch_rows_max, linger_ms: SINK_LINGER_MS });
 }
 
 type Waiter = { resolve: (value: unknown) => void; reject: (error: Error) => void; timer: ReturnType<typeof setTimeout> };
