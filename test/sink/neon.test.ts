@@ -48,7 +48,7 @@ runSinkSuite(
   "sink on PGlite (Neon serverless driver via ws proxy and pglite-socket)",
   () => openNeon(`postgres://postgres@${pglite_address}/postgres`, { ws_proxy: `127.0.0.1:${pglite_proxy.port}`, connections_max: 1 }),
   {
-    skip: {
+    not_applicable: {
       "two migrations at once from two pools apply each migration once":
         "PGlite's socket server accepts one connection at a time, so a second pool cannot connect",
     },

@@ -10,7 +10,7 @@ import { runSinkSuite } from "./sink-suite.ts";
 import { paymentRow, rowsOf } from "./sink-rows.ts";
 
 runSinkSuite("sink on PGlite (in memory)", () => openPglite(undefined), {
-  skip: {
+  not_applicable: {
     "two migrations at once from two pools apply each migration once":
       "each in-memory PGlite is its own database, so two of them share nothing to race on",
   },
