@@ -39,7 +39,9 @@ export class Http1Pool {
 
   constructor(
     url: string,
-    private readonly connections_max = 256,
+    // An open loop at 10,000 requests/s with answers taking 25 ms needs 250 in flight; with 256
+    // connections the generator queued the rest itself and the host never saw its overload.
+    private readonly connections_max = 1024,
   ) {
     const parsed = new URL(url);
     this.host = parsed.hostname;

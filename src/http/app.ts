@@ -44,17 +44,26 @@ export function createApp(deps: AppDependencies) {
   app.onError((error, c) => {
     // hono/bearer-auth's refusals carry their JSON problem response already (admin-auth.ts).
     if (error instanceof HTTPException) return error.getResponse();
-    if (isClientDisconnect(error, c.req.raw)) {
+    // A problem the app chose is its answer; only an unexplained failure may be the client's leaving.
+    if (!(error instanceof HttpProblem) && isClientDisconnect(error, c.req.raw)) {
       metrics.client_disconnects.increment(1);
       console.warn(`client went away during ${c.req.method} ${c.req.path}; nothing was acknowledged to it`);
       return problemResponse(c, new HttpProblem(400, "client_disconnected", "the client closed the request before it was read"));
     }
     const problem = errorProblem(error, c.req.method, c.req.path);
     // The one place webhook refusals are counted, whatever their status.
-    if (c.req.method === "POST" && c.req.path.startsWith("/webhooks/")) metrics.rejected.increment(1, { reason: problem.code });
+    if (c.req.method === "POST" && c.req.path.startsWith("/webhooks/")) metrics.rejected.increment(1, rejectionLabels(problem.code));
     return problemResponse(c, problem);
   });
   return app;
+}
+
+/** One label object per reason, so the registry computes each label key once. */
+const rejection_labels = new Map<string, { reason: string }>();
+function rejectionLabels(reason: string): { reason: string } {
+  let labels = rejection_labels.get(reason);
+  if (labels === undefined) rejection_labels.set(reason, (labels = { reason }));
+  return labels;
 }
 
 function errorProblem(error: unknown, method: string, path: string): HttpProblem {

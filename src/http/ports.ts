@@ -23,6 +23,12 @@ export type AcceptOutcome = ActorAcceptOutcome | "overloaded";
 export interface PaymentActorsPort {
   /** Resolves once the event is durable in its actor's inbox (or recognised as a duplicate). */
   accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome>;
+  /**
+   * True while every new event would be refused `overloaded`. Webhooks are then answered 503
+   * before their body is read, verified and parsed: refusing must cost far less than accepting,
+   * or an overloaded host spends its core refusing and answers nothing in time. Absent: never.
+   */
+  overloaded?(): boolean;
   /** The actor's whole state, or null for a payment never seen. */
   inspect(payment_id: string): Promise<unknown | null>;
   replay(payment_id: string, event_id: string): Promise<OperatorOutcome>;

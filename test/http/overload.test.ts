@@ -8,12 +8,13 @@ import { event } from "../support/events.ts";
 
 const secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-function appAnswering(outcome: AcceptOutcome | Error) {
+function appAnswering(outcome: AcceptOutcome | Error, overloaded?: () => boolean) {
   const actors = {
     accept: async () => {
       if (outcome instanceof Error) throw outcome;
       return outcome;
     },
+    overloaded,
   } as unknown as PaymentActorsPort;
   return createApp({
     webhook_secrets: { dev: [secret] },
@@ -27,11 +28,11 @@ function appAnswering(outcome: AcceptOutcome | Error) {
   });
 }
 
-async function deliver(outcome: AcceptOutcome | Error) {
+async function deliver(outcome: AcceptOutcome | Error, overloaded?: () => boolean) {
   const body = JSON.stringify(event("payment.created", "pay_overload", { amount: 100 }));
   const timestamp_s = Math.floor(Date.now() / 1000);
   const signature = await signWebhook({ id: "msg_1", timestamp_s, body, secret });
-  return appAnswering(outcome).request("/webhooks/dev", {
+  return appAnswering(outcome, overloaded).request("/webhooks/dev", {
     method: "POST",
     body,
     headers: { "content-type": "application/json", "webhook-id": "msg_1", "webhook-timestamp": String(timestamp_s), "webhook-signature": signature },
@@ -67,5 +68,42 @@ describe("overload answers", () => {
     expect(response.status).toBe(503);
     expect(response.headers.get("retry-after")).toBe("5");
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("storage_full");
+  });
+
+  test("while the host says it is overloaded, a webhook is answered 503 before its body is read or verified", async () => {
+    let accepted = 0;
+    const app = createApp({
+      webhook_secrets: { dev: [secret] },
+      admin_token: "a".repeat(20),
+      body_bytes_max: 262_144,
+      actors: { accept: async () => (accepted++, "accepted"), overloaded: () => true } as unknown as PaymentActorsPort,
+      sink: { listDeadLetters: async () => [], ledgerAccounts: async () => [] },
+      metrics: new MetricsRegistry(),
+      health_checks: [],
+      now: Date.now,
+    });
+    let body_read = false;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        body_read = true;
+        controller.enqueue(new TextEncoder().encode("{}"));
+        controller.close();
+      },
+    }, { highWaterMark: 0 });
+    const response = await app.request("/webhooks/dev", { method: "POST", body, headers: { "content-type": "application/json" } });
+    expect(response.status).toBe(503);
+    expect(response.headers.get("retry-after")).toBe("1");
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("overloaded");
+    expect(body_read).toBe(false);
+    expect(accepted).toBe(0);
+    // An unknown source is still named as such.
+    expect((await app.request("/webhooks/nope", { method: "POST", body: "{}" })).status).toBe(404);
+  });
+
+  test("a signed event is accepted again once the host is no longer overloaded", async () => {
+    let overloaded = true;
+    expect((await deliver("accepted", () => overloaded)).status).toBe(503);
+    overloaded = false;
+    expect((await deliver("accepted", () => overloaded)).status).toBe(202);
   });
 });

@@ -14,6 +14,7 @@ import { MetricsRegistry } from "../../http/metrics.ts";
 import type { PaymentActorsPort } from "../../http/ports.ts";
 import { actorsPath, ingressPath } from "./actor-thread-protocol.ts";
 import { ActorThread } from "./actor-thread.ts";
+import { EventLoopLag, IN_FLIGHT_MIN, LAG_MS_MAX } from "./event-loop-lag.ts";
 import { BunIngress } from "./ingress.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "./processing-backlog.ts";
 import type { BunHostConfig } from "./config.ts";
@@ -60,8 +61,12 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   }
   const actor_rows = new ActorRowsReader(actorsPath(config.data_dir));
   ingress.open(actor_rows);
+  const loop_lag = new EventLoopLag();
+  loop_lag.start();
   const actors: PaymentActorsPort = {
     accept: (event, source) => ingress.accept(event, source),
+    // `server` is listening by the time any request asks.
+    overloaded: () => loop_lag.overloaded(server.pendingRequests) || ingress.backlog.overloaded(),
     inspect: (payment_id) => thread.call({ method: "inspect", payment_id }),
     replay: (payment_id, event_id) => thread.call({ method: "replay", payment_id, event_id }),
     discard: (payment_id, event_id) => thread.call({ method: "discard", payment_id, event_id }),
@@ -80,6 +85,11 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     "processing_backlog_drain_seconds",
     "How long the waiting events would take to process, as estimated for overload (503 overloaded past PROCESSING_BACKLOG_MS_MAX).",
     () => ingress.backlog.drainMs() / 1000,
+  );
+  registry.gauge(
+    "http_event_loop_lag_seconds",
+    `How late the HTTP thread's event loop runs (webhooks get 503 overloaded past ${LAG_MS_MAX} ms with more than ${IN_FLIGHT_MIN} requests in flight).`,
+    () => loop_lag.lateMs() / 1000,
   );
   let kafka: ReturnType<typeof startKafkaConsumerLoop> | null = null;
   const app = createApp({
@@ -151,6 +161,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
       stopping ??= (async () => {
         await kafka?.stop();
         await server.stop();
+        loop_lag.stop();
         await ingress_database.flush();
         await thread.stop();
         actor_rows.close();

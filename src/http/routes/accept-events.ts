@@ -47,6 +47,9 @@ function refusal(outcome: Exclude<AcceptOutcome, Admitted>, payment_id: string):
     case "inbox_full":
       return new HttpProblem(429, "inbox_full", `payment ${payment_id} has too many events waiting; retry later`, { "Retry-After": "1" });
     case "overloaded":
-      return new HttpProblem(503, "overloaded", "too many events are waiting to be processed; retry later", { "Retry-After": "1" });
+      return OVERLOADED;
   }
 }
+
+/** Built once: an overloaded host answers it thousands of times a second, and its stack says nothing. */
+export const OVERLOADED = new HttpProblem(503, "overloaded", "too many events are waiting to be processed; retry later", { "Retry-After": "1" });

@@ -13,7 +13,7 @@ import { mergeWebhookSources, type WebhookSource } from "../../ingest/webhook-so
 import { ignoredQuerySchema, parseInput } from "../admin-input.ts";
 import type { AppDependencies } from "../ports.ts";
 import { HttpProblem } from "../problem.ts";
-import { acceptEvents } from "./accept-events.ts";
+import { acceptEvents, OVERLOADED } from "./accept-events.ts";
 import { httpMetrics } from "./http-metrics.ts";
 
 const OUTCOME_LABELS = { accepted: { outcome: "accepted" }, duplicate: { outcome: "duplicate" } } as const;
@@ -42,6 +42,7 @@ export function webhookRoutes(deps: AppDependencies) {
       const source = Object.hasOwn(sources, name) ? sources[name] : undefined;
       if (!source) throw new HttpProblem(404, "unknown_source", `no webhook source named "${name}" is configured`);
       const provider = PROVIDERS[source.provider];
+      if (deps.actors.overloaded?.()) throw OVERLOADED;
 
       const body = await readBody(c.req.raw, deps.body_bytes_max);
       if (!body.ok) throw HttpProblem.of(413, body.error);
