@@ -3,18 +3,19 @@
  * against each store: memory, embedded SQLite, and later Redis. Counter names carry a
  * fresh prefix per test, so the suite can share a real Redis with other runs.
  */
-import { describe, expect, test } from "bun:test";
+import { describe, expect } from "bun:test";
 import type { VelocityObservation, VelocityStore } from "../../src/core/fraud/velocity.ts";
 import { assessFraud } from "../../src/core/fraud/assess-fraud.ts";
 import { parseFraudRules } from "../../src/core/fraud/parse-rules.ts";
 import type { PaymentEvent } from "../../src/core/event.ts";
+import { caseRunner } from "../support/case-runner.ts";
 
 const HOUR_MS = 60 * 60 * 1000;
 const T0_MS = Date.UTC(2026, 10, 21, 10, 0, 0);
 
 export interface VelocityContractOptions {
-  /** Test names to skip, each with the reason why it cannot hold for this store. */
-  skip?: Record<string, string>;
+  /** Case names to the reason each cannot hold for this store (such a case is not defined for it). */
+  not_applicable?: Record<string, string>;
 }
 
 export function runVelocityContract(
@@ -22,15 +23,12 @@ export function runVelocityContract(
   make: () => VelocityStore | Promise<VelocityStore>,
   options: VelocityContractOptions = {},
 ): void {
-  const it = (title: string, body: (store: VelocityStore, counter: (name: string) => string) => Promise<void>) => {
-    // A store skips a case only with a written reason, shown in the test's name.
-    const reason = options.skip?.[title];
-    const run = reason === undefined ? test : test.skip;
-    run(reason === undefined ? title : `${title} (skipped: ${reason})`, async () => {
+  const define = caseRunner(options.not_applicable ?? {});
+  const it = (title: string, body: (store: VelocityStore, counter: (name: string) => string) => Promise<void>) =>
+    define(title, async () => {
       const prefix = `contract-${crypto.randomUUID()}`;
       await body(await make(), (counter) => `${prefix}:${counter}`);
     });
-  };
   const count = (counter: string, member: string, window_ms = HOUR_MS): VelocityObservation => ({
     counter,
     member,

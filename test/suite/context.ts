@@ -1,5 +1,4 @@
 /** What every case receives, and typed clients over TestHost.call. */
-import { test } from "bun:test";
 import type { PaymentView } from "../../actors/payment/inspect.ts";
 import type { AcceptOutcome } from "../../actors/payment/payment-actor.ts";
 import type { PaymentEvent } from "../../src/core/event.ts";
@@ -10,7 +9,7 @@ export interface SuiteContext {
   factory: HostFactory;
   /** Starts a host for the running case; the suite stops it when the case ends. */
   start(options?: HostStartOptions): Promise<TestHost>;
-  /** Registers a case, or skips it with the reason the runner gave. */
+  /** Defines a case (test/support/case-runner.ts). */
   test(name: string, run: () => Promise<void>, timeout_ms?: number): void;
 }
 
@@ -18,15 +17,6 @@ export interface SuiteContext {
 export const CASE_TIMEOUT_MS = 20_000;
 /** How long a case waits for an outcome that must come. */
 export const DEADLINE_MS = 5_000;
-
-export function caseRunner(skip: Record<string, string>, used: Set<string>): SuiteContext["test"] {
-  return (name, run, timeout_ms = CASE_TIMEOUT_MS) => {
-    used.add(name);
-    const reason = skip[name];
-    if (reason !== undefined) test.skip(`${name} (skipped: ${reason})`, run);
-    else test(name, run, timeout_ms);
-  };
-}
 
 export function probe(host: TestHost, key: string) {
   const call = (request: ProbeRequest) => host.call("probe", key, request);

@@ -9,7 +9,8 @@ import { afterEach, describe, expect, test } from "bun:test";
 import { acknowledgesAfterDurable } from "./acknowledges-after-durable.ts";
 import { alarmFiresAndRearms } from "./alarm-fires-and-rearms.ts";
 import { alarmIdempotent } from "./alarm-idempotent.ts";
-import { caseRunner, type SuiteContext } from "./context.ts";
+import { CASE_TIMEOUT_MS, type SuiteContext } from "./context.ts";
+import { caseRunner } from "../support/case-runner.ts";
 import { duplicateChangesNothing } from "./duplicate-changes-nothing.ts";
 import type { HostFactory, TestHost } from "./host.ts";
 import { keysRunInParallel } from "./keys-run-in-parallel.ts";
@@ -23,8 +24,8 @@ export type { HostFactory, HostStartOptions, SuiteActorKind, SuiteRequests, Test
 export { createSuiteActor, type SuiteActor } from "./suite-actors.ts";
 
 export interface ActorHostSuiteOptions {
-  /** Case name to the reason it cannot run against this host. */
-  skip?: Record<string, string>;
+  /** Case name to the reason it cannot apply to this host (such a case is not defined for it). */
+  not_applicable?: Record<string, string>;
 }
 
 export function runActorHostSuite(name: string, factory: HostFactory, options: ActorHostSuiteOptions = {}): void {
@@ -34,7 +35,7 @@ export function runActorHostSuite(name: string, factory: HostFactory, options: A
       const hosts = running.splice(0);
       await Promise.all(hosts.map((host) => host.stop()));
     });
-    const skip = options.skip ?? {};
+    const not_applicable = options.not_applicable ?? {};
     const used = new Set<string>();
     const context: SuiteContext = {
       factory,
@@ -43,7 +44,7 @@ export function runActorHostSuite(name: string, factory: HostFactory, options: A
         running.push(host);
         return host;
       },
-      test: caseRunner(skip, used),
+      test: caseRunner(not_applicable, CASE_TIMEOUT_MS, used),
     };
     serializesPerKey(context);
     acknowledgesAfterDurable(context);
@@ -55,8 +56,8 @@ export function runActorHostSuite(name: string, factory: HostFactory, options: A
     listPages(context);
     duplicateChangesNothing(context);
     runsThePaymentActor(context);
-    test("every skipped case names a case of the suite", () => {
-      expect(Object.keys(skip).filter((skipped) => !used.has(skipped))).toEqual([]);
+    test("every case named not applicable is a case of the suite", () => {
+      expect(Object.keys(not_applicable).filter((name) => !used.has(name))).toEqual([]);
     });
   });
 }

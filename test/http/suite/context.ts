@@ -1,9 +1,9 @@
 /**
  * What every case of the HTTP suite gets: the running target, ids unique to this run (a
- * deployed host keeps its data between runs), and a test function that honours the
- * runner's skip list. Cases talk to the host only through `fetch`.
+ * deployed host keeps its data between runs), and the suite's test function
+ * (test/support/case-runner.ts). Cases talk to the host only through `fetch`.
  */
-import { expect, test } from "bun:test";
+import { expect } from "bun:test";
 import { REQUEST_TIMEOUT_MS, sendSigned, type HttpTarget } from "../../support/http-target.ts";
 
 export interface HttpSuiteContext {
@@ -14,21 +14,13 @@ export interface HttpSuiteContext {
 }
 
 export interface HttpSuiteOptions {
-  /** Case name to the reason it cannot run against this host. */
-  skip?: Record<string, string>;
+  /** Case name to the reason it cannot apply to this host (such a case is not defined for it). */
+  not_applicable?: Record<string, string>;
 }
 
 /** Every wait in the suite is bounded by this. */
 export const WAIT_MS_MAX = 10_000;
 const POLL_INTERVAL_MS = 50;
-
-export function caseRunner(skip: Record<string, string>): HttpSuiteContext["test"] {
-  return (name, run, timeout_ms = 30_000) => {
-    const reason = skip[name];
-    if (reason !== undefined) test.skip(`${name} (skipped: ${reason})`, run);
-    else test(name, run, timeout_ms);
-  };
-}
 
 export type Json = Record<string, any>;
 
