@@ -24,7 +24,8 @@ export interface PaymentActorsPort {
   /** Resolves once the event is durable in its actor's inbox (or recognised as a duplicate). */
   accept(event: PaymentEvent, source: MessageSource): Promise<AcceptOutcome>;
   /**
-   * True while every new event would be refused `overloaded`. Webhooks are then answered 503
+   * True while the host refuses new events `overloaded` (on Bun: its processing backlog is past
+   * its limit, or its HTTP thread runs behind). Webhooks are then answered 503
    * before their body is read, verified and parsed: refusing must cost far less than accepting,
    * or an overloaded host spends its core refusing and answers nothing in time. Absent: never.
    */

@@ -52,4 +52,4 @@ function refusal(outcome: Exclude<AcceptOutcome, Admitted>, payment_id: string):
 }
 
 /** Built once: an overloaded host answers it thousands of times a second, and its stack says nothing. */
-export const OVERLOADED = new HttpProblem(503, "overloaded", "too many events are waiting to be processed; retry later", { "Retry-After": "1" });
+export const OVERLOADED = new HttpProblem(503, "overloaded", "the host has more work waiting than it can take on now (events to process, or requests to answer); retry later", { "Retry-After": "1" });
