@@ -29,13 +29,9 @@ export const IN_FLIGHT_MIN = 128;
 
 export class EventLoopLag {
   private late_ms = 0;
-  private due_at = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(
-    private readonly every_ms = 5,
-    private readonly clock: () => number = () => performance.now(),
-  ) {}
+  constructor(private readonly every_ms = 5) {}
 
   start(): void {
     if (this.timer === null) this.arm();
@@ -57,15 +53,15 @@ export class EventLoopLag {
     return in_flight > IN_FLIGHT_MIN && this.late_ms > LAG_MS_MAX;
   }
 
-  /** One check, `late_ms` after it was due (public for tests, which drive the clock). */
+  /** One check, `late_ms` after it was due (public for tests, which feed it lateness). */
   checked(late_ms: number): void {
     this.late_ms += SMOOTHING * (Math.max(0, late_ms) - this.late_ms);
   }
 
   private arm(): void {
-    this.due_at = this.clock() + this.every_ms;
+    const due_at = performance.now() + this.every_ms;
     this.timer = setTimeout(() => {
-      this.checked(this.clock() - this.due_at);
+      this.checked(performance.now() - due_at);
       this.arm();
     }, this.every_ms);
     // Never what keeps the process alive.
