@@ -98,6 +98,8 @@ export class ActorDatabase {
     rollbackTo: Statement;
   };
   commits = 0;
+  private before_commit: (() => void) | null = null;
+  private closing = false;
 
   private readonly path: string;
   private readonly checkpointer: Worker;
@@ -212,6 +214,27 @@ export class ActorDatabase {
     };
   }
 
+  /**
+   * Joins the current batch without a statement of its own, for a writer that buffers its
+   * rows and writes them in `beforeCommit` (the ingress log: one row a batch).
+   */
+  join(): void {
+    this.write();
+  }
+
+  /** Closed, or closing: nothing new may be written. */
+  get closed(): boolean {
+    return this.closing;
+  }
+
+  /**
+   * Runs `hook` inside every batch's transaction just before its COMMIT (one hook). Its
+   * statements run as is (not through `put`); if it throws, the batch fails like a failed COMMIT.
+   */
+  beforeCommit(hook: () => void): void {
+    this.before_commit = hook;
+  }
+
   /** Actors holding a row under any of these key prefixes (a full scan: for start-up only). */
   actorsWithRows(prefixes: readonly string[]): string[] {
     if (prefixes.length === 0) return [];
@@ -266,12 +289,20 @@ export class ActorDatabase {
     if (!batch || this.savepoint_depth > 0) return;
     this.batch = null;
     this.batch_writes = 0;
+    // Always run, so that what a hook holds belongs to this batch, committed or not.
+    let hook_error: unknown = null;
+    try {
+      this.before_commit?.();
+    } catch (error) {
+      hook_error = error;
+    }
     if (this.commit_failure !== null) {
-      this.db.exec("ROLLBACK");
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
       batch.reject(this.commit_failure);
       return;
     }
     try {
+      if (hook_error !== null) throw hook_error;
       this.db.exec("COMMIT");
       this.commits += 1;
     } catch (error) {
@@ -325,6 +356,7 @@ export class ActorDatabase {
 
   /** Commits, stops the checkpoint thread (it holds its own connection), and closes. */
   async close(): Promise<void> {
+    this.closing = true;
     this.commit();
     await this.flush();
     // Every fsync call must have returned before its descriptor closes.

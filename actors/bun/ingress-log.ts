@@ -3,16 +3,21 @@
  * their payment actors on the actor thread, in acceptance order, in a database file of its
  * own (`ingress.sqlite`) so that acknowledging never waits for the actor thread's writes.
  *
- * The HTTP thread appends (one sequential insert, in a group commit) and, once the actor
- * thread reports a prefix of the log delivered and durable in the actors' inboxes, deletes
- * that prefix. Delivery is idempotent (an actor recognises an id it has seen), so a crash
- * between delivering and deleting only repeats a delivery that changes nothing. At every
- * moment an acknowledged event is in this log, or durable in its actor's storage, or both.
+ * The HTTP thread appends entries to the open group commit, and writes them as **one row a
+ * commit** (`ingress_batches`: the commit's last sequence, its entries as one JSON array):
+ * an insert an event, its index and its delete were a quarter of the HTTP thread during a
+ * burst. Once the actor thread reports a prefix of the log delivered and durable in the
+ * actors' inboxes, the HTTP thread deletes the rows wholly inside it (a row partly
+ * delivered stays until the rest is). Delivery is idempotent (an actor recognises an id it
+ * has seen), so a crash between delivering and deleting only repeats deliveries that change
+ * nothing. At every moment an acknowledged event is in this log, or durable in its actor's
+ * storage, or both.
  *
  * Which (actor, id) pairs are in the log is kept in memory (rebuilt from the table at start),
  * so recognising a duplicate costs no index read.
  */
-import { Database } from "bun:sqlite";
+import { Database, type Statement } from "bun:sqlite";
+import { existsSync } from "node:fs";
 import type { ActorDatabase } from "./actor-database.ts";
 
 export interface IngressEntry<T> {
@@ -22,9 +27,47 @@ export interface IngressEntry<T> {
   value: T;
 }
 
-const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS ingress_log (
-  sequence INTEGER PRIMARY KEY, actor TEXT NOT NULL, id TEXT NOT NULL, value TEXT NOT NULL)`;
-const CREATE_INDEX = "CREATE INDEX IF NOT EXISTS ingress_log_actor ON ingress_log (actor, sequence)";
+const CREATE_TABLE = "CREATE TABLE IF NOT EXISTS ingress_batches (last_sequence INTEGER PRIMARY KEY, entries TEXT NOT NULL)";
+
+/** A row's entries: a JSON array of [sequence, actor, id, value]. */
+type StoredEntry<T> = [number, string, string, T];
+
+/**
+ * How far the actor thread has delivered the log, kept in the actors' database in the group
+ * commit of the deliveries themselves (written after them, so never ahead of them). At start
+ * the HTTP thread reads it: entries up to it are not delivered again, and new sequences
+ * continue above it even if the log file was replaced.
+ */
+const CREATE_DELIVERED_TABLE = "CREATE TABLE IF NOT EXISTS ingress_delivered (id INTEGER PRIMARY KEY CHECK (id = 1), through INTEGER NOT NULL)";
+
+/** The actor thread's side of the watermark: a write that joins its current batch. */
+export function deliveredThroughWriter(database: ActorDatabase): (through: number) => void {
+  database.db.exec(CREATE_DELIVERED_TABLE);
+  const write = database.prepareWrite("INSERT OR REPLACE INTO ingress_delivered (id, through) VALUES (1, ?)");
+  return (through) => write(through);
+}
+
+/**
+ * The watermark as the actors' database holds it, 0 when it holds none or cannot be read
+ * (everything in the log is then delivered again, which changes nothing; the actor thread
+ * reports an unreadable file when it opens it).
+ */
+export function readDeliveredThrough(actors_path: string): number {
+  if (!existsSync(actors_path)) return 0;
+  let db: Database | null = null;
+  try {
+    db = new Database(actors_path, { create: false });
+    if (db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ingress_delivered'").get() === null) return 0;
+    return (db.query("SELECT through FROM ingress_delivered WHERE id = 1").get() as { through: number } | null)?.through ?? 0;
+  } catch {
+    return 0;
+  } finally {
+    db?.close();
+  }
+}
+
+/** How long delivered rows may wait for a commit that appends before one of their own. */
+const DELETE_DELAY_MS = 1_000;
 
 /** The HTTP thread's side: appends, answers what is pending, deletes what was delivered. */
 export class IngressLog<T> {
@@ -33,22 +76,42 @@ export class IngressLog<T> {
   private readonly order: Array<{ sequence: number; actor: string; id: string; appended_at: number }> = [];
   private head = 0;
   private next_sequence = 1;
-  private readonly insert: (...parameters: Array<string | number>) => void;
-  private readonly delete_through: (...parameters: Array<string | number>) => void;
+  /** Entries of the open batch, as JSON text, until `beforeCommit` writes them as one row. */
+  private buffered: string[] = [];
+  private buffered_through = 0;
+  private readonly insert: Statement;
+  private readonly delete_through: Statement;
+  /** The newest sequence delivered, and the one the rows are deleted through (see deliveredThrough). */
+  private delivered_through = 0;
+  private deleted_through = 0;
+  private delete_timer: ReturnType<typeof setTimeout> | null = null;
 
-  constructor(database: ActorDatabase) {
+  /** `delivered_through`: the actors' watermark (readDeliveredThrough); entries up to it are not pending. */
+  constructor(
+    private readonly database: ActorDatabase,
+    delivered_through = 0,
+  ) {
     database.db.exec(CREATE_TABLE);
-    database.db.exec(CREATE_INDEX);
-    this.insert = database.prepareWrite("INSERT INTO ingress_log (sequence, actor, id, value) VALUES (?, ?, ?, ?)");
-    this.delete_through = database.prepareWrite("DELETE FROM ingress_log WHERE sequence <= ?");
-    const rows = database.db.query("SELECT sequence, actor, id FROM ingress_log ORDER BY sequence").all() as Array<{
-      sequence: number;
-      actor: string;
-      id: string;
-    }>;
-    // Found at start: overdue by definition, their real age is not kept.
-    for (const row of rows) this.remember(row.sequence, row.actor, row.id, Number.NEGATIVE_INFINITY);
-    this.next_sequence = (rows.at(-1)?.sequence ?? 0) + 1;
+    this.insert = database.db.prepare("INSERT INTO ingress_batches (last_sequence, entries) VALUES (?, ?)");
+    this.delete_through = database.db.prepare("DELETE FROM ingress_batches WHERE last_sequence <= ?");
+    database.beforeCommit(() => this.writeBuffered());
+    moveLegacyEntries(database.db);
+    let last = delivered_through;
+    // Entries found at start have waited since the start as far as this process can tell:
+    // counted as overdue instead, any backlog left by a crash made every webhook get 503
+    // until it was delivered, however small it was.
+    const started_at = performance.now();
+    const rows = database.db.query("SELECT entries FROM ingress_batches WHERE last_sequence > ? ORDER BY last_sequence").all(delivered_through) as Array<{ entries: string }>;
+    for (const row of rows) {
+      for (const [sequence, actor, id] of JSON.parse(row.entries) as Array<StoredEntry<unknown>>) {
+        if (sequence <= delivered_through) continue;
+        this.remember(sequence, actor, id, started_at);
+        last = Math.max(last, sequence);
+      }
+    }
+    this.next_sequence = last + 1;
+    // Rows wholly delivered go with the first commit.
+    this.delivered_through = delivered_through;
   }
 
   size(): number {
@@ -76,7 +139,10 @@ export class IngressLog<T> {
 
   append(actor: string, id: string, value: T): number {
     const sequence = this.next_sequence++;
-    this.insert(sequence, actor, id, JSON.stringify(value));
+    this.buffered.push(`[${sequence},${JSON.stringify(actor)},${JSON.stringify(id)},${JSON.stringify(value)}]`);
+    this.buffered_through = sequence;
+    // After the push: a join that commits (the batch's size limit) writes this entry too.
+    this.database.join();
     this.remember(sequence, actor, id, performance.now());
     return sequence;
   }
@@ -86,6 +152,8 @@ export class IngressLog<T> {
    * same event is then admitted afresh, not answered as a duplicate of nothing.
    */
   forget(sequence: number): void {
+    // The batch that failed may have held a delete too.
+    this.deleted_through = 0;
     let index = this.order.length - 1;
     while (index >= this.head && this.order[index]!.sequence !== sequence) index -= 1;
     if (index < this.head) return;
@@ -95,7 +163,13 @@ export class IngressLog<T> {
     if (ids?.size === 0) this.pending.delete(entry!.actor);
   }
 
-  /** Deletes every entry up to `sequence`: the actor thread has them durably. */
+  /**
+   * Forgets every entry up to `sequence`: the actor thread has them durably. Their rows are
+   * deleted by the next commit that appends, or within DELETE_DELAY_MS: the delete only gives
+   * the space back (the actors' watermark says what was delivered), so it needs no commit and
+   * fsync of its own, which every delivery report used to cost (one commit in two under
+   * sustained load).
+   */
   deliveredThrough(sequence: number): number {
     let forgotten = 0;
     while (this.head < this.order.length && this.order[this.head]!.sequence <= sequence) {
@@ -105,7 +179,10 @@ export class IngressLog<T> {
       if (ids?.size === 0) this.pending.delete(entry.actor);
       forgotten += 1;
     }
-    if (forgotten > 0) this.delete_through(sequence);
+    if (forgotten > 0) {
+      this.delivered_through = sequence;
+      this.deleteSoon();
+    }
     // Compact now and then so the array does not grow without bound.
     if (this.head > 4_096 && this.head * 2 > this.order.length) {
       this.order.splice(0, this.head);
@@ -123,43 +200,107 @@ export class IngressLog<T> {
     ids.set(id, sequence);
     this.order.push({ sequence, actor, id, appended_at });
   }
+
+  private deleteSoon(): void {
+    if (this.delete_timer !== null) return;
+    this.delete_timer = setTimeout(() => {
+      this.delete_timer = null;
+      if (this.delivered_through <= this.deleted_through || this.database.closed) return;
+      this.database.join();
+      this.database.sync().catch(() => {
+        this.deleted_through = 0;
+        this.deleteSoon();
+      });
+    }, DELETE_DELAY_MS);
+    this.delete_timer.unref?.();
+  }
+
+  /** The open batch's delete and entries, as one row (run just before its COMMIT). */
+  private writeBuffered(): void {
+    if (this.delivered_through > this.deleted_through) {
+      this.delete_through.run(this.delivered_through);
+      this.deleted_through = this.delivered_through;
+    }
+    if (this.buffered.length === 0) return;
+    const entries = `[${this.buffered.join(",")}]`;
+    this.buffered = [];
+    this.insert.run(this.buffered_through, entries);
+  }
 }
 
-/** The actor thread's side: reads entries through its own read-only connection. */
+/** Entries an older version left in its table of one row an entry, moved into one row. */
+function moveLegacyEntries(db: Database): void {
+  if (db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ingress_log'").get() === null) return;
+  db.transaction(() => {
+    const rows = db.query("SELECT sequence, actor, id, value FROM ingress_log ORDER BY sequence").all() as RawEntry[];
+    if (rows.length > 0) {
+      const entries = rows.map((row) => `[${row.sequence},${JSON.stringify(row.actor)},${JSON.stringify(row.id)},${row.value}]`);
+      db.query("INSERT INTO ingress_batches (last_sequence, entries) VALUES (?, ?)").run(rows.at(-1)!.sequence, `[${entries.join(",")}]`);
+    }
+    db.exec("DROP TABLE ingress_log");
+  })();
+}
+
+type RawEntry = { sequence: number; actor: string; id: string; value: string };
+
+/**
+ * The actor thread's side: reads the log's rows through its own read-only connection, each
+ * row once, and keeps their entries until they are delivered (at most the backlog the HTTP
+ * thread allows), so that one payment's waiting entries are found without a read.
+ */
 export class IngressReader<T> {
   private readonly db: Database;
-  private readonly after_statement;
-  private readonly actor_statement;
+  private readonly rows_after;
+  /** Rows read, oldest first, each with its entries. */
+  private batches: Array<{ last: number; entries: Array<IngressEntry<T>> }> = [];
+  private read_through = 0;
 
   constructor(path: string) {
     this.db = new Database(path, { strict: true });
     this.db.exec("PRAGMA query_only = 1");
     this.db.exec("PRAGMA busy_timeout = 5000");
-    this.after_statement = this.db.prepare(
-      "SELECT sequence, actor, id, value FROM ingress_log WHERE sequence > ? AND sequence <= ? ORDER BY sequence LIMIT ?",
-    );
-    this.actor_statement = this.db.prepare(
-      "SELECT sequence, actor, id, value FROM ingress_log WHERE actor = ? AND sequence > ? AND sequence <= ? ORDER BY sequence",
-    );
+    this.rows_after = this.db.prepare("SELECT last_sequence, entries FROM ingress_batches WHERE last_sequence > ? ORDER BY last_sequence");
   }
 
-  /** Entries after `after`, up to `through`, oldest first. */
+  /** Entries after `after`, up to `through`, oldest first, at most `limit`; earlier ones are forgotten. */
   entries(after: number, through: number, limit: number): Array<IngressEntry<T>> {
-    return this.parse(this.after_statement.all(after, through, limit) as RawEntry[]);
+    this.read(through);
+    while (this.batches.length > 0 && this.batches[0]!.last <= after) this.batches.shift();
+    const found: Array<IngressEntry<T>> = [];
+    for (const batch of this.batches) {
+      for (const entry of batch.entries) {
+        if (entry.sequence <= after) continue;
+        if (entry.sequence > through || found.length >= limit) return found;
+        found.push(entry);
+      }
+    }
+    return found;
   }
 
   /** One actor's entries after `after`, up to `through`. */
   entriesFor(actor: string, after: number, through: number): Array<IngressEntry<T>> {
-    return this.parse(this.actor_statement.all(actor, after, through) as RawEntry[]);
+    this.read(through);
+    const found: Array<IngressEntry<T>> = [];
+    for (const batch of this.batches) {
+      for (const entry of batch.entries) {
+        if (entry.sequence > through) return found;
+        if (entry.sequence > after && entry.actor === actor) found.push(entry);
+      }
+    }
+    return found;
   }
 
   close(): void {
     this.db.close();
   }
 
-  private parse(rows: RawEntry[]): Array<IngressEntry<T>> {
-    return rows.map((row) => ({ sequence: row.sequence, actor: row.actor, id: row.id, value: JSON.parse(row.value) as T }));
+  /** Reads the rows not read yet, if the ones read end before `through`. */
+  private read(through: number): void {
+    if (this.read_through >= through) return;
+    for (const row of this.rows_after.all(this.read_through) as Array<{ last_sequence: number; entries: string }>) {
+      const entries = (JSON.parse(row.entries) as Array<StoredEntry<T>>).map(([sequence, actor, id, value]) => ({ sequence, actor, id, value }));
+      this.batches.push({ last: row.last_sequence, entries });
+      this.read_through = row.last_sequence;
+    }
   }
 }
-
-type RawEntry = { sequence: number; actor: string; id: string; value: string };

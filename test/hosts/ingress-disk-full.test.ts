@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Database } from "bun:sqlite";
+import { IngressReader } from "../../actors/bun/ingress-log.ts";
 import { ActorDatabase } from "../../actors/bun/actor-database.ts";
 import { ActorRowsReader } from "../../actors/bun/actor-rows-reader.ts";
 import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../actors/payment/limits.ts";
@@ -87,9 +87,9 @@ test("a full disk rejects the batch's acceptances with StorageFullError, acknowl
   // What was refused is not in the log (a retry is no duplicate); what was accepted is on disk.
   expect(ingress.log.has(`pay_full_${refused}`, created(refused!).id)).toBe(false);
   const on_disk = () => {
-    const reader = new Database(ingress_path, { readonly: true });
+    const reader = new IngressReader<unknown>(ingress_path);
     try {
-      return (reader.query("SELECT actor FROM ingress_log ORDER BY sequence").all() as Array<{ actor: string }>).map((row) => row.actor);
+      return reader.entries(0, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER).map((entry) => entry.actor);
     } finally {
       reader.close();
     }

@@ -14,6 +14,7 @@
  */
 import { Database } from "bun:sqlite";
 import { PGlite } from "@electric-sql/pglite";
+import { IngressReader } from "../../actors/bun/ingress-log.ts";
 import { amcheck } from "@electric-sql/pglite/contrib/amcheck";
 import { copyFileSync, cpSync, existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -152,13 +153,15 @@ export function snapshotActors(data_dir: string): Map<string, ActorSnapshot> {
       // Acknowledged events not yet handed to their actor: durable in the host's ingress log
       // (its own file), which the host delivers at every start (so no alarm is needed for them).
       if (existsSync(join(folder, "ingress.sqlite"))) {
-        const ingress = new Database(join(folder, "ingress.sqlite"));
+        const file = new Database(join(folder, "ingress.sqlite"));
+        // A host killed while starting may have made the file and not yet its table.
+        const has_log = file.query("SELECT name FROM sqlite_master WHERE name = 'ingress_batches'").get() !== null;
+        file.close();
+        const ingress = has_log ? new IngressReader<unknown>(join(folder, "ingress.sqlite")) : null;
         try {
-          const has_log = ingress.query("SELECT name FROM sqlite_master WHERE name = 'ingress_log'").get() !== null;
-          const entries = has_log ? (ingress.query("SELECT actor, id FROM ingress_log").all() as Array<{ actor: string; id: string }>) : [];
-          for (const { actor, id } of entries) of(actor).seen.add(id);
+          for (const { actor, id } of ingress?.entries(0, Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER) ?? []) of(actor).seen.add(id);
         } finally {
-          ingress.close();
+          ingress?.close();
         }
       }
       return actors;

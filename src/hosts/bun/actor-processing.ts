@@ -11,7 +11,7 @@
  */
 import { ActorDatabase, type Durability, type DurabilityFailureStage } from "../../../actors/bun/actor-database.ts";
 import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
-import { IngressReader } from "../../../actors/bun/ingress-log.ts";
+import { deliveredThroughWriter, IngressReader } from "../../../actors/bun/ingress-log.ts";
 import { OutboxAge } from "../../../actors/bun/outbox-age.ts";
 import type { PaymentActorLimits } from "../../../actors/payment/limits.ts";
 import { PaymentActor } from "../../../actors/payment/payment-actor.ts";
@@ -32,6 +32,8 @@ import { openingFile } from "./start-failure.ts";
 export interface ActorProcessingOptions {
   data_dir: string;
   durability: Durability;
+  /** Ingress entries up to this are in the actors' storage already (the watermark at start). */
+  ingress_delivered_through: number;
   batcher: SinkBatcher;
   /** The Redis velocity store, or null for the embedded one (in the actor database). */
   redis_velocity: VelocityStore | null;
@@ -74,6 +76,7 @@ export class ActorProcessing {
       this.system.scheduler,
       (entry) => deliverIngressMessage(this.system.get(entry.actor), entry.value),
       options.on_ingress_delivered,
+      { delivered_through: options.ingress_delivered_through, record: deliveredThroughWriter(this.database) },
     );
     this.outbox_age = new OutboxAge(this.database.db);
     this.registerGauges();

@@ -12,8 +12,11 @@ import type { BunHostConfig } from "./config.ts";
 import type { StoragePause } from "./storage-pause.ts";
 
 export type ActorThreadRequest =
-  /** `ingress_through`: the newest entry of the ingress log at start (all durable). */
-  | { method: "open"; config: BunHostConfig; durability: Durability; ingress_through: number; ingress_installation_id: string | null }
+  /**
+   * `ingress_through`: the newest entry of the ingress log at start (all durable);
+   * `ingress_delivered_through`: the entries before it the actors' database already holds.
+   */
+  | { method: "open"; config: BunHostConfig; durability: Durability; ingress_through: number; ingress_delivered_through: number; ingress_installation_id: string | null }
   | { method: "inspect"; payment_id: string }
   | { method: "replay"; payment_id: string; event_id: string }
   | { method: "discard"; payment_id: string; event_id: string }

@@ -48,6 +48,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
       new ActorProcessing({
         data_dir: config.data_dir,
         durability: request.durability,
+        ingress_delivered_through: request.ingress_delivered_through,
         batcher,
         redis_velocity: redis_velocity?.store ?? null,
         fraud_rules: config.fraud_rules,

@@ -29,6 +29,8 @@ function exitOnFailure(reason: string): void {
 export interface ActorThreadOptions {
   durability: Durability;
   ingress_through: number;
+  /** The watermark the HTTP thread read from the actors' database: delivery goes on after it. */
+  ingress_delivered_through: number;
   /** The installation id ingress.sqlite carries, or null when it has none yet. */
   ingress_installation_id: string | null;
   /** The actor thread holds every ingress entry up to `sequence` durably. */
@@ -63,6 +65,7 @@ export class ActorThread {
       config,
       durability: options.durability,
       ingress_through: options.ingress_through,
+      ingress_delivered_through: options.ingress_delivered_through,
       ingress_installation_id: options.ingress_installation_id,
     });
     return { thread, ...opened };

@@ -50,8 +50,20 @@ export class IngressDelivery {
     private readonly deliver: (entry: IngressEntry<IngressMessage>) => void,
     /** Every entry up to `sequence` is durable in its actor's storage. */
     private readonly report: (sequence: number) => void,
+    progress: {
+      /** Entries up to this are in the actors' storage already. */
+      delivered_through: number;
+      /** Keeps how far delivery went, in the batch of the deliveries (deliveredThroughWriter). */
+      record: (through: number) => void;
+    } = { delivered_through: 0, record: () => {} },
     private readonly options: IngressDeliveryOptions = DEFAULT_INGRESS_DELIVERY_OPTIONS,
-  ) {}
+  ) {
+    this.delivered_through = progress.delivered_through;
+    this.durable_through = progress.delivered_through;
+    this.record = progress.record;
+  }
+
+  private readonly record: (through: number) => void;
 
   /** Entries up to `sequence` are durable in the log. */
   appended(sequence: number): void {
@@ -108,6 +120,7 @@ export class IngressDelivery {
     this.scheduler.startDue();
     const through = entries.at(-1)!.sequence;
     this.delivered_through = through;
+    this.record(through);
     // A failed commit is answered by the actor thread as a whole (storage-pause.ts): nothing
     // is reported, so the entries stay in the log and are delivered again after the rebuild.
     void this.database.sync().then(

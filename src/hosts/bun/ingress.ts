@@ -44,9 +44,11 @@ export class BunIngress {
       now: () => number;
       /** Retry-After of a 503 storage_full (STORAGE_FULL_RETRY_AFTER_S). */
       storage_full_retry_after_s?: number;
+      /** How far the actors' database says the log was delivered (readDeliveredThrough). */
+      delivered_through?: number;
     },
   ) {
-    this.log = new IngressLog(database);
+    this.log = new IngressLog(database, options.delivered_through);
     this.backlog = new ProcessingBacklog(this.log, options.backlog);
     this.fresh = new FreshPayments(() => performance.now());
   }

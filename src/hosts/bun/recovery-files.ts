@@ -44,8 +44,11 @@ export function readIngressFacts(path: string): { installation_id: string | null
   let db: Database | null = null;
   try {
     db = new Database(path, { readonly: true });
-    const has_log = db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ingress_log'").get() !== null;
-    const waiting = has_log ? (db.query("SELECT count(*) AS n FROM ingress_log").get() as { n: number }).n : 0;
+    const has = (table: string) => db!.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== null;
+    // A row a commit (ingress-log.ts), or a row an entry in a file an older version wrote.
+    const batched = has("ingress_batches") ? (db.query("SELECT coalesce(sum(json_array_length(entries)), 0) AS n FROM ingress_batches").get() as { n: number }).n : 0;
+    const legacy = has("ingress_log") ? (db.query("SELECT count(*) AS n FROM ingress_log").get() as { n: number }).n : 0;
+    const waiting = batched + legacy;
     return { installation_id: facts.installation_id, waiting };
   } catch {
     return { installation_id: facts.installation_id, waiting: 0 };

@@ -6,6 +6,7 @@
  */
 import { ActorDatabase, type Durability } from "../../../actors/bun/actor-database.ts";
 import { ActorRowsReader } from "../../../actors/bun/actor-rows-reader.ts";
+import { readDeliveredThrough } from "../../../actors/bun/ingress-log.ts";
 import { readInstallationId, recordInstallationId } from "../../../actors/bun/installation-id.ts";
 import { paymentActorLimits } from "../../../actors/payment/limits.ts";
 import { createApp } from "../../http/app.ts";
@@ -38,6 +39,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   // A host started on a full disk could only refuse every webhook: say so instead of starting.
   const full_disk = fullDisk(config.data_dir);
   if (full_disk !== null) throw new Error(`cannot start: ${full_disk}`);
+  const delivered_through = readDeliveredThrough(actorsPath(config.data_dir));
   const ingress_database = openingFile(ingressPath(config.data_dir), "the ingress log", () => new ActorDatabase({ path: ingressPath(config.data_dir), durability, commit_failure_rejects: true, cache_mib: INGRESS_CACHE_MIB }));
   const ingress: BunIngress = openingFile(ingressPath(config.data_dir), "the ingress log", () => new BunIngress(ingress_database, {
     limits: paymentActorLimits(config.limits),
@@ -45,11 +47,13 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     announce: (through) => thread.notify({ notice: "ingress_appended", through }),
     now: Date.now,
     storage_full_retry_after_s: config.faults.storage_full_retry_after_s,
+    delivered_through,
   }));
   const ingress_installation = readInstallationId(ingress_database);
   const { thread, migration, resumed, installation_id } = await ActorThread.start(config, {
     durability,
     ingress_through: ingress.log.lastSequence(),
+    ingress_delivered_through: delivered_through,
     ingress_installation_id: ingress_installation.installation_id,
     on_ingress_delivered: (sequence) => ingress.delivered(sequence),
     on_storage_paused: (pause) => ingress.actorStoragePaused(pause),
@@ -77,7 +81,7 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   registry.gauge("ingress_log_entries", "Events acknowledged and not yet taken by the actor thread (503 past 100,000).", () => ingress.log.size());
   registry.gauge(
     "ingress_lag_seconds",
-    "How long the oldest acknowledged event has waited for the actor thread (entries found at start count as overdue: +Inf).",
+    "How long the oldest acknowledged event has waited for the actor thread (entries found at start, since the start).",
     () => ingress.log.oldestAgeMs() / 1000,
   );
   registry.gauge("ingress_storage_full", "1 while the ingress log finds the disk full (webhooks get 503 storage_full), else 0.", () => (ingress.storageFullSince() === null ? 0 : 1));
