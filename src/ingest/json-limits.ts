@@ -55,7 +55,7 @@ export function checkJsonLimits(text: string, limits: JsonLimits = DEFAULT_JSON_
       }
       const top = open[open.length - 1];
       if (top?.keys && top.expecting_key) {
-        const key = decodeKey(text.slice(index, end + 1));
+        const key = decodeKey(text, index, end);
         if (top.keys.has(key)) {
           return fail("duplicate_json_key", `the key ${JSON.stringify(key.slice(0, 100))} appears twice in one object; a signed body must mean one thing`);
         }
@@ -89,22 +89,22 @@ export function checkJsonLimits(text: string, limits: JsonLimits = DEFAULT_JSON_
 
 /** The index of the quote closing the string opened at `start` (or the text's end). */
 function stringEnd(text: string, start: number): number {
-  let index = start + 1;
-  while (index < text.length) {
-    const code = text.charCodeAt(index);
-    if (code === BACKSLASH) index += 2;
-    else if (code === QUOTE) return index;
-    else index += 1;
+  for (let index = text.indexOf('"', start + 1); index !== -1; index = text.indexOf('"', index + 1)) {
+    // Escaped when an odd number of backslashes stands right before it.
+    let backslashes = 0;
+    while (text.charCodeAt(index - 1 - backslashes) === BACKSLASH && index - 1 - backslashes > start) backslashes += 1;
+    if (backslashes % 2 === 0) return index;
   }
   return text.length;
 }
 
 /** Keys compare as the parser will see them: `"a"` and `"\u0061"` are the same key. */
-function decodeKey(literal: string): string {
-  if (!literal.includes("\\")) return literal.slice(1, -1);
+function decodeKey(text: string, start: number, end: number): string {
+  const key = text.slice(start + 1, end);
+  if (!key.includes("\\")) return key;
   try {
-    return JSON.parse(literal) as string;
+    return JSON.parse(`"${key}"`) as string;
   } catch {
-    return literal;
+    return key;
   }
 }

@@ -24,6 +24,15 @@ describe("JSON limits, checked before parsing", () => {
     expect(checkJsonLimits('["[[[[[[[[[[", "\\"[[[[[[["]', { ...limits, string_length_max: 100 }).ok).toBe(true);
   });
 
+  test("a string ends at the first quote after an even run of backslashes", () => {
+    const wide = { ...limits, string_length_max: 100 };
+    // "a\\" ends after its escaped backslash: the [[[[ that follows is nesting.
+    expect(checkJsonLimits(String.raw`["a\\", [[[[1]]]]]`, wide)).toMatchObject({ ok: false, error: { code: "json_too_deep" } });
+    // "a\\\"[[[[" is one string: an escaped backslash, then an escaped quote.
+    expect(checkJsonLimits(String.raw`["a\\\"[[[[", 1]`, wide).ok).toBe(true);
+    expect(checkJsonLimits(String.raw`{"k\"":1,"k\"":2}`, wide)).toMatchObject({ ok: false, error: { code: "duplicate_json_key" } });
+  });
+
   test("a string past string_length_max is refused, keys too", () => {
     expect(code('["123456"]')).toBe("json_string_too_long");
     expect(code('{"123456":1}')).toBe("json_string_too_long");
