@@ -182,7 +182,11 @@ describe("Bun host ingress", () => {
     const database = { sync: () => Promise.resolve() } as unknown as ActorDatabase;
     const scheduler = { due: () => 0, startDue: () => {} } as unknown as BunActorSystem<PaymentActor>["scheduler"];
     const reports: number[] = [];
-    const delivery = new IngressDelivery(reader, database, scheduler, (e) => delivered.push(e.sequence), (through) => reports.push(through));
+    const recorded: number[] = [];
+    const delivery = new IngressDelivery(reader, database, scheduler, (e) => delivered.push(e.sequence), (through) => reports.push(through), {
+      delivered_through: 0,
+      record: (through) => recorded.push(through),
+    });
     delivery.appended(2);
     await Bun.sleep(20);
     expect(delivered).toEqual([]);
@@ -190,6 +194,29 @@ describe("Bun host ingress", () => {
     visible = [entry(1), entry(2)];
     await until(() => reports.includes(2));
     expect(delivered).toEqual([1, 2]);
+    // The watermark is written in the turn of the deliveries (their group commit), after them.
+    expect(recorded).toEqual([2]);
+    delivery.stop();
+  });
+
+  test("delivery goes on after the watermark it was given: entries it covers are not delivered again", async () => {
+    const delivered: number[] = [];
+    const entry = (sequence: number) => ({ sequence, actor: "pay_w", id: `e${sequence}`, value: {} as IngressMessage });
+    const reader = {
+      entries: (after: number, through: number) => [1, 2, 3, 4].map(entry).filter((e) => e.sequence > after && e.sequence <= through),
+      entriesFor: () => [],
+    } as unknown as IngressReader<IngressMessage>;
+    const database = { sync: () => Promise.resolve() } as unknown as ActorDatabase;
+    const scheduler = { due: () => 0, startDue: () => {} } as unknown as BunActorSystem<PaymentActor>["scheduler"];
+    const reports: number[] = [];
+    const delivery = new IngressDelivery(reader, database, scheduler, (e) => delivered.push(e.sequence), (through) => reports.push(through), {
+      delivered_through: 2,
+      record: () => {},
+    });
+    expect(delivery.waiting()).toBe(0);
+    delivery.appended(4);
+    await until(() => reports.includes(4));
+    expect(delivered).toEqual([3, 4]);
     delivery.stop();
   });
 });

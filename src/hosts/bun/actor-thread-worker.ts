@@ -30,10 +30,13 @@ type Host = Awaited<ReturnType<typeof openHost>>;
 let host: Host | null = null;
 /** The newest ingress entry announced durable by the HTTP thread. */
 let ingress_through = 0;
+/** The newest ingress entry reported durable in the actors' storage: a rebuild goes on after it. */
+let ingress_delivered = 0;
 
 async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>) {
   const { config } = request;
   ingress_through = request.ingress_through;
+  ingress_delivered = request.ingress_delivered_through;
   const { thread: sink, migration } = await SinkThread.start({ database_url: config.database_url, data_dir: config.data_dir });
   const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
   const batcher = sinkBatcher(sink, config.sink_batch_rows_max);
@@ -48,7 +51,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
       new ActorProcessing({
         data_dir: config.data_dir,
         durability: request.durability,
-        ingress_delivered_through: request.ingress_delivered_through,
+        ingress_delivered_through: ingress_delivered,
         batcher,
         redis_velocity: redis_velocity?.store ?? null,
         fraud_rules: config.fraud_rules,
@@ -61,7 +64,10 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
           if (stage === "commit") failed(error);
           else self.postMessage({ fatal: `${errorClass(error)}: ${errorMessage(error)}` } satisfies ActorThreadMessage);
         },
-        on_ingress_delivered: (through) => self.postMessage({ ingress_delivered: through } satisfies ActorThreadMessage),
+        on_ingress_delivered: (through) => {
+          ingress_delivered = Math.max(ingress_delivered, through);
+          self.postMessage({ ingress_delivered: through } satisfies ActorThreadMessage);
+        },
       }),
   });
   const installation_id = await checkInstallation(pauses.latest().database, sink, {
