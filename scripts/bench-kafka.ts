@@ -40,7 +40,7 @@ for (let attempt = 0; attempt < 200; attempt += 1) {
 const host = await startChildServer(
   "src/hosts/bun/main.ts",
   { DATA_DIR: join(data_dir, "host"), KAFKA_REST_URL: kafka_url, KAFKA_TOPICS: "payments", HOLD_TIMEOUT_MS: "900000" },
-  { ready_path: "/health" },
+  { ready_path: "/health", exit_if_it_dies: true },
 );
 try {
   const secrets = JSON.parse(readFileSync(join(data_dir, "host", "secrets.json"), "utf8")) as { webhook_secrets: { dev: string[] }; admin_token: string };

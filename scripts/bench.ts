@@ -102,7 +102,7 @@ console.log(
 );
 
 // 1. The ceiling.
-const ceiling = await startChildServer("scripts/ceiling-server.ts", {}, {});
+const ceiling = await startChildServer("scripts/ceiling-server.ts", {}, { exit_if_it_dies: true });
 await send(`${ceiling.url}/`, await signAll(warm_stream, CEILING_SECRET));
 const ceiling_passes: Pass[] = [];
 for (const stream of streams) ceiling_passes.push(pass(await send(`${ceiling.url}/`, await signAll(stream, CEILING_SECRET))));
@@ -110,7 +110,7 @@ await ceiling.stop();
 
 // 2. The Bun host, durable, on the embedded defaults.
 const data_dir = mkdtempSync(join(tmpdir(), "bench-"));
-const host = await startChildServer("src/hosts/bun/main.ts", { DATA_DIR: data_dir }, { ready_path: "/health" });
+const host = await startChildServer("src/hosts/bun/main.ts", { DATA_DIR: data_dir }, { ready_path: "/health", exit_if_it_dies: true });
 const secret = (JSON.parse(readFileSync(join(data_dir, "secrets.json"), "utf8")) as { webhook_secrets: { dev: string[] } }).webhook_secrets.dev[0]!;
 /**
  * Waits until the host has nothing left to process or to write to Postgres (read twice, 100 ms

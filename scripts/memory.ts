@@ -43,7 +43,7 @@ const host = await startChildServer("src/hosts/bun/main.ts", {
   WEBHOOK_SECRETS: JSON.stringify({ dev: [secret] }),
   ADMIN_TOKEN: "m".repeat(32),
   DATABASE_URL: process.env.DATABASE_URL ?? "",
-}, { ready_path: "/health", timeout_ms: 60_000 });
+}, { ready_path: "/health", timeout_ms: 60_000, exit_if_it_dies: true });
 const pid = host.process.pid;
 const figures: Array<[string, Resident]> = [];
 let peak: Resident = { total: 0, anonymous: 0, file: 0 };

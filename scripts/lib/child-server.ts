@@ -18,7 +18,16 @@ export async function freePort(): Promise<number> {
 export async function startChildServer(
   script: string,
   env: Record<string, string>,
-  options: { ready_path?: string; timeout_ms?: number } = {},
+  options: {
+    ready_path?: string;
+    timeout_ms?: number;
+    /**
+     * A benchmark's target: if it dies before stop(), say so and exit this process, instead of
+     * sending into nothing until a timeout (a host that crashed mid-sweep once kept a
+     * benchmark busy for 17 minutes).
+     */
+    exit_if_it_dies?: boolean;
+  } = {},
 ): Promise<ChildServer> {
   const port = await freePort();
   let output = "";
@@ -38,6 +47,14 @@ export async function startChildServer(
   };
   void collect(child.stdout as ReadableStream<Uint8Array>);
   void collect(child.stderr as ReadableStream<Uint8Array>);
+  let stopping = false;
+  if (options.exit_if_it_dies) {
+    void child.exited.then((code) => {
+      if (stopping) return;
+      console.error(`${script} exited (${code ?? child.signalCode}) before it was stopped; its last output:\n${output.slice(-4_000)}`);
+      process.exit(1);
+    });
+  }
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.timeout_ms ?? 60_000);
   while (Date.now() < deadline) {
@@ -53,6 +70,7 @@ export async function startChildServer(
     process: child,
     output: () => output,
     async stop(signal: NodeJS.Signals = "SIGTERM") {
+      stopping = true;
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await child.exited;
     },
