@@ -6,12 +6,12 @@
  * The HTTP thread appends entries to the open group commit, and writes them as **one row a
  * commit** (`ingress_batches`: the commit's last sequence, its entries as one JSON array):
  * an insert an event, its index and its delete were a quarter of the HTTP thread during a
- * burst. Once the actor thread reports a prefix of the log delivered and durable in the
- * actors' inboxes, the HTTP thread deletes the rows wholly inside it (a row partly
- * delivered stays until the rest is). Delivery is idempotent (an actor recognises an id it
- * has seen), so a crash between delivering and deleting only repeats deliveries that change
- * nothing. At every moment an acknowledged event is in this log, or durable in its actor's
- * storage, or both.
+ * burst. The actor thread keeps how far it delivered in the actors' database (the
+ * watermark below, in the commit of the deliveries); the HTTP thread reads it at start, so
+ * what it covers is not delivered again, and deletes the rows wholly delivered when it next
+ * commits (a row partly delivered stays until the rest is). At every moment an acknowledged
+ * event is in this log, or durable in its actor's storage, or both; delivering one again
+ * (an unreadable watermark) changes nothing, since an actor recognises an id it has seen.
  *
  * Which (actor, id) pairs are in the log is kept in memory (rebuilt from the table at start),
  * so recognising a duplicate costs no index read.
