@@ -19,6 +19,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { existsSync } from "node:fs";
 import type { ActorDatabase } from "./actor-database.ts";
+import { hasTable } from "./sqlite-tables.ts";
 
 export interface IngressEntry<T> {
   sequence: number;
@@ -28,9 +29,15 @@ export interface IngressEntry<T> {
 }
 
 const CREATE_TABLE = "CREATE TABLE IF NOT EXISTS ingress_batches (last_sequence INTEGER PRIMARY KEY, entries TEXT NOT NULL)";
+const INSERT_BATCH = "INSERT INTO ingress_batches (last_sequence, entries) VALUES (?, ?)";
 
 /** A row's entries: a JSON array of [sequence, actor, id, value]. */
 type StoredEntry<T> = [number, string, string, T];
+
+/** One entry of a row, its value already JSON. */
+function entryText(sequence: number, actor: string, id: string, value_json: string): string {
+  return `[${sequence},${JSON.stringify(actor)},${JSON.stringify(id)},${value_json}]`;
+}
 
 /**
  * How far the actor thread has delivered the log, kept in the actors' database in the group
@@ -57,7 +64,7 @@ export function readDeliveredThrough(actors_path: string): number {
   let db: Database | null = null;
   try {
     db = new Database(actors_path, { create: false });
-    if (db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ingress_delivered'").get() === null) return 0;
+    // No table yet (a file of an older version) throws like an unreadable file: 0.
     return (db.query("SELECT through FROM ingress_delivered WHERE id = 1").get() as { through: number } | null)?.through ?? 0;
   } catch {
     return 0;
@@ -81,9 +88,9 @@ export class IngressLog<T> {
   private buffered_through = 0;
   private readonly insert: Statement;
   private readonly delete_through: Statement;
-  /** The newest sequence delivered, and the one the rows are deleted through (see deliveredThrough). */
+  /** The newest sequence delivered (see deliveredThrough), and whether no commit has deleted its rows yet. */
   private delivered_through = 0;
-  private deleted_through = 0;
+  private delete_due = false;
   private delete_timer: ReturnType<typeof setTimeout> | null = null;
 
   /** `delivered_through`: the actors' watermark (readDeliveredThrough); entries up to it are not pending. */
@@ -92,7 +99,7 @@ export class IngressLog<T> {
     delivered_through = 0,
   ) {
     database.db.exec(CREATE_TABLE);
-    this.insert = database.db.prepare("INSERT INTO ingress_batches (last_sequence, entries) VALUES (?, ?)");
+    this.insert = database.db.prepare(INSERT_BATCH);
     this.delete_through = database.db.prepare("DELETE FROM ingress_batches WHERE last_sequence <= ?");
     database.beforeCommit(() => this.writeBuffered());
     moveLegacyEntries(database.db);
@@ -112,6 +119,7 @@ export class IngressLog<T> {
     this.next_sequence = last + 1;
     // Rows wholly delivered go with the first commit.
     this.delivered_through = delivered_through;
+    this.delete_due = delivered_through > 0;
   }
 
   size(): number {
@@ -139,7 +147,7 @@ export class IngressLog<T> {
 
   append(actor: string, id: string, value: T): number {
     const sequence = this.next_sequence++;
-    this.buffered.push(`[${sequence},${JSON.stringify(actor)},${JSON.stringify(id)},${JSON.stringify(value)}]`);
+    this.buffered.push(entryText(sequence, actor, id, JSON.stringify(value)));
     this.buffered_through = sequence;
     // After the push: a join that commits (the batch's size limit) writes this entry too.
     this.database.join();
@@ -152,8 +160,6 @@ export class IngressLog<T> {
    * same event is then admitted afresh, not answered as a duplicate of nothing.
    */
   forget(sequence: number): void {
-    // The batch that failed may have held a delete too.
-    this.deleted_through = 0;
     let index = this.order.length - 1;
     while (index >= this.head && this.order[index]!.sequence !== sequence) index -= 1;
     if (index < this.head) return;
@@ -165,8 +171,9 @@ export class IngressLog<T> {
 
   /**
    * Forgets every entry up to `sequence`: the actor thread has them durably. Their rows are
-   * deleted by the next commit that appends, or within DELETE_DELAY_MS: the delete only gives
-   * the space back (the actors' watermark says what was delivered), so it needs no commit and
+   * deleted by every commit from now on (a delete that rolls back is made again by the next),
+   * and one is made for them within DELETE_DELAY_MS if none appends: the delete only gives the
+   * space back (the actors' watermark says what was delivered), so it needs no commit and
    * fsync of its own, which every delivery report used to cost (one commit in two under
    * sustained load).
    */
@@ -181,6 +188,7 @@ export class IngressLog<T> {
     }
     if (forgotten > 0) {
       this.delivered_through = sequence;
+      this.delete_due = true;
       this.deleteSoon();
     }
     // Compact now and then so the array does not grow without bound.
@@ -205,22 +213,15 @@ export class IngressLog<T> {
     if (this.delete_timer !== null) return;
     this.delete_timer = setTimeout(() => {
       this.delete_timer = null;
-      if (this.delivered_through <= this.deleted_through || this.database.closed) return;
-      this.database.join();
-      this.database.sync().catch(() => {
-        this.deleted_through = 0;
-        this.deleteSoon();
-      });
+      if (this.delete_due && !this.database.closed) this.database.join();
     }, DELETE_DELAY_MS);
     this.delete_timer.unref?.();
   }
 
   /** The open batch's delete and entries, as one row (run just before its COMMIT). */
   private writeBuffered(): void {
-    if (this.delivered_through > this.deleted_through) {
-      this.delete_through.run(this.delivered_through);
-      this.deleted_through = this.delivered_through;
-    }
+    if (this.delivered_through > 0) this.delete_through.run(this.delivered_through);
+    this.delete_due = false;
     if (this.buffered.length === 0) return;
     const entries = `[${this.buffered.join(",")}]`;
     this.buffered = [];
@@ -230,12 +231,12 @@ export class IngressLog<T> {
 
 /** Entries an older version left in its table of one row an entry, moved into one row. */
 function moveLegacyEntries(db: Database): void {
-  if (db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ingress_log'").get() === null) return;
+  if (!hasTable(db, "ingress_log")) return;
   db.transaction(() => {
     const rows = db.query("SELECT sequence, actor, id, value FROM ingress_log ORDER BY sequence").all() as RawEntry[];
     if (rows.length > 0) {
-      const entries = rows.map((row) => `[${row.sequence},${JSON.stringify(row.actor)},${JSON.stringify(row.id)},${row.value}]`);
-      db.query("INSERT INTO ingress_batches (last_sequence, entries) VALUES (?, ?)").run(rows.at(-1)!.sequence, `[${entries.join(",")}]`);
+      const entries = rows.map((row) => entryText(row.sequence, row.actor, row.id, row.value));
+      db.query(INSERT_BATCH).run(rows.at(-1)!.sequence, `[${entries.join(",")}]`);
     }
     db.exec("DROP TABLE ingress_log");
   })();

@@ -5,14 +5,14 @@
  * upgrade.
  */
 import type { ActorDatabase } from "../../../actors/bun/actor-database.ts";
+import { hasTable } from "../../../actors/bun/sqlite-tables.ts";
 import type { IngressMessage } from "./ingress.ts";
 
 export function deliverLegacyIngress(
   database: ActorDatabase,
   deliver: (actor: string, message: IngressMessage) => void,
 ): number {
-  const table = database.db.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'ingress_log'").get();
-  if (table === null) return 0;
+  if (!hasTable(database.db, "ingress_log")) return 0;
   const rows = database.db.query("SELECT actor, value FROM ingress_log ORDER BY sequence").all() as Array<{ actor: string; value: string }>;
   for (const row of rows) deliver(row.actor, JSON.parse(row.value) as IngressMessage);
   database.prepareWrite("DROP TABLE ingress_log")();

@@ -7,6 +7,7 @@
 import { Database } from "bun:sqlite";
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { hasTable } from "../../../actors/bun/sqlite-tables.ts";
 
 const SQLITE_SIDE_FILES = ["-wal", "-shm"] as const;
 
@@ -44,10 +45,9 @@ export function readIngressFacts(path: string): { installation_id: string | null
   let db: Database | null = null;
   try {
     db = new Database(path, { readonly: true });
-    const has = (table: string) => db!.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== null;
     // A row a commit (ingress-log.ts), or a row an entry in a file an older version wrote.
-    const batched = has("ingress_batches") ? (db.query("SELECT coalesce(sum(json_array_length(entries)), 0) AS n FROM ingress_batches").get() as { n: number }).n : 0;
-    const legacy = has("ingress_log") ? (db.query("SELECT count(*) AS n FROM ingress_log").get() as { n: number }).n : 0;
+    const batched = hasTable(db, "ingress_batches") ? (db.query("SELECT coalesce(sum(json_array_length(entries)), 0) AS n FROM ingress_batches").get() as { n: number }).n : 0;
+    const legacy = hasTable(db, "ingress_log") ? (db.query("SELECT count(*) AS n FROM ingress_log").get() as { n: number }).n : 0;
     const waiting = batched + legacy;
     return { installation_id: facts.installation_id, waiting };
   } catch {
