@@ -69,8 +69,8 @@ async function metric(target: HttpTarget, name: string): Promise<number> {
 // Skipped only where a tmpfs cannot be mounted (not root, a laptop); under CI=true the
 // failed mount throws above instead, so CI always runs this.
 describe.skipIf(!mounted)("the actor database on a full disk", () => {
-  test("a statement that SQLite answers by rolling back the whole batch is a failed commit: nothing of it, or after it, lands", async () => {
-    const directory = join(mount_point, "statement-full");
+  test("a batch whose buffered rows the full disk refuses at COMMIT fails whole: nothing of it, or after it, lands", async () => {
+    const directory = join(mount_point, "commit-full");
     mkdirSync(directory);
     const path = join(directory, "actors.sqlite");
     const failures: string[] = [];
@@ -80,11 +80,12 @@ describe.skipIf(!mounted)("the actor database on a full disk", () => {
     await database.sync();
     const filler = fill(mount_point);
     try {
-      expect(() =>
-        database.transaction(() => {
-          for (let index = 0; index < 5_000; index += 1) database.put("pay_a", `k${index}`, "x".repeat(1_000));
-        }),
-      ).toThrow(/full/);
+      // The rows wait in memory until the batch commits: the transaction itself succeeds.
+      database.transaction(() => {
+        for (let index = 0; index < 5_000; index += 1) database.put("pay_a", `k${index}`, "x".repeat(1_000));
+      });
+      expect(database.get("pay_a", "k0")).toBe("x".repeat(1_000));
+      await expect(database.sync()).rejects.toThrow(/full/);
       expect(failures).toEqual([expect.stringMatching(/^commit: .*full/)]);
       // Whoever asks later is not told that anything of that batch is durable.
       await expect(database.sync()).rejects.toThrow(/full/);
@@ -96,6 +97,37 @@ describe.skipIf(!mounted)("the actor database on a full disk", () => {
     await database.close();
     const reopened = new ActorDatabase({ path, durability: "process" });
     expect([reopened.get("pay_a", "before"), reopened.get("pay_a", "k0"), reopened.get("pay_a", "after")]).toEqual(["1", undefined, undefined]);
+    await reopened.close();
+    rmSync(directory, { recursive: true, force: true });
+  }, 30_000);
+
+  test("a statement that SQLite answers by rolling back the whole batch is a failed commit: nothing of it, or after it, lands", async () => {
+    const directory = join(mount_point, "statement-full");
+    mkdirSync(directory);
+    const path = join(directory, "actors.sqlite");
+    const failures: string[] = [];
+    const database = new ActorDatabase({ path, durability: "process", cache_mib: 1, on_durability_failure: (error, stage) => failures.push(`${stage}: ${(error as Error).message}`) });
+    database.db.exec("CREATE TABLE side_rows (value TEXT NOT NULL)");
+    const insertSide = database.prepareWrite("INSERT INTO side_rows (value) VALUES (?)");
+    database.put("pay_a", "before", "1");
+    await database.sync();
+    const filler = fill(mount_point);
+    try {
+      database.put("pay_a", "buffered", "2");
+      // Statements that run at once (velocity, the ingress watermark) meet the full disk mid-batch.
+      expect(() => {
+        for (let index = 0; index < 5_000; index += 1) insertSide("x".repeat(1_000));
+      }).toThrow(/full/);
+      database.put("pay_a", "next", "3");
+      await expect(database.sync()).rejects.toThrow(/full/);
+      expect(failures).toEqual([expect.stringMatching(/^commit: .*(full|rolled back)/)]);
+    } finally {
+      rmSync(filler);
+    }
+    await database.close();
+    const reopened = new ActorDatabase({ path, durability: "process" });
+    expect([reopened.get("pay_a", "before"), reopened.get("pay_a", "buffered"), reopened.get("pay_a", "next")]).toEqual(["1", undefined, undefined]);
+    expect(reopened.db.query("SELECT count(*) AS n FROM side_rows").get()).toEqual({ n: 0 });
     await reopened.close();
     rmSync(directory, { recursive: true, force: true });
   }, 30_000);
