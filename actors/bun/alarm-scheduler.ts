@@ -5,9 +5,9 @@
  *
  * The stored time is kept a lower bound of the real one, not a copy: alarm handlers are
  * idempotent (alarms may fire early or twice), so a restart that wakes an actor early costs
- * one extra run, while rewriting the row at every set and fire cost a random B-tree page per
- * write on the hot path. The row is written only when the alarm moves earlier, and removed
- * when the actor has no work left.
+ * one extra run, while rewriting the row at every set and fire cost a B-tree write per set on
+ * the hot path. The row is written only when the alarm moves earlier, and removed when the
+ * actor has no work left; rows are found by their time (actor-database.ts), kept here.
  */
 import type { ActorDatabase } from "./actor-database.ts";
 import { FifoMap } from "./fifo-map.ts";
@@ -64,7 +64,7 @@ export class AlarmScheduler {
     if (existing?.at_ms === at_ms) return;
     const stored = this.stored.get(actor);
     if (stored === undefined || stored > at_ms) {
-      this.database.setAlarm(actor, at_ms);
+      this.database.setAlarm(actor, at_ms, stored);
       this.stored.set(actor, at_ms);
     }
     this.schedule(actor, at_ms);
@@ -76,17 +76,23 @@ export class AlarmScheduler {
       if (existing.timer !== null) clearTimeout(existing.timer);
       this.alarms.delete(actor);
     }
-    if (this.stored.delete(actor)) this.database.deleteAlarm(actor);
+    const stored = this.stored.get(actor);
+    if (stored === undefined) return;
+    this.stored.delete(actor);
+    this.database.deleteAlarm(actor, stored);
   }
 
   /** Re-arms every alarm stored before the last stop or crash. */
   restore(): number {
-    const stored = this.database.alarms();
-    for (const { actor, at_ms } of stored) {
-      this.stored.set(actor, at_ms);
-      this.schedule(actor, at_ms);
+    for (const { actor, at_ms } of this.database.alarms()) {
+      // A second, later row for one actor is one a lost batch failed to delete: the earliest wins.
+      if (this.stored.has(actor)) this.database.deleteAlarm(actor, at_ms);
+      else {
+        this.stored.set(actor, at_ms);
+        this.schedule(actor, at_ms);
+      }
     }
-    return stored.length;
+    return this.stored.size;
   }
 
   pending(): number {

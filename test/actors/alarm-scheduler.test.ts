@@ -1,4 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ActorDatabase } from "../../actors/bun/actor-database.ts";
 import { AlarmScheduler } from "../../actors/bun/alarm-scheduler.ts";
 
@@ -93,5 +97,71 @@ describe("AlarmScheduler", () => {
     expect(fired).toEqual(["first", "second", "third"]);
     expect(scheduler.dueAgeMs()).toBe(0);
     await scheduler.stop();
+  });
+});
+
+describe("stored alarms", () => {
+  test("survive a restart at their earliest time: moved earlier, kept when moved later, gone once deleted", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "stored-alarms-"));
+    const path = join(directory, "actors.sqlite");
+    const far = 4_000_000_000_000;
+    const never = async () => {};
+    let database = new ActorDatabase({ path, durability: "process" });
+    let scheduler = new AlarmScheduler(database, () => 1_000, never);
+    scheduler.set("earlier", far + 50);
+    await database.sync();
+    scheduler.set("earlier", far + 10);
+    scheduler.set("later", far + 10);
+    await database.sync();
+    scheduler.set("later", far + 90);
+    scheduler.set("deleted", far + 30);
+    await database.sync();
+    scheduler.delete("deleted");
+    // Set and deleted within one batch: nothing of it is written.
+    scheduler.set("same-batch", far + 40);
+    scheduler.delete("same-batch");
+    await scheduler.stop();
+    await database.close();
+
+    database = new ActorDatabase({ path, durability: "process" });
+    expect(database.alarms()).toEqual([
+      { actor: "earlier", at_ms: far + 10 },
+      { actor: "later", at_ms: far + 10 },
+    ]);
+    scheduler = new AlarmScheduler(database, () => 1_000, never);
+    expect(scheduler.restore()).toBe(2);
+    expect([scheduler.get("earlier"), scheduler.get("later"), scheduler.get("deleted")]).toEqual([far + 10, far + 10, null]);
+    await scheduler.stop();
+    await database.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  test("a second row for one actor is removed at restore, the earliest kept; a file with the older one-row-per-actor table is carried over", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "stored-alarms-"));
+    const path = join(directory, "actors.sqlite");
+    const old = new Database(path, { create: true });
+    old.exec("CREATE TABLE actor_alarms (actor TEXT PRIMARY KEY, at_ms INTEGER NOT NULL) WITHOUT ROWID");
+    old.exec("INSERT INTO actor_alarms (actor, at_ms) VALUES ('a', 5000), ('b', 7000)");
+    old.close();
+    let database = new ActorDatabase({ path, durability: "process" });
+    expect(database.alarms()).toEqual([
+      { actor: "a", at_ms: 5_000 },
+      { actor: "b", at_ms: 7_000 },
+    ]);
+    database.setAlarm("a", 9_000, undefined);
+    await database.sync();
+    const scheduler = new AlarmScheduler(database, () => 1_000, async () => {});
+    expect(scheduler.restore()).toBe(2);
+    expect(scheduler.get("a")).toBe(5_000);
+    await scheduler.stop();
+    await database.close();
+    database = new ActorDatabase({ path, durability: "process" });
+    expect(database.alarms()).toEqual([
+      { actor: "a", at_ms: 5_000 },
+      { actor: "b", at_ms: 7_000 },
+    ]);
+    expect(database.db.query("SELECT name FROM sqlite_master WHERE name = 'actor_alarms'").all()).toEqual([]);
+    await database.close();
+    rmSync(directory, { recursive: true, force: true });
   });
 });

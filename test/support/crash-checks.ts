@@ -149,7 +149,7 @@ export function snapshotActors(data_dir: string): Map<string, ActorSnapshot> {
           entry.held_count = meta.held_count;
         }
       }
-      for (const { actor } of db.query("SELECT actor FROM actor_alarms").all() as Array<{ actor: string }>) of(actor).has_alarm = true;
+      for (const { actor } of db.query("SELECT actor FROM actor_alarm_times").all() as Array<{ actor: string }>) of(actor).has_alarm = true;
       // Acknowledged events not yet handed to their actor: durable in the host's ingress log
       // (its own file), which the host delivers at every start (so no alarm is needed for them).
       if (existsSync(join(folder, "ingress.sqlite"))) {

@@ -190,7 +190,7 @@ async function rebuild(config: BunHostConfig, sink: SinkDatabase, context: Rebui
         const restored = restorePayment(new BunActorStorage(database, record.payment_id), record, replayed);
         if (restored.finished_at !== null) {
           // The actor's own alarm for retiring its rows; one already due fires at start, as it would have.
-          database.setAlarm(record.payment_id, Math.max(now, restored.finished_at + retention_ms));
+          database.setAlarm(record.payment_id, Math.max(now, restored.finished_at + retention_ms), undefined);
           summary.finished_retirements_scheduled += 1;
         }
         velocity?.collect(record);
