@@ -1,8 +1,8 @@
 /**
  * `bun run scripts/actor-cost.ts`: what the Bun host's actor thread costs an event, measured
  * in one process without HTTP, the ingress log or Postgres: the actor system, payment actors
- * and embedded velocity over one actor database, fed realistic lifecycles (shuffled, with
- * duplicates) at a fixed rate, with a sink that answers every flush after 20 ms. It prints the
+ * and embedded velocity over one actor database (committing at most every 5 ms, as the host's
+ * does), fed realistic lifecycles (shuffled, with duplicates) at a fixed rate, with a sink that answers every flush after 20 ms. It prints the
  * CPU of the thread that runs the actors (the process's main thread here), the bytes that
  * thread wrote (WAL frames) and the commits, an event each. Bounded: it stops by itself.
  *
@@ -28,6 +28,7 @@ import { PENDING_WORK_PREFIXES } from "../actors/payment/storage-layout.ts";
 import type { SinkRows } from "../src/core/postgres-rows.ts";
 import { DEFAULT_LIMITS } from "../src/core/config.ts";
 import { actorMetrics } from "../src/hosts/actor-metrics.ts";
+import { ACTORS_COMMIT_INTERVAL_MS } from "../src/hosts/bun/actor-processing.ts";
 import { loadBunConfig } from "../src/hosts/bun/config.ts";
 import { deliverIngressMessage } from "../src/hosts/bun/ingress-delivery.ts";
 import { MetricsRegistry } from "../src/http/metrics.ts";
@@ -58,7 +59,7 @@ function mainThreadWrittenBytes(): number {
 const directory = mkdtempSync(join(tmpdir(), "actor-cost-"));
 const config = loadBunConfig({ DATA_DIR: directory });
 if (!config.ok) throw new Error(config.error.message);
-const database = new ActorDatabase({ path: in_memory ? ":memory:" : join(directory, "actors.sqlite"), durability: "fsync" });
+const database = new ActorDatabase({ path: in_memory ? ":memory:" : join(directory, "actors.sqlite"), durability: "fsync", commit_interval_ms: ACTORS_COMMIT_INTERVAL_MS });
 let rows_flushed = 0;
 const thread = sink_thread ? (await SinkThread.start({ data_dir: directory })).thread : null;
 const batcher = thread === null ? null : sinkBatcher(thread, config.value.sink_batch_rows_max);

@@ -35,7 +35,7 @@ import { openingFile } from "./start-failure.ts";
  * 2,500 events/s against 235 and 233, 217 and 206 at 3,500/s against 220 and 220, the backlog
  * there 7,891 and 2,975 against 9,617 and 5,450; an event reaches Postgres at most 5 ms later.
  */
-const ACTORS_COMMIT_INTERVAL_MS = 5;
+export const ACTORS_COMMIT_INTERVAL_MS = 5;
 
 export interface ActorProcessingOptions {
   data_dir: string;
