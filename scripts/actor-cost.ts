@@ -2,9 +2,10 @@
  * `bun run scripts/actor-cost.ts`: what the Bun host's actor thread costs an event, measured
  * in one process without HTTP, the ingress log or Postgres: the actor system, payment actors
  * and embedded velocity over one actor database (committing at most every 5 ms, as the host's
- * does), fed realistic lifecycles (shuffled, with duplicates) at a fixed rate, with a sink that answers every flush after 20 ms. It prints the
- * CPU of the thread that runs the actors (the process's main thread here), the bytes that
- * thread wrote (WAL frames) and the commits, an event each. Bounded: it stops by itself.
+ * does), fed realistic lifecycles (shuffled, with duplicates) at a fixed rate, with a sink
+ * that answers every flush after 20 ms. It prints the CPU of the thread that runs the actors
+ * (the process's main thread here), the bytes that thread wrote (WAL frames) and the
+ * commits, an event each. Bounded: it stops by itself.
  *
  *   ACTOR_COST_RATE       events a second (default 2000)
  *   ACTOR_COST_SECONDS    seconds of events (default 12)
@@ -14,6 +15,8 @@
  *                         host's sink thread and batcher, with embedded PGlite: the actor
  *                         thread then also merges and posts the rows, and the sink thread's
  *                         CPU is printed too)
+ *   ACTOR_COST_PAGES      1: also which pages the first 300 commits wrote, by table (for
+ *                         where COMMIT's time goes; the sampling costs the thread CPU)
  *
  * Compare variants within one run of the machine, alternated: runs of one tree vary by ±10%.
  */
@@ -36,6 +39,7 @@ import { EmbeddedVelocityStore } from "../src/velocity/embedded-sqlite.ts";
 import { SinkThread, sinkBatcher } from "../src/hosts/bun/sink-thread.ts";
 import { eventStream } from "./lib/event-stream.ts";
 import { threadUsage, threadUsageSince } from "./lib/thread-usage.ts";
+import { countWalPages } from "./lib/wal-pages.ts";
 
 const rate = Number(process.env.ACTOR_COST_RATE ?? 2000);
 const seconds = Number(process.env.ACTOR_COST_SECONDS ?? 12);
@@ -59,7 +63,9 @@ function mainThreadWrittenBytes(): number {
 const directory = mkdtempSync(join(tmpdir(), "actor-cost-"));
 const config = loadBunConfig({ DATA_DIR: directory });
 if (!config.ok) throw new Error(config.error.message);
-const database = new ActorDatabase({ path: in_memory ? ":memory:" : join(directory, "actors.sqlite"), durability: "fsync", commit_interval_ms: ACTORS_COMMIT_INTERVAL_MS });
+const database_path = in_memory ? ":memory:" : join(directory, "actors.sqlite");
+const database = new ActorDatabase({ path: database_path, durability: "fsync", commit_interval_ms: ACTORS_COMMIT_INTERVAL_MS });
+const wal_pages = process.env.ACTOR_COST_PAGES === "1" && !in_memory ? countWalPages(database, database_path) : null;
 let rows_flushed = 0;
 const thread = sink_thread ? (await SinkThread.start({ data_dir: directory })).thread : null;
 const batcher = thread === null ? null : sinkBatcher(thread, config.value.sink_batch_rows_max);
@@ -125,7 +131,8 @@ console.log(
     `${rows_flushed} of ${distinct} distinct events in Postgres rows ${((caught_up_at - sent_at) / 1000).toFixed(1)} s after the last\n` +
     `  actor thread ${(cpu_us / events.length).toFixed(0)} µs an event; wrote ${(written / events.length / 1024).toFixed(1)} KiB an event; ` +
     `${commits} commits (${(events.length / Math.max(1, commits)).toFixed(1)} events a commit)\n` +
-    `  other threads: ${other_threads}`,
+    `  other threads: ${other_threads}` +
+    (wal_pages === null ? "" : `\n  ${wal_pages.report()}`),
 );
 await system.stop();
 await database.close();
