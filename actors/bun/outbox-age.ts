@@ -7,7 +7,8 @@
  * second behind): measured at 2,000 events/s with /metrics read four times a second, 8.6% of
  * the actor thread. So the oldest entry's time is read at most once a second; between reads
  * the age grows from it, and an entry written to Postgres meanwhile is counted at most a
- * second too long.
+ * second too long. Rows of the batch not yet committed (actor-database.ts keeps them in
+ * memory, at most a few milliseconds) are not seen.
  */
 import type { Database } from "bun:sqlite";
 
