@@ -215,7 +215,7 @@ export class ActorDatabase {
   list(actor: string, prefix: string, after: string | undefined, limit: number): Array<{ key: string; value: string }> {
     const statement = after !== undefined && after >= prefix ? this.statements.listAfter : this.statements.listFrom;
     const lower = statement === this.statements.listAfter ? after! : prefix;
-    const buffered = [...(this.unwritten.get(actor) ?? [])].filter(([key]) => key.startsWith(prefix) && (after === undefined || key > after));
+    const buffered = [...(this.unwritten.get(actor) ?? [])].filter(([key]) => key.startsWith(prefix) && (after === undefined || compareAsSqlite(key, after) > 0));
     // Every buffered key may hide a stored row, so as many more are read to fill the page.
     const stored = statement.all(actor, lower, upperBound(prefix), prefix.length, prefix, limit + buffered.length) as Array<{ key: string; value: string }>;
     if (buffered.length === 0) return stored;
@@ -480,11 +480,12 @@ export class ActorDatabase {
     this.db.close();
   }
 
+  /** Joins the open batch; one at its limit commits first, so this write joins the next. */
   private write(): void {
+    // Inside a transaction the batch cannot commit; it does at the first write after it.
+    if (this.batch_writes >= this.batch_writes_max && this.undo === null) this.commit();
     this.openBatch();
     this.batch_writes += 1;
-    // Inside a transaction the batch cannot commit; it does once the transaction ends.
-    if (this.batch_writes >= this.batch_writes_max && this.undo === null) this.commit();
   }
 
   private openBatch(): void {

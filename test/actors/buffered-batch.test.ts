@@ -3,6 +3,7 @@
  * merged with what the file holds, and a transaction that throws is undone in memory.
  */
 import { afterEach, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,4 +83,20 @@ test("a prepared write refuses to run inside an actor transaction, whose undo co
   database.db.exec("CREATE TABLE side_rows (value TEXT NOT NULL)");
   const insertSide = database.prepareWrite("INSERT INTO side_rows (value) VALUES (?)");
   expect(() => database.transaction(() => insertSide("x"))).toThrow(/cannot join an actor transaction/);
+});
+
+test("a batch at its write limit commits, and the write that reached the limit is in the next batch, durable at its sync", async () => {
+  const directory = mkdtempSync(join(tmpdir(), "buffered-batch-"));
+  const path = join(directory, "actors.sqlite");
+  const database = new ActorDatabase({ path, durability: "process", batch_writes_max: 1 });
+  cleanups.push(async () => {
+    await database.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+  for (const key of ["k1", "k2"]) database.put("a", key, key);
+  await database.sync();
+  const reader = new Database(path, { readonly: true });
+  expect(reader.query("SELECT key FROM actor_rows ORDER BY key").all()).toEqual([{ key: "k1" }, { key: "k2" }]);
+  reader.close();
+  expect(database.commits).toBe(2);
 });
