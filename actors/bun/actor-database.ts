@@ -215,7 +215,8 @@ export class ActorDatabase {
   list(actor: string, prefix: string, after: string | undefined, limit: number): Array<{ key: string; value: string }> {
     const statement = after !== undefined && after >= prefix ? this.statements.listAfter : this.statements.listFrom;
     const lower = statement === this.statements.listAfter ? after! : prefix;
-    const buffered = [...(this.unwritten.get(actor) ?? [])].filter(([key]) => key.startsWith(prefix) && (after === undefined || compareAsSqlite(key, after) > 0));
+    const unwritten = this.unwritten.get(actor);
+    const buffered = unwritten === undefined ? [] : [...unwritten].filter(([key]) => key.startsWith(prefix) && (after === undefined || compareAsSqlite(key, after) > 0));
     // Every buffered key may hide a stored row, so as many more are read to fill the page.
     const stored = statement.all(actor, lower, upperBound(prefix), prefix.length, prefix, limit + buffered.length) as Array<{ key: string; value: string }>;
     if (buffered.length === 0) return stored;
@@ -274,8 +275,7 @@ export class ActorDatabase {
         if (at_ms !== null) this.statements.alarmSet.run(at_ms, actor);
       }
     } finally {
-      this.unwritten.clear();
-      this.unwritten_alarms.clear();
+      this.forgetBuffered();
     }
   }
 

@@ -66,16 +66,22 @@ async function metric(target: HttpTarget, name: string): Promise<number> {
   return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
 }
 
+/** An actor database in its own directory on the tmpfs, recording its durability failures. */
+function openOnTmpfs(name: string) {
+  const directory = join(mount_point, name);
+  mkdirSync(directory);
+  const path = join(directory, "actors.sqlite");
+  const failures: string[] = [];
+  // A 1 MiB page cache spills a large transaction's pages to the WAL mid-statement.
+  const database = new ActorDatabase({ path, durability: "process", cache_mib: 1, on_durability_failure: (error, stage) => failures.push(`${stage}: ${(error as Error).message}`) });
+  return { directory, path, failures, database };
+}
+
 // Skipped only where a tmpfs cannot be mounted (not root, a laptop); under CI=true the
 // failed mount throws above instead, so CI always runs this.
 describe.skipIf(!mounted)("the actor database on a full disk", () => {
   test("a batch whose buffered rows the full disk refuses at COMMIT fails whole: nothing of it, or after it, lands", async () => {
-    const directory = join(mount_point, "commit-full");
-    mkdirSync(directory);
-    const path = join(directory, "actors.sqlite");
-    const failures: string[] = [];
-    // A 1 MiB page cache spills a large transaction's pages to the WAL mid-statement.
-    const database = new ActorDatabase({ path, durability: "process", cache_mib: 1, on_durability_failure: (error, stage) => failures.push(`${stage}: ${(error as Error).message}`) });
+    const { directory, path, failures, database } = openOnTmpfs("commit-full");
     database.put("pay_a", "before", "1");
     await database.sync();
     const filler = fill(mount_point);
@@ -102,11 +108,7 @@ describe.skipIf(!mounted)("the actor database on a full disk", () => {
   }, 30_000);
 
   test("a statement that SQLite answers by rolling back the whole batch is a failed commit: nothing of it, or after it, lands", async () => {
-    const directory = join(mount_point, "statement-full");
-    mkdirSync(directory);
-    const path = join(directory, "actors.sqlite");
-    const failures: string[] = [];
-    const database = new ActorDatabase({ path, durability: "process", cache_mib: 1, on_durability_failure: (error, stage) => failures.push(`${stage}: ${(error as Error).message}`) });
+    const { directory, path, failures, database } = openOnTmpfs("statement-full");
     database.db.exec("CREATE TABLE side_rows (value TEXT NOT NULL)");
     const insertSide = database.prepareWrite("INSERT INTO side_rows (value) VALUES (?)");
     database.put("pay_a", "before", "1");
