@@ -5,6 +5,9 @@
  *
  *   MEMORY_PAYMENTS      payments sent, one payment.created each (default 200000)
  *   MEMORY_CONCURRENCY   senders in the closed loop (default 64)
+ *   MEMORY_RATE          events a second: an open loop at that rate instead of the closed
+ *                        loop (issue 7's bar: payments pushed through at the sustained rate;
+ *                        the closed loop overloads the host, so its backlog is at its limits)
  *   MEMORY_TIMEOUT_S     the whole run's bound (default 900)
  *   DATABASE_URL         unset: embedded PGlite (the default the README measures)
  */
@@ -19,6 +22,7 @@ import type { PaymentEvent } from "../src/core/event.ts";
 
 const payments = Number(process.env.MEMORY_PAYMENTS ?? 200_000);
 const concurrency = Number(process.env.MEMORY_CONCURRENCY ?? 64);
+const rate_per_s = Number(process.env.MEMORY_RATE ?? 0);
 const deadline = performance.now() + Number(process.env.MEMORY_TIMEOUT_S ?? 900) * 1000;
 const CHUNK = 10_000;
 
@@ -70,26 +74,38 @@ try {
       });
     }
     const requests = await signAll(events, secret);
+    const deliver = async (request: (typeof requests)[number]) => {
+      for (;;) {
+        const response = await fetch(`${host.url}/webhooks/dev`, { method: "POST", body: request.body, headers: request.headers });
+        await response.arrayBuffer();
+        if (response.status === 202) break;
+        // 503 overloaded: the host sheds load; wait as a provider would, then send again.
+        refused += 1;
+        await Bun.sleep(Number(response.headers.get("retry-after") ?? "1") * 100);
+      }
+      sent += 1;
+    };
+    if (rate_per_s > 0) {
+      // Request i of the whole run leaves at i / rate seconds, whatever the answers.
+      const answers: Array<Promise<void>> = [];
+      for (let index = 0; index < requests.length; ) {
+        const due = Math.floor(((performance.now() - started) / 1000) * rate_per_s) - first;
+        for (; index < Math.min(requests.length, due + 1); index += 1) answers.push(deliver(requests[index]!));
+        await Bun.sleep(2);
+      }
+      await Promise.all(answers);
+      continue;
+    }
     let next = 0;
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        while (next < requests.length) {
-          const request = requests[next++]!;
-          for (;;) {
-            const response = await fetch(`${host.url}/webhooks/dev`, { method: "POST", body: request.body, headers: request.headers });
-            await response.arrayBuffer();
-            if (response.status === 202) break;
-            // 503 overloaded: the host sheds load; wait as a provider would, then send again.
-            refused += 1;
-            await Bun.sleep(Number(response.headers.get("retry-after") ?? "1") * 100);
-          }
-          sent += 1;
-        }
+        while (next < requests.length) await deliver(requests[next++]!);
       }),
     );
   }
   const load_s = (performance.now() - started) / 1000;
-  figures.push([`peak while ${sent} payments were sent (${load_s.toFixed(0)} s, ${refused} 503s retried)`, peak]);
+  const how = rate_per_s > 0 ? `at ${rate_per_s}/s` : `${concurrency} in flight`;
+  figures.push([`peak while ${sent} payments were sent, ${how} (${load_s.toFixed(0)} s, ${refused} 503s retried)`, peak]);
 
   // Settled: everything acknowledged is processed and in Postgres.
   for (;;) {
