@@ -20,7 +20,7 @@
  *
  * Compare variants within one run of the machine, alternated: runs of one tree vary by ±10%.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ActorDatabase } from "../actors/bun/actor-database.ts";
@@ -48,17 +48,6 @@ const sink_thread = process.env.ACTOR_COST_SINK === "thread";
 const SINK_DELAY_MS = 20;
 const CATCH_UP_MS_MAX = 60_000;
 const QUIET_MS = 1_000;
-
-/** CPU of this process's main thread, in µs (/proc: utime + stime, in 10 ms ticks). */
-function mainThreadCpuUs(): number {
-  const fields = readFileSync(`/proc/${process.pid}/task/${process.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
-  return (Number(fields[11]) + Number(fields[12])) * 10_000;
-}
-
-/** Bytes this process's main thread has written. */
-function mainThreadWrittenBytes(): number {
-  return Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${process.pid}/task/${process.pid}/io`, "utf8"))![1]);
-}
 
 const directory = mkdtempSync(join(tmpdir(), "actor-cost-"));
 const config = loadBunConfig({ DATA_DIR: directory });
@@ -90,8 +79,6 @@ system.start({ pending_prefixes: PENDING_WORK_PREFIXES });
 const events = eventStream({ payments: Math.ceil((rate * seconds) / 4), shuffle_ratio: 0.1, duplicate_ratio: 0.02, seed: 7 }).slice(0, rate * seconds);
 const distinct = new Set(events.map((event) => event.id)).size;
 const threads_before = threadUsage(process.pid);
-const cpu_before = mainThreadCpuUs();
-const written_before = mainThreadWrittenBytes();
 const commits_before = database.commits;
 const started = performance.now();
 let sent = 0;
@@ -118,10 +105,12 @@ for (let seen = rows_flushed; rows_flushed < distinct && performance.now() - las
 }
 const caught_up_at = rows_flushed < distinct ? last_change : performance.now();
 await database.flush();
-const cpu_us = mainThreadCpuUs() - cpu_before;
-const written = mainThreadWrittenBytes() - written_before;
+const threads = threadUsageSince(threads_before, threadUsage(process.pid));
+const main_thread = threads.find(([name]) => name === "main")?.[1] ?? { cpu_ms: 0, written_bytes: 0 };
+const cpu_us = main_thread.cpu_ms * 1000;
+const written = main_thread.written_bytes;
 const commits = database.commits - commits_before;
-const other_threads = threadUsageSince(threads_before, threadUsage(process.pid))
+const other_threads = threads
   .filter(([name]) => name !== "main")
   .slice(0, 4)
   .map(([name, usage]) => `${name} ${((usage.cpu_ms * 1000) / events.length).toFixed(0)} µs`)

@@ -4,12 +4,12 @@
  * own KAFKA_* configuration. The replay group is `<KAFKA_GROUP>.dlq-replay`, so each dead letter
  * is replayed once however often this runs.
  */
-import { hostname } from "node:os";
 import { replayDeadLetters } from "../src/ingest/kafka/dead-letter-replay.ts";
 import { parseKafkaConfig } from "../src/ingest/kafka/kafka-config.ts";
 import { kafkaSource } from "../src/ingest/kafka/open-source.ts";
+import { bunKafkaInstance } from "../src/hosts/bun/kafka-consumer-loop.ts";
 
-const config = parseKafkaConfig(process.env, `payment-actors-${hostname()}`);
+const config = parseKafkaConfig(process.env, bunKafkaInstance());
 if (!config.ok || config.value === null) {
   console.error(`cannot replay: ${config.ok ? "KAFKA_REST_URL is not set" : config.error.message}`);
   process.exit(1);

@@ -27,8 +27,8 @@ import { WalSyncer } from "./wal-syncer.ts";
 export type Durability = "fsync" | "full" | "process";
 
 /** The WAL file's layout (sqlite.org/fileformat.html): a header, then a header per frame before its page. */
-const WAL_HEADER_BYTES = 32;
-const WAL_FRAME_HEADER_BYTES = 24;
+export const WAL_HEADER_BYTES = 32;
+export const WAL_FRAME_HEADER_BYTES = 24;
 
 /** A COMMIT that failed (rolled back: the file holds the last good commit) or an fsync that did (the page cache cannot be trusted). */
 export type DurabilityFailureStage = "commit" | "fsync";

@@ -29,9 +29,7 @@ export interface AlarmSchedulerOptions {
   handlers_max?: number;
 }
 
-export const DEFAULT_ALARM_SCHEDULER_OPTIONS: Required<AlarmSchedulerOptions> = {
-  handlers_max: 4_096,
-};
+const DEFAULT_HANDLERS_MAX = 4_096;
 
 export class AlarmScheduler {
   /** A due alarm has no timer: its actor waits in `ready`. */
@@ -43,7 +41,7 @@ export class AlarmScheduler {
   /** Due actors waiting for a place, oldest first, with when they became due (performance.now). */
   private readonly ready = new FifoMap<string, number>();
   private pump_scheduled = false;
-  private readonly options: Required<AlarmSchedulerOptions>;
+  private readonly handlers_max: number;
 
   constructor(
     private readonly database: ActorDatabase,
@@ -51,8 +49,7 @@ export class AlarmScheduler {
     private readonly fire: Fire,
     options: AlarmSchedulerOptions = {},
   ) {
-    this.options = { ...DEFAULT_ALARM_SCHEDULER_OPTIONS, ...options };
-    this.options.handlers_max = Math.max(1, this.options.handlers_max);
+    this.handlers_max = Math.max(1, options.handlers_max ?? DEFAULT_HANDLERS_MAX);
   }
 
   get(actor: string): number | null {
@@ -163,7 +160,7 @@ export class AlarmScheduler {
 
   private pump(): void {
     this.pump_scheduled = false;
-    while (this.ready.size > 0 && this.running.size < this.options.handlers_max) {
+    while (this.ready.size > 0 && this.running.size < this.handlers_max) {
       const actor = this.ready.first()![0];
       this.ready.delete(actor);
       const current = this.alarms.get(actor);

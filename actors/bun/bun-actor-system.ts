@@ -5,11 +5,11 @@
  */
 import type { ActorContext, HostedActor } from "../runtime.ts";
 import { ActorDatabase } from "./actor-database.ts";
-import { AlarmScheduler, type AlarmSchedulerOptions } from "./alarm-scheduler.ts";
+import { AlarmScheduler } from "./alarm-scheduler.ts";
 import { BunActorAlarm, BunActorStorage } from "./bun-actor-storage.ts";
 import { FifoMap } from "./fifo-map.ts";
 
-export interface BunActorSystemOptions extends AlarmSchedulerOptions {
+export interface BunActorSystemOptions {
   /**
    * Instances kept in memory (ACTOR_INSTANCES_MAX); idle ones beyond this are dropped (their
    * rows stay on disk, and the next message reads them back through the page cache). An idle
@@ -43,7 +43,7 @@ export class BunActorSystem<A extends HostedActor> {
     options: BunActorSystemOptions = {},
   ) {
     this.instances_max = Math.max(1, options.instances_max ?? DEFAULT_ACTOR_INSTANCES_MAX);
-    this.scheduler = new AlarmScheduler(database, now, (key) => this.get(key).alarm(), options);
+    this.scheduler = new AlarmScheduler(database, now, (key) => this.get(key).alarm());
   }
 
   get(key: string): A {

@@ -16,15 +16,15 @@ import { setPriority } from "node:os";
  * 6,736 (p99 23.2 and 24.8 ms) at 10, and Postgres caught up sooner after them; at a
  * sustained 3,000 events/s, 132 and 8,144 events refused (503) against 1,563 and 15,955.
  */
-export const WORKER_THREAD_NICENESS = 19;
+const WORKER_THREAD_NICENESS = 19;
 
 /**
  * Called by a worker thread on itself: names it (so per-thread CPU, in the benchmark or in
  * `top -H`, says which thread is which) and lowers its priority.
  */
-export function becomeWorkerThread(name: string, niceness = WORKER_THREAD_NICENESS): void {
+export function becomeWorkerThread(name: string): void {
   try {
     writeFileSync("/proc/thread-self/comm", name.slice(0, 15));
-    setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), niceness);
+    setPriority(Number(readlinkSync("/proc/thread-self").split("/").pop()), WORKER_THREAD_NICENESS);
   } catch {}
 }

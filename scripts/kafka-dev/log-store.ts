@@ -144,10 +144,6 @@ export class LogStore {
     writeDurably(join(this.data_dir, "groups", `${encodeURIComponent(group)}.json`), JSON.stringify(Object.fromEntries(stored)));
   }
 
-  groupNames(): string[] {
-    return [...this.#committed.keys()];
-  }
-
   /** Called after every append (long-polling fetches wait on it). */
   onAppend(listener: () => void): () => void {
     this.#listeners.add(listener);

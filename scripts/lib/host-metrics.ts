@@ -13,7 +13,7 @@ export function sample(text: MetricsText, name: string): number {
 }
 
 /** Cumulative bucket counts of a histogram, by upper bound. */
-export function buckets(text: MetricsText, name: string): Array<[number, number]> {
+function buckets(text: MetricsText, name: string): Array<[number, number]> {
   const prefix = `${name}_bucket{le="`;
   return text
     .split("\n")

@@ -5,10 +5,7 @@
  * short). Commits while the WAL starts over (it is written from its start again) are skipped.
  */
 import { closeSync, openSync, readSync, statSync } from "node:fs";
-import type { ActorDatabase } from "../../actors/bun/actor-database.ts";
-
-const WAL_HEADER_BYTES = 32;
-const WAL_FRAME_HEADER_BYTES = 24;
+import { WAL_FRAME_HEADER_BYTES, WAL_HEADER_BYTES, type ActorDatabase } from "../../actors/bun/actor-database.ts";
 
 export function countWalPages(database: ActorDatabase, path: string, commits_max = 300): { report(): string } {
   const page_size = (database.db.query("PRAGMA page_size").get() as { page_size: number }).page_size;

@@ -9,9 +9,9 @@ import { errorMessage, PermanentError } from "../core/errors.ts";
 
 const PERMANENT_SQLSTATE_CLASSES = new Set(["22", "23", "42", "54"]);
 
-export type SinkFailureKind = "permanent" | "transient";
+type SinkFailureKind = "permanent" | "transient";
 
-export function classifySinkFailure(error: unknown): { kind: SinkFailureKind; sqlstate: string | null } {
+function classifySinkFailure(error: unknown): { kind: SinkFailureKind; sqlstate: string | null } {
   for (let cause = error, depth = 0; cause !== null && cause !== undefined && depth < 8; depth += 1) {
     if (cause instanceof RangeError) return { kind: "permanent", sqlstate: null };
     const code = (cause as { code?: unknown }).code;

@@ -19,7 +19,7 @@ export interface RecordsetColumns {
 const cache = new WeakMap<PgTable, RecordsetColumns>();
 
 /** The table's columns for an `insert ... select` from `jsonb_to_recordset`, built once per table. */
-export function recordsetColumns(table: PgTable): RecordsetColumns {
+function recordsetColumns(table: PgTable): RecordsetColumns {
   let columns = cache.get(table);
   if (columns === undefined) {
     const all = Object.values(getTableColumns(table)) as PgColumn[];
@@ -44,7 +44,7 @@ export function insertFromJson(table: PgTable, rows: readonly object[]): SQL {
  * hold one (or the data the text `\u...`, which the quick test cannot tell apart), every
  * string is made safe the same way (postgres-text.ts) and the rows written again.
  */
-export function rowsJson(rows: readonly object[]): string {
+function rowsJson(rows: readonly object[]): string {
   const json = JSON.stringify(rows);
   return MAYBE_UNSAFE_ESCAPE.test(json) ? JSON.stringify(jsonbSafe(JSON.parse(json))) : json;
 }

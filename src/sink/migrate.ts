@@ -12,7 +12,7 @@
  */
 import { sql } from "drizzle-orm";
 import { queryRows, type SinkDatabase } from "./database.ts";
-import { readSinkMigrations, type SinkMigration } from "./migration-files.ts";
+import { readSinkMigrations } from "./migration-files.ts";
 
 /** Any constant shared by every process of this app; "sinkmigr" read as ASCII, truncated. */
 const MIGRATION_LOCK_KEY = 0x73696e6b6d69;
@@ -24,10 +24,8 @@ export interface SinkMigrationResult {
   already_applied: number;
 }
 
-export async function migrateSink(
-  sink: SinkDatabase,
-  migrations: SinkMigration[] = readSinkMigrations(),
-): Promise<SinkMigrationResult> {
+export async function migrateSink(sink: SinkDatabase): Promise<SinkMigrationResult> {
+  const migrations = readSinkMigrations();
   return sink.db.transaction(async (tx) => {
     await tx.execute(sql.raw(`select pg_advisory_xact_lock(${MIGRATION_LOCK_KEY})`));
     await tx.execute(sql`create schema if not exists drizzle`);

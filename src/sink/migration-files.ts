@@ -8,14 +8,14 @@ export interface SinkMigration extends MigrationMeta {
   tag: string;
 }
 
-const MIGRATIONS_FOLDER_DEFAULT = fileURLToPath(new URL("../../migrations", import.meta.url));
+const MIGRATIONS_FOLDER = fileURLToPath(new URL("../../migrations", import.meta.url));
 
 /** drizzle's own reader (same statement split and hash as its migrator), plus each file's tag. */
-export function readSinkMigrations(migrations_folder: string = MIGRATIONS_FOLDER_DEFAULT): SinkMigration[] {
-  const journal = JSON.parse(readFileSync(`${migrations_folder}/meta/_journal.json`, "utf8")) as {
+export function readSinkMigrations(): SinkMigration[] {
+  const journal = JSON.parse(readFileSync(`${MIGRATIONS_FOLDER}/meta/_journal.json`, "utf8")) as {
     entries: { tag: string }[];
   };
-  return readMigrationFiles({ migrationsFolder: migrations_folder }).map((migration, index) => ({
+  return readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER }).map((migration, index) => ({
     ...migration,
     tag: journal.entries[index]?.tag ?? String(migration.folderMillis),
   }));

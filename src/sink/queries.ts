@@ -1,6 +1,7 @@
 /**
  * Reads from the sink: what operators query across payments (dead letters, ledger balances),
- * the health check, and the count the benchmark and the health check read.
+ * the health check's ping, and the count of events the installation check and the
+ * benchmarks read.
  */
 import { and, asc, count, desc, eq, gte, sql, type SQL } from "drizzle-orm";
 import type { DeadLetterFilter, DeadLetterReason } from "../core/dead-letters.ts";

@@ -17,7 +17,7 @@ import { actorsPath, ingressPath, type ActorThreadMessage, type ActorThreadNotic
 import { ActorProcessing } from "./actor-processing.ts";
 import { SinkThread, sinkBatcher } from "./sink-thread.ts";
 import { checkInstallation } from "./installation-check.ts";
-import { postgresAddress } from "./start-failure.ts";
+import { describePostgres } from "./start-failure.ts";
 import { StoragePauses, type StoragePause } from "./storage-pause.ts";
 import { becomeWorkerThread } from "../../../actors/bun/thread-priority.ts";
 
@@ -41,7 +41,6 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   const redis_velocity = config.velocity.redis === null ? null : redisVelocityStore(config.velocity.redis);
   const batcher = sinkBatcher(sink, config.sink_batch_rows_max);
   const limits = paymentActorLimits(config.limits);
-  const fraud_fail_open = config.velocity.fraud_fail_open ?? config.fraud_rules.fail_open ?? false;
   const pauses = new StoragePauses({
     data_dir: config.data_dir,
     retry_after_s: config.faults.storage_full_retry_after_s,
@@ -55,7 +54,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
         batcher,
         redis_velocity: redis_velocity?.store ?? null,
         fraud_rules: config.fraud_rules,
-        fraud_fail_open,
+        fraud_fail_open: config.fraud_fail_open,
         limits,
         actor_instances_max: config.actor_instances_max,
         // A failed COMMIT leaves the file at the last good commit: rebuild from it. A failed
@@ -72,7 +71,7 @@ async function openHost(request: Extract<ActorThreadRequest, { method: "open" }>
   });
   const installation_id = await checkInstallation(pauses.latest().database, sink, {
     actors_path: actorsPath(config.data_dir),
-    postgres: postgresAddress(config.database_url)?.concat(" (DATABASE_URL)") ?? `${config.data_dir}/postgres (embedded PGlite)`,
+    postgres: describePostgres(config.database_url, config.data_dir),
   });
   if (request.ingress_installation_id !== null && request.ingress_installation_id !== installation_id) {
     throw new Error(

@@ -39,7 +39,6 @@ export interface ActorThreadOptions {
   on_storage_paused: (pause: StoragePause | null) => void;
   /** Retry-After of a 503 storage_full. */
   storage_full_retry_after_s: number;
-  on_failure?: (reason: string) => void;
 }
 
 export class ActorThread {
@@ -49,12 +48,11 @@ export class ActorThread {
   private stopping = false;
 
   private constructor(private readonly options: ActorThreadOptions) {
-    const on_failure = options.on_failure ?? exitOnFailure;
     this.worker = new Worker(new URL("./actor-thread-worker.ts", import.meta.url));
-    this.worker.onmessage = (message: MessageEvent<ActorThreadMessage>) => this.answer(message.data, on_failure);
-    this.worker.onerror = (event) => on_failure(`the actor thread failed: ${event.message}`);
+    this.worker.onmessage = (message: MessageEvent<ActorThreadMessage>) => this.answer(message.data);
+    this.worker.onerror = (event) => exitOnFailure(`the actor thread failed: ${event.message}`);
     this.worker.addEventListener("close", () => {
-      if (!this.stopping) on_failure("the actor thread stopped unexpectedly");
+      if (!this.stopping) exitOnFailure("the actor thread stopped unexpectedly");
     });
   }
 
@@ -101,9 +99,9 @@ export class ActorThread {
     this.worker.terminate();
   }
 
-  private answer(message: ActorThreadMessage, on_failure: (reason: string) => void): void {
+  private answer(message: ActorThreadMessage): void {
     if ("fatal" in message) {
-      on_failure(`an fsync of the actor database failed (${message.fatal})`);
+      exitOnFailure(`an fsync of the actor database failed (${message.fatal})`);
       return;
     }
     if ("storage_paused" in message) {

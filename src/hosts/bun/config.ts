@@ -33,6 +33,8 @@ export interface BunHostConfig {
   velocity: VelocityConfig;
   fraud_rules: FraudRuleSet;
   fraud_rules_source: string;
+  /** FRAUD_FAIL_OPEN, or the rules' fail_open. */
+  fraud_fail_open: boolean;
   limits: Limits;
   /** SINK_BATCH_ROWS_MAX: rows the sink thread writes in one batch. */
   sink_batch_rows_max: number;
@@ -120,6 +122,7 @@ export function loadBunConfig(env: Environment): Result<BunHostConfig> {
     velocity: velocity.value,
     fraud_rules: fraud_rules.value,
     fraud_rules_source: env.FRAUD_RULES?.trim() ? "FRAUD_RULES" : "built-in defaults",
+    fraud_fail_open: velocity.value.fraud_fail_open ?? fraud_rules.value.fail_open ?? false,
     limits: limits.value,
     sink_batch_rows_max,
     actor_instances_max,

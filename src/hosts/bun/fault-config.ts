@@ -9,7 +9,7 @@ export interface FaultConfig {
   storage_full_retry_after_s: number;
 }
 
-export const DEFAULT_OUTBOX_AGE_MS_MAX = 300_000;
+const DEFAULT_OUTBOX_AGE_MS_MAX = 300_000;
 export const DEFAULT_STORAGE_FULL_RETRY_AFTER_S = 5;
 
 export function parseFaultConfig(env: Environment): Result<FaultConfig> {

@@ -22,7 +22,7 @@ export interface FreshPaymentsLimits {
   age_ms_max: number;
 }
 
-export const DEFAULT_FRESH_PAYMENTS_LIMITS: FreshPaymentsLimits = { payments_max: 100_000, age_ms_max: 10 * 60_000 };
+const DEFAULT_FRESH_PAYMENTS_LIMITS: FreshPaymentsLimits = { payments_max: 100_000, age_ms_max: 10 * 60_000 };
 
 interface FreshPayment {
   since_ms: number;

@@ -18,21 +18,18 @@ export function deliverIngressMessage(actor: PaymentActor, message: IngressMessa
   else actor.deliver(message.event, message.source, message.accepted_at);
 }
 
-export interface IngressDeliveryOptions {
-  /** Deliver no more while this many actors wait for a place to run. */
-  due_actors_max: number;
-  /**
-   * Entries read and delivered in one turn of the event loop. Their actors' processing starts
-   * in that turn too, so a larger page makes larger commits and an operator's request waits
-   * behind a longer turn. Measured on two slow cores: at 2,000 events/s GET /payments/:id took
-   * p50 64 and p99 270 ms with 256, 8.9 and 77 ms with 32; at 2,500 events/s, alternated
-   * twice, 256 kept up where 32 fell behind (actor thread 283 and 304 µs an event against 364
-   * and 316, backlog 3,245 and 9,782 against 17,637 and 11,298). Throughput under load first.
-   */
-  page_entries_max: number;
-}
+/** Deliver no more while this many actors wait for a place to run. */
+const DUE_ACTORS_MAX = 1_024;
 
-export const DEFAULT_INGRESS_DELIVERY_OPTIONS: IngressDeliveryOptions = { due_actors_max: 1_024, page_entries_max: 256 };
+/**
+ * Entries read and delivered in one turn of the event loop. Their actors' processing starts
+ * in that turn too, so a larger page makes larger commits and an operator's request waits
+ * behind a longer turn. Measured on two slow cores: at 2,000 events/s GET /payments/:id took
+ * p50 64 and p99 270 ms with 256, 8.9 and 77 ms with 32; at 2,500 events/s, alternated
+ * twice, 256 kept up where 32 fell behind (actor thread 283 and 304 µs an event against 364
+ * and 316, backlog 3,245 and 9,782 against 17,637 and 11,298). Throughput under load first.
+ */
+const PAGE_ENTRIES_MAX = 256;
 
 /** While processing is behind, how often to look again. */
 const WAIT_MS = 2;
@@ -56,7 +53,6 @@ export class IngressDelivery {
       /** Keeps how far delivery went, in the batch of the deliveries (deliveredThroughWriter). */
       record: (through: number) => void;
     } = { delivered_through: 0, record: () => {} },
-    private readonly options: IngressDeliveryOptions = DEFAULT_INGRESS_DELIVERY_OPTIONS,
   ) {
     this.delivered_through = progress.delivered_through;
     this.durable_through = progress.delivered_through;
@@ -104,11 +100,11 @@ export class IngressDelivery {
 
   private pump(): void {
     if (this.stopped || this.delivered_through >= this.durable_through) return;
-    if (this.scheduler.due() >= this.options.due_actors_max) {
+    if (this.scheduler.due() >= DUE_ACTORS_MAX) {
       this.schedule(WAIT_MS);
       return;
     }
-    const entries = this.reader.entries(this.delivered_through, this.durable_through, this.options.page_entries_max);
+    const entries = this.reader.entries(this.delivered_through, this.durable_through, PAGE_ENTRIES_MAX);
     if (entries.length === 0) {
       // Announced but not yet visible to this connection: look again, never skip ahead.
       this.schedule(WAIT_MS);

@@ -11,7 +11,7 @@ import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { CommittedOffsetsStore } from "../../ingest/kafka/committed-offsets-store.ts";
 
-export function kafkaOffsetsPath(data_dir: string): string {
+function kafkaOffsetsPath(data_dir: string): string {
   return join(data_dir, "kafka-offsets.sqlite");
 }
 

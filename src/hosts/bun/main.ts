@@ -34,10 +34,9 @@ if (configured.length > 0) {
 }
 console.log(`  admin:     Authorization: Bearer ${value.admin_token_generated ? value.admin_token + " (generated)" : "<ADMIN_TOKEN>"}`);
 const redis = value.velocity.redis;
-const fail_open = value.velocity.fraud_fail_open ?? value.fraud_rules.fail_open ?? false;
 console.log(
   `  velocity:  ${redis ? `Redis at ${redis.url} (timeout ${redis.timeout_ms} ms, breaker opens after ${redis.breaker.failures_max} outages for ${redis.breaker.open_ms} ms)` : "embedded (actors.sqlite)"}` +
-    `; ${fail_open ? "fail open: decided without velocity, marked degraded, while the store cannot answer" : "waits for the store while it cannot answer"}`,
+    `; ${value.fraud_fail_open ? "fail open: decided without velocity, marked degraded, while the store cannot answer" : "waits for the store while it cannot answer"}`,
 );
 console.log(`  fraud:     ${value.fraud_rules_source}\n${describeRules(value.fraud_rules).replace(/^/gm, "             ")}`);
 if (host.kafka) console.log(`  kafka:     consuming ${host.kafka.describe()}`);

@@ -27,7 +27,7 @@ import { actorsPath, ingressPath } from "./actor-thread-protocol.ts";
 import { loadBunConfig, type BunHostConfig } from "./config.ts";
 import { moveDatabaseFiles, openElsewhere, readActorDatabaseFacts, readIngressFacts, removeDatabaseFiles, syncDirectory } from "./recovery-files.ts";
 import { VelocityRestorer } from "./recovery-velocity.ts";
-import { describeStartFailure, postgresAddress } from "./start-failure.ts";
+import { describePostgres, describeStartFailure } from "./start-failure.ts";
 
 export interface RecoverOptions {
   /** Replace an actor database that holds rows (it is moved aside, not deleted). */
@@ -57,13 +57,13 @@ export interface RecoverySummary {
 }
 
 /** A recovery that cannot go on: its message is the one line printed after `cannot recover: `. */
-export class RecoveryRefused extends Error {}
+class RecoveryRefused extends Error {}
 
 /** RECOVER_PAGE_PAYMENTS_MAX: payments read from Postgres (and held in memory) at a time. */
 const PAGE_PAYMENTS_MAX_DEFAULT = 500;
 const MISMATCHES_SHOWN_MAX = 10;
 
-export const USAGE = "usage: npm run recover [-- --force] [--allow-mismatch]";
+const USAGE = "usage: npm run recover [-- --force] [--allow-mismatch]";
 
 export function parseRecoverArguments(args: readonly string[]): RecoverOptions {
   const options: RecoverOptions = { force: false, allow_mismatch: false };
@@ -83,7 +83,7 @@ export async function recoverActors(env: Environment, options: RecoverOptions): 
   const page_payments_max = integerVariable(env, "RECOVER_PAGE_PAYMENTS_MAX", PAGE_PAYMENTS_MAX_DEFAULT, { min: 1, max: 100_000 });
   if (!page_payments_max.ok) throw new RecoveryRefused(page_payments_max.error.message);
   const actors_path = actorsPath(config.data_dir);
-  const postgres = postgresAddress(config.database_url)?.concat(" (DATABASE_URL)") ?? `${config.data_dir}/postgres (embedded PGlite)`;
+  const postgres = describePostgres(config.database_url, config.data_dir);
 
   // A running host has them open; its embedded Postgres must not be opened twice either.
   for (const path of [ingressPath(config.data_dir), actors_path]) {

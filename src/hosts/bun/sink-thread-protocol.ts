@@ -18,7 +18,6 @@ export type SinkRequest =
   | { method: "ledgerAccounts"; currency: string }
   | { method: "unpublishedKafkaDeadLetters"; limit: number }
   | { method: "recordKafkaDeadLettersPublished"; publications: KafkaDeadLetterPublication[]; now: number }
-  | { method: "countPaymentEvents" }
   | { method: "readInstallation" }
   | { method: "claimInstallation"; installation_id: string }
   | { method: "ping" }
@@ -31,7 +30,6 @@ export interface SinkResults {
   ledgerAccounts: AccountBalance[];
   unpublishedKafkaDeadLetters: DeadLetterListing[];
   recordKafkaDeadLettersPublished: null;
-  countPaymentEvents: number;
   readInstallation: PostgresInstallation;
   claimInstallation: string;
   ping: null;

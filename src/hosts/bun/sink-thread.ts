@@ -1,5 +1,5 @@
 /**
- * The main thread's handle on the sink thread (sink-thread-worker.ts): requests and replies.
+ * The actor thread's handle on the sink thread (sink-thread-worker.ts): requests and replies.
  * A call never hangs: it times out, and a thread that died is started again on the next
  * call. Failures reach the actors as transient: their flushes retry with backoff, and the
  * writes are idempotent, so a write that timed out but landed is harmless when retried.

@@ -5,6 +5,7 @@
  * file wraps its failure with `openingFile` so that the line names the file.
  */
 import { statfsSync } from "node:fs";
+import { pgliteDirectory } from "../../sink/open-sink.ts";
 
 const MARK = "cannot start: ";
 
@@ -54,7 +55,7 @@ export function describeStartFailure(error: unknown, context: StartContext): str
     if (/database .* does not exist/i.test(message)) return `Postgres at ${postgres} (DATABASE_URL): ${message}`;
   }
   if (/EADDRINUSE|address already in use|port .* in use/i.test(message)) return `${context.host}:${context.port} (HOST, PORT) is already in use: ${message}`;
-  if (/PGlite/i.test(message)) return `embedded Postgres in ${context.data_dir}/postgres (DATA_DIR) did not open: ${message}`;
+  if (/PGlite/i.test(message)) return `embedded Postgres in ${pgliteDirectory(context.data_dir)} (DATA_DIR) did not open: ${message}`;
   return message;
 }
 
@@ -73,6 +74,11 @@ export function postgresAddress(database_url: string | undefined): string | null
   } catch {
     return "the DATABASE_URL host";
   }
+}
+
+/** Which Postgres the host uses, as an operator knows it: `host:port (DATABASE_URL)`, or the embedded one's directory. */
+export function describePostgres(database_url: string | undefined, data_dir: string): string {
+  return postgresAddress(database_url)?.concat(" (DATABASE_URL)") ?? `${pgliteDirectory(data_dir)} (embedded PGlite)`;
 }
 
 /** A sentence saying the disk of `data_dir` is full, or null if it has room (or cannot be asked). */

@@ -90,7 +90,11 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
   };
 
   const registry = new MetricsRegistry();
-  registry.gauge("ingress_log_entries", "Events acknowledged and not yet taken by the actor thread (503 past 100,000).", () => ingress.log.size());
+  registry.gauge(
+    "ingress_log_entries",
+    `Events acknowledged and not yet taken by the actor thread (503 past ${DEFAULT_PROCESSING_BACKLOG_LIMITS.backlog_events_max.toLocaleString("en-US")}).`,
+    () => ingress.log.size(),
+  );
   registry.gauge(
     "ingress_lag_seconds",
     "How long the oldest acknowledged event has waited for the actor thread (entries found at start, since the start).",

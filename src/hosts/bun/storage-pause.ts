@@ -39,12 +39,13 @@ export interface StoragePauseOptions {
   /** Processing paused (with why) or resumed (null). */
   report: (pause: StoragePause | null) => void;
   retry_after_s: number;
-  backoff_ms_initial?: number;
-  backoff_ms_max?: number;
 }
 
 /** A resume that ran this long without a failed commit starts the next pause's backoff afresh. */
 const HEALTHY_RUN_MS = 60_000;
+/** The wait before rebuilding after a failed commit: doubling from the first, up to the most. */
+const REBUILD_BACKOFF_MS_FIRST = 1_000;
+const REBUILD_BACKOFF_MS_MAX = 30_000;
 
 export class StoragePauses {
   private current: ActorProcessing;
@@ -164,6 +165,6 @@ export class StoragePauses {
   }
 
   private backoffMs(failures: number): number {
-    return cappedBackoffMs(failures, this.options.backoff_ms_initial ?? 1_000, this.options.backoff_ms_max ?? 30_000);
+    return cappedBackoffMs(failures, REBUILD_BACKOFF_MS_FIRST, REBUILD_BACKOFF_MS_MAX);
   }
 }

@@ -11,7 +11,7 @@ import type { SinkDatabase } from "../database.ts";
  * appends rows and reads back little, and pages evicted from this pool are still in the
  * operating system's page cache, so a small pool costs little speed (README, Faults: memory).
  */
-export const EMBEDDED_SHARED_BUFFERS = "16MB";
+const EMBEDDED_SHARED_BUFFERS = "16MB";
 
 /** Opens PGlite in `data_dir`, created if missing; `undefined` keeps the database in memory. */
 export async function openPglite(data_dir: string | undefined): Promise<SinkDatabase> {
