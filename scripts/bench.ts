@@ -205,7 +205,7 @@ function describeStep(step: SustainedStep): string {
   );
 }
 
-const metrics = await (await fetch(`${host.url}/metrics`)).text();
+const metrics = await readMetrics(host.url);
 await host.stop();
 rmSync(data_dir, { recursive: true, force: true });
 
@@ -222,12 +222,12 @@ console.log(
       ? `NOT all accepted events visible in Postgres within ${visible_timeout_ms / 1000} s`
       : `all visible in Postgres ${(host_median.visible_ms / 1000).toFixed(1)} s after its first request (sending took ${(host_median.result.elapsed_ms / 1000).toFixed(1)} s)`),
 );
-console.log(`group commits of the actor database, whole run: ${/actor_storage_commits (\d+)/.exec(metrics)?.[1]}`);
+console.log(`group commits of the actor database, whole run: ${sample(metrics, "actor_storage_commits")}`);
 // With UPSTASH_REDIS_REST_* set (the host inherits this environment), velocity is in Redis.
-const redis_evaluations = /velocity_redis_evaluations (\d+)/.exec(metrics)?.[1];
-if (redis_evaluations !== undefined) {
-  const round_trips = Number(/velocity_redis_round_trips (\d+)/.exec(metrics)?.[1]);
-  console.log(`velocity in Redis: ${redis_evaluations} fraud evaluations, ${round_trips} round trips (${(round_trips / Number(redis_evaluations)).toFixed(3)} per evaluation)`);
+const redis_evaluations = sample(metrics, "velocity_redis_evaluations");
+if (redis_evaluations > 0) {
+  const round_trips = sample(metrics, "velocity_redis_round_trips");
+  console.log(`velocity in Redis: ${redis_evaluations} fraud evaluations, ${round_trips} round trips (${(round_trips / redis_evaluations).toFixed(3)} per evaluation)`);
 }
 const accepted_median = Math.max(1, accepted);
 console.log(

@@ -7,7 +7,7 @@ export class StorageFullError extends Error {
   override readonly name = "StorageFullError";
   constructor(
     message: string,
-    readonly retry_after_s = 5,
+    readonly retry_after_s: number,
   ) {
     super(message);
   }

@@ -18,6 +18,7 @@ import type { RefusedRecord } from "../../src/core/refused-record.ts";
 import { deliverIngressMessage, IngressDelivery } from "../../src/hosts/bun/ingress-delivery.ts";
 import { BunIngress, type IngressMessage } from "../../src/hosts/bun/ingress.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "../../src/hosts/bun/processing-backlog.ts";
+import { DEFAULT_STORAGE_FULL_RETRY_AFTER_S } from "../../src/hosts/bun/fault-config.ts";
 import { MemoryVelocityStore } from "../support/memory-velocity-store.ts";
 import { WEBHOOK_SOURCE } from "../support/actor-harness.ts";
 import { event, lifecycle } from "../support/events.ts";
@@ -59,6 +60,7 @@ function open(inbox_messages_max = 3, dead_letters_max = DEFAULT_PAYMENT_ACTOR_L
     backlog: DEFAULT_PROCESSING_BACKLOG_LIMITS,
     announce: (through) => delivery?.appended(through),
     now: Date.now,
+    storage_full_retry_after_s: DEFAULT_STORAGE_FULL_RETRY_AFTER_S,
   });
   const rows = new ActorRowsReader(join(directory, "actors.sqlite"));
   /** Reads of the actors' storage that admission made, by key. */

@@ -16,6 +16,7 @@ import { DEFAULT_PAYMENT_ACTOR_LIMITS } from "../../actors/payment/limits.ts";
 import { StorageFullError } from "../../src/core/storage-full.ts";
 import { BunIngress } from "../../src/hosts/bun/ingress.ts";
 import { DEFAULT_PROCESSING_BACKLOG_LIMITS } from "../../src/hosts/bun/processing-backlog.ts";
+import { DEFAULT_STORAGE_FULL_RETRY_AFTER_S } from "../../src/hosts/bun/fault-config.ts";
 import { event } from "../support/events.ts";
 
 const mount_point = mkdtempSync(join(tmpdir(), "ingress-disk-full-"));
@@ -59,7 +60,7 @@ test("a full disk rejects the batch's acceptances with StorageFullError, acknowl
     },
   });
   const actors_database = new ActorDatabase({ path: join(actors_directory, "actors.sqlite"), durability: "process" });
-  const ingress = new BunIngress(ingress_database, { limits: DEFAULT_PAYMENT_ACTOR_LIMITS, backlog: DEFAULT_PROCESSING_BACKLOG_LIMITS, announce: () => {}, now: Date.now });
+  const ingress = new BunIngress(ingress_database, { limits: DEFAULT_PAYMENT_ACTOR_LIMITS, backlog: DEFAULT_PROCESSING_BACKLOG_LIMITS, announce: () => {}, now: Date.now, storage_full_retry_after_s: DEFAULT_STORAGE_FULL_RETRY_AFTER_S });
   const rows = new ActorRowsReader(join(actors_directory, "actors.sqlite"));
   ingress.open(rows);
   const source = { kind: "webhook", source: "dev", webhook_id: "msg" } as const;

@@ -64,9 +64,9 @@ describe("overload answers", () => {
   });
 
   test("a host whose disk is full answers 503 storage_full with Retry-After", async () => {
-    const response = await deliver(new StorageFullError("the disk holding the ingress log is full"));
+    const response = await deliver(new StorageFullError("the disk holding the ingress log is full", 7));
     expect(response.status).toBe(503);
-    expect(response.headers.get("retry-after")).toBe("5");
+    expect(response.headers.get("retry-after")).toBe("7");
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe("storage_full");
   });
 

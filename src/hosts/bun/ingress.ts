@@ -43,7 +43,7 @@ export class BunIngress {
       announce: (through: number) => void;
       now: () => number;
       /** Retry-After of a 503 storage_full (STORAGE_FULL_RETRY_AFTER_S). */
-      storage_full_retry_after_s?: number;
+      storage_full_retry_after_s: number;
       /** How far the actors' database says the log was delivered (readDeliveredThrough). */
       delivered_through?: number;
     },
