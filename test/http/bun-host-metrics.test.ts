@@ -84,6 +84,13 @@ test("every Bun gauge the README names is in /metrics, and reads 0 on an idle ho
   expect(Object.fromEntries(gauges.map((name, index) => [name, values[index]]))).toEqual(Object.fromEntries(gauges.map((name) => [name, 0])));
 });
 
+test("the host reports its resident memory, all threads included, in bytes", async () => {
+  const resident = await gauge("process_resident_memory_bytes");
+  // More than one thread's heap and PGlite, less than the machine: bytes, not KiB or MiB.
+  expect(resident).toBeGreaterThan(64 * 1024 * 1024);
+  expect(resident).toBeLessThan(16 * 1024 * 1024 * 1024);
+});
+
 test("a gauge that reads infinity is written the Prometheus way", () => {
   expect(new Gauge("overdue", "help", () => Number.POSITIVE_INFINITY).render()).toContain("overdue +Inf");
 });

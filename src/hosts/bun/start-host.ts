@@ -106,6 +106,8 @@ export async function startBunHost(config: BunHostConfig, options: StartOptions 
     "How long the waiting events would take to process, as estimated for overload (503 overloaded past PROCESSING_BACKLOG_MS_MAX).",
     () => ingress.backlog.drainMs() / 1000,
   );
+  // The standard name of Prometheus' client libraries: the memory the README's figures measure.
+  registry.gauge("process_resident_memory_bytes", "Resident memory of the host process, all its threads (VmRSS).", () => process.memoryUsage.rss());
   registry.gauge(
     "http_event_loop_lag_seconds",
     `How late the HTTP thread's event loop runs (webhooks get 503 overloaded past ${LAG_MS_MAX} ms with more than ${IN_FLIGHT_MIN} requests in flight).`,
