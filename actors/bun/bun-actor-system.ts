@@ -28,6 +28,13 @@ export const DEFAULT_ACTOR_INSTANCES_MAX = 10_000;
 const EVICTION_SCANS_PER_NEW_INSTANCE = 8;
 /** Unused scans carried over, at most: the most one request pays. */
 const EVICTION_SCAN_CREDIT_MAX = 1_000;
+/**
+ * An idle instance whose alarm is due within this long is kept (it is about to run again: a
+ * flush waiting for Postgres, a retry); one whose alarm is further off is dropped like any
+ * idle one. Every finished payment keeps a retirement alarm for FINISHED_RETENTION_DAYS, and
+ * keeping all instances with an alarm pinned each of them in memory for that long.
+ */
+const KEEP_IF_DUE_WITHIN_MS = 60_000;
 
 export class BunActorSystem<A extends HostedActor> {
   private readonly instances = new FifoMap<string, A>();
@@ -69,8 +76,9 @@ export class BunActorSystem<A extends HostedActor> {
 
   /**
    * Drops the oldest idle instances while the map is at its limit. Only idle ones: a second
-   * instance of a key whose first is still running would break per-key serialization. An
-   * instance still busy, or with an alarm, goes to the back: left at the front, the same busy
+   * instance of a key whose first is still running would break per-key serialization (an
+   * idle instance holds nothing its storage does not, so its alarm makes a new one). An
+   * instance still busy, or with an alarm due soon, goes to the back: left at the front, the same busy
    * ones were scanned again at every new instance (10% of the actor thread at 3,000 events/s,
    * with payments waiting on alarms), and more than a scan's worth of them stopped eviction
    * altogether.
@@ -82,9 +90,14 @@ export class BunActorSystem<A extends HostedActor> {
       const [key, actor] = this.instances.first()!;
       this.scan_credit -= 1;
       this.instances.delete(key);
-      if (!actor.idle() || this.scheduler.get(key) !== null) kept.push([key, actor]);
+      if (!actor.idle() || this.dueSoon(key)) kept.push([key, actor]);
     }
     for (const [key, actor] of kept) this.instances.add(key, actor);
+  }
+
+  private dueSoon(key: string): boolean {
+    const at_ms = this.scheduler.get(key);
+    return at_ms !== null && at_ms - this.now() <= KEEP_IF_DUE_WITHIN_MS;
   }
 
   /**

@@ -1,8 +1,17 @@
-/** BunActorSystem keeps at most about `instances_max` instances, dropping only idle ones. */
+/**
+ * BunActorSystem keeps at most about `instances_max` instances, dropping only idle ones, and
+ * keeping those whose alarm is due soon.
+ */
 import { afterEach, expect, test } from "bun:test";
 import { ActorDatabase } from "../../actors/bun/actor-database.ts";
 import { BunActorSystem } from "../../actors/bun/bun-actor-system.ts";
 import type { ActorContext, HostedActor } from "../../actors/runtime.ts";
+
+const NOW_MS = 1_000;
+/** Due in 30 s: work about to run again (a flush, a retry). */
+const SOON_MS = NOW_MS + 30_000;
+/** Due in 35 days: a finished payment's retirement. */
+const FAR_MS = NOW_MS + 35 * 86_400_000;
 
 const databases: ActorDatabase[] = [];
 afterEach(async () => {
@@ -16,7 +25,7 @@ interface CountingActor extends HostedActor {
 function system(instances_max: number) {
   const database = new ActorDatabase({ path: ":memory:" });
   databases.push(database);
-  const now = () => 1_000;
+  const now = () => NOW_MS;
   return new BunActorSystem<CountingActor>(
     database,
     (context) => ({ context, handle: async () => undefined, alarm: async () => {}, idle: () => true }),
@@ -25,19 +34,19 @@ function system(instances_max: number) {
   );
 }
 
-/** `count` new instances, each with an alarm set (work scheduled), in the order made. */
-function withAlarms(actors: ReturnType<typeof system>, prefix: string, count: number): CountingActor[] {
+/** `count` new instances, each with an alarm set for `at_ms`, in the order made. */
+function withAlarms(actors: ReturnType<typeof system>, prefix: string, count: number, at_ms: number): CountingActor[] {
   return Array.from({ length: count }, (_, n) => {
     const actor = actors.get(`${prefix}-${n}`);
-    actor.context.alarm.set(1_000_000);
+    actor.context.alarm.set(at_ms);
     return actor;
   });
 }
 
-test("instances with an alarm are kept, and however many there are, idle ones behind them are still dropped", () => {
+test("instances with an alarm due soon are kept, and however many there are, idle ones behind them are still dropped", () => {
   const actors = system(100);
-  // More actors with a pending alarm than one eviction looks at, all older than the rest.
-  const pinned = withAlarms(actors, "pinned", 1_500);
+  // More actors with an alarm due soon than one eviction looks at, all older than the rest.
+  const pinned = withAlarms(actors, "pinned", 1_500, SOON_MS);
   for (let n = 0; n < 20_000; n += 1) actors.get(`idle-${n}`);
   // Eviction looks at 8 instances for each new one, so idle ones are about 1/8 of the map.
   expect(actors.size()).toBeLessThanOrEqual(2_000);
@@ -64,9 +73,20 @@ test("the instance just made is never the one dropped, though it is idle until i
 test("once busy instances are idle again, new instances bring the map back to its limit", () => {
   // Far more busy instances than one eviction looks at.
   const actors = system(10_000);
-  const busy = withAlarms(actors, "busy", 30_000);
+  const busy = withAlarms(actors, "busy", 30_000, SOON_MS);
   expect(actors.size()).toBe(30_000);
   for (const actor of busy) actor.context.alarm.delete();
   for (let n = 0; n < 30_000; n += 1) actors.get(`new-${n}`);
   expect(actors.size()).toBeLessThanOrEqual(10_000);
+});
+
+test("an idle instance whose alarm is far off is dropped like any idle one, and its alarm stays", () => {
+  // Finished payments keep a retirement alarm for FINISHED_RETENTION_DAYS: pinning their
+  // instances would hold each in memory for that long.
+  const actors = system(100);
+  const retiring = withAlarms(actors, "retiring", 1_000, FAR_MS);
+  for (let n = 0; n < 1_000; n += 1) actors.get(`idle-${n}`);
+  expect(actors.size()).toBeLessThanOrEqual(200);
+  expect(actors.get("retiring-0")).not.toBe(retiring[0]);
+  for (let n = 0; n < retiring.length; n += 1) expect(actors.scheduler.get(`retiring-${n}`)).toBe(FAR_MS);
 });
