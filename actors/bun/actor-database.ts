@@ -333,8 +333,15 @@ export class ActorDatabase {
 
   /** Every stored alarm, earliest first. */
   alarms(): Array<{ actor: string; at_ms: number }> {
+    return this.alarmsBetween(Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY);
+  }
+
+  /** Stored alarms at or after `from_ms` and before `to_ms`, earliest first (a range of the table's key). */
+  alarmsBetween(from_ms: number, to_ms: number): Array<{ actor: string; at_ms: number }> {
     this.writeBufferedNow();
-    return this.db.query("SELECT actor, at_ms FROM actor_alarm_times ORDER BY at_ms, actor").all() as Array<{ actor: string; at_ms: number }>;
+    return this.db
+      .query("SELECT actor, at_ms FROM actor_alarm_times WHERE at_ms >= ? AND at_ms < ? ORDER BY at_ms, actor")
+      .all(from_ms, to_ms) as Array<{ actor: string; at_ms: number }>;
   }
 
   /**

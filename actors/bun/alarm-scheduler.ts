@@ -8,6 +8,14 @@
  * one extra run, while rewriting the row at every set and fire cost a B-tree write per set on
  * the hot path. The row is written only when the alarm moves earlier, and removed when the
  * actor has no work left; rows are found by their time (actor-database.ts), kept here.
+ *
+ * Only alarms due within the horizon are held in memory. One further off (a finished
+ * payment's retirement, 35 days away) is only its row, at its own time, loaded as it comes
+ * within the horizon: a timer and two map entries for every finished payment were about 400
+ * bytes of heap each for as long as its retention lasts. Such an alarm reads as none (`get`
+ * answers null), and the row of an actor that was set far and then nearer is known to nobody
+ * until it is loaded, when it is deleted as a later duplicate of the one held, or fires once
+ * for nothing.
  */
 import type { ActorDatabase } from "./actor-database.ts";
 import { FifoMap } from "./fifo-map.ts";
@@ -27,9 +35,15 @@ export interface AlarmSchedulerOptions {
    * processing more often share a commit).
    */
   handlers_max?: number;
+  /** Alarms due within this long are held in memory; later ones only as rows (default 10 min). */
+  horizon_ms?: number;
+  /** How often rows coming within the horizon are loaded (default 1 min; less than the horizon). */
+  load_interval_ms?: number;
 }
 
 const DEFAULT_HANDLERS_MAX = 4_096;
+const DEFAULT_HORIZON_MS = 10 * 60_000;
+const DEFAULT_LOAD_INTERVAL_MS = 60_000;
 
 export class AlarmScheduler {
   /** A due alarm has no timer: its actor waits in `ready`. */
@@ -42,6 +56,14 @@ export class AlarmScheduler {
   private readonly ready = new FifoMap<string, number>();
   private pump_scheduled = false;
   private readonly handlers_max: number;
+  private readonly horizon_ms: number;
+  private readonly load_interval_ms: number;
+  /**
+   * Every row before this time is known here (in `stored`), or was deleted as a duplicate;
+   * rows at or after it are loaded as it moves. Until `restore()`, everything is held.
+   */
+  private loaded_through = Number.POSITIVE_INFINITY;
+  private load_timer: ReturnType<typeof setInterval> | null = null;
 
   constructor(
     private readonly database: ActorDatabase,
@@ -50,6 +72,8 @@ export class AlarmScheduler {
     options: AlarmSchedulerOptions = {},
   ) {
     this.handlers_max = Math.max(1, options.handlers_max ?? DEFAULT_HANDLERS_MAX);
+    this.horizon_ms = Math.max(1, options.horizon_ms ?? DEFAULT_HORIZON_MS);
+    this.load_interval_ms = Math.max(1, Math.min(options.load_interval_ms ?? DEFAULT_LOAD_INTERVAL_MS, this.horizon_ms / 2));
   }
 
   get(actor: string): number | null {
@@ -60,6 +84,15 @@ export class AlarmScheduler {
     const existing = this.alarms.get(actor);
     if (existing?.at_ms === at_ms) return;
     const stored = this.stored.get(actor);
+    if (at_ms >= this.loaded_through) {
+      // Beyond the horizon: only the row, at the alarm's own time (moved there from the
+      // nearer one held, rarely: once a payment finishes), loaded as it comes near.
+      if (existing?.timer) clearTimeout(existing.timer);
+      this.alarms.delete(actor);
+      if (stored !== at_ms) this.database.setAlarm(actor, at_ms, stored);
+      this.stored.delete(actor);
+      return;
+    }
     if (stored === undefined || stored > at_ms) {
       this.database.setAlarm(actor, at_ms, stored);
       this.stored.set(actor, at_ms);
@@ -79,17 +112,48 @@ export class AlarmScheduler {
     this.database.deleteAlarm(actor, stored);
   }
 
-  /** Re-arms every alarm stored before the last stop or crash. */
+  /**
+   * Re-arms every alarm stored before the last stop or crash that is due within the horizon
+   * (the rest are loaded as they come within it), and starts loading them.
+   */
   restore(): number {
-    for (const { actor, at_ms } of this.database.alarms()) {
-      // A second, later row for one actor is one a lost batch failed to delete: the earliest wins.
-      if (this.stored.has(actor)) this.database.deleteAlarm(actor, at_ms);
-      else {
+    const through = this.now() + this.horizon_ms;
+    this.load(Number.NEGATIVE_INFINITY, through);
+    this.loaded_through = through;
+    this.load_timer ??= setInterval(() => this.loadComing(), this.load_interval_ms);
+    (this.load_timer as { unref?: () => void }).unref?.();
+    return this.stored.size;
+  }
+
+  /**
+   * Takes the rows coming within the horizon into memory: every `load_interval_ms`, and when
+   * a caller's clock jumped (a test's).
+   */
+  loadComing(): void {
+    if (this.stopped) return;
+    const through = this.now() + this.horizon_ms;
+    if (through <= this.loaded_through) return;
+    try {
+      this.load(this.loaded_through, through);
+      this.loaded_through = through;
+    } catch (error) {
+      // The actor database lost its batch (a full disk): it is rebuilt, and this with it.
+      console.error("alarms: loading the coming ones failed; trying again at the next load:", error);
+    }
+  }
+
+  private load(from_ms: number, to_ms: number): void {
+    for (const { actor, at_ms } of this.database.alarmsBetween(from_ms, to_ms)) {
+      const stored = this.stored.get(actor);
+      if (stored === undefined) {
         this.stored.set(actor, at_ms);
         this.schedule(actor, at_ms);
+      } else if (stored < at_ms) {
+        // A second, later row for one actor: a lost batch failed to delete it, or it was set
+        // beyond the horizon before a nearer one. The earliest wins.
+        this.database.deleteAlarm(actor, at_ms);
       }
     }
-    return this.stored.size;
   }
 
   pending(): number {
@@ -110,6 +174,8 @@ export class AlarmScheduler {
   /** Stops firing alarms and waits for handlers already running. Stored alarms stay. */
   async stop(): Promise<void> {
     this.stopped = true;
+    if (this.load_timer !== null) clearInterval(this.load_timer);
+    this.load_timer = null;
     for (const { timer } of this.alarms.values()) if (timer !== null) clearTimeout(timer);
     while (this.running.size > 0) await Promise.allSettled([...this.running]);
   }

@@ -128,7 +128,8 @@ describe("stored alarms", () => {
       { actor: "earlier", at_ms: far + 10 },
       { actor: "later", at_ms: far + 10 },
     ]);
-    scheduler = new AlarmScheduler(database, () => 1_000, never);
+    // A horizon that reaches them: they are held in memory at once.
+    scheduler = new AlarmScheduler(database, () => 1_000, never, { horizon_ms: far });
     expect(scheduler.restore()).toBe(2);
     expect([scheduler.get("earlier"), scheduler.get("later"), scheduler.get("deleted")]).toEqual([far + 10, far + 10, null]);
     await scheduler.stop();
@@ -161,6 +162,54 @@ describe("stored alarms", () => {
       { actor: "b", at_ms: 7_000 },
     ]);
     expect(database.db.query("SELECT name FROM sqlite_master WHERE name = 'actor_alarms'").all()).toEqual([]);
+    await database.close();
+    rmSync(directory, { recursive: true, force: true });
+  });
+
+  test("an alarm beyond the horizon is only its row until it comes within it, and then fires", async () => {
+    const fired: string[] = [];
+    const database = openDatabase();
+    const options = { horizon_ms: 150, load_interval_ms: 20 };
+    const scheduler = new AlarmScheduler(database, Date.now, async (actor) => void fired.push(actor), options);
+    scheduler.restore();
+    const at_ms = Date.now() + 600;
+    scheduler.set("retiring", at_ms);
+    scheduler.set("soon", Date.now() + 50);
+    // Held: only the one within the horizon. The other is a row, and reads as none.
+    expect(scheduler.pending()).toBe(1);
+    expect(scheduler.get("retiring")).toBeNull();
+    expect(database.alarms().map(({ actor }) => actor)).toEqual(["soon", "retiring"]);
+    await until(() => fired.includes("soon"));
+    expect(fired).toEqual(["soon"]);
+    await until(() => scheduler.get("retiring") === at_ms, 2_000);
+    await until(() => fired.includes("retiring"), 2_000);
+    expect(Date.now()).toBeGreaterThanOrEqual(at_ms);
+    await scheduler.stop();
+  });
+
+  test("after a restart, alarms beyond the horizon are loaded as they come within it; a later row of an actor already held is deleted, not fired", async () => {
+    const directory = mkdtempSync(join(tmpdir(), "stored-alarms-"));
+    const path = join(directory, "actors.sqlite");
+    let database = new ActorDatabase({ path, durability: "process" });
+    const start = Date.now();
+    database.setAlarm("near", start + 40, undefined);
+    database.setAlarm("far", start + 400, undefined);
+    // Set beyond the horizon once, then nearer: two rows, the nearer one wins.
+    database.setAlarm("twice", start + 300, undefined);
+    await database.sync();
+    database.setAlarm("twice", start + 60, undefined);
+    await database.close();
+    database = new ActorDatabase({ path, durability: "process" });
+    expect(database.alarms().map(({ actor, at_ms }) => [actor, at_ms - start])).toEqual([["near", 40], ["twice", 60], ["twice", 300], ["far", 400]]);
+    const fired: string[] = [];
+    const scheduler = new AlarmScheduler(database, Date.now, async (actor) => void fired.push(actor), { horizon_ms: 150, load_interval_ms: 20 });
+    expect(scheduler.restore()).toBe(2);
+    expect([scheduler.get("near"), scheduler.get("twice"), scheduler.get("far")]).toEqual([start + 40, start + 60, null]);
+    await until(() => fired.includes("far"), 3_000);
+    // "twice" fired once, at its nearer time; its later row was deleted when it came near.
+    expect(fired).toEqual(["near", "twice", "far"]);
+    expect(database.alarms().map(({ actor, at_ms }) => [actor, at_ms - start])).toEqual([["near", 40], ["twice", 60], ["far", 400]]);
+    await scheduler.stop();
     await database.close();
     rmSync(directory, { recursive: true, force: true });
   });

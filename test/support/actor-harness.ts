@@ -62,6 +62,8 @@ export function createActorHarness(options: HarnessOptions = {}) {
     actor: (payment_id: string) => system.get(payment_id),
     advance(ms: number) {
       now += ms;
+      // What the scheduler's own timer does as real time passes: alarms come within its horizon.
+      system.scheduler.loadComing();
     },
     now: clock,
     async accept(event: PaymentEvent, source: MessageSource = WEBHOOK_SOURCE) {

@@ -142,7 +142,7 @@ export class ActorProcessing {
 
   private registerGauges(): void {
     const { registry, system, database, outbox_age } = this;
-    registry.gauge("actors_with_pending_alarm", "Actors with work scheduled.", () => system.scheduler.pending());
+    registry.gauge("actors_with_pending_alarm", "Actors with work scheduled within the next 10 minutes (alarms further off, such as finished payments' retirements, are stored rows only).", () => system.scheduler.pending());
     registry.gauge("processing_backlog", "Actors with due work waiting for a place to run.", () => system.scheduler.due());
     registry.gauge(
       "processing_lag_seconds",
