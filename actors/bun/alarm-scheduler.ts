@@ -64,6 +64,8 @@ export class AlarmScheduler {
    */
   private loaded_through = Number.POSITIVE_INFINITY;
   private load_timer: ReturnType<typeof setInterval> | null = null;
+  /** Handlers running, by actor: while one runs, its stored row stays where it is. */
+  private readonly firing = new Map<string, number>();
 
   constructor(
     private readonly database: ActorDatabase,
@@ -84,13 +86,10 @@ export class AlarmScheduler {
     const existing = this.alarms.get(actor);
     if (existing?.at_ms === at_ms) return;
     const stored = this.stored.get(actor);
-    if (at_ms >= this.loaded_through) {
-      // Beyond the horizon: only the row, at the alarm's own time (moved there from the
-      // nearer one held, rarely: once a payment finishes), loaded as it comes near.
-      if (existing?.timer) clearTimeout(existing.timer);
-      this.alarms.delete(actor);
-      if (stored !== at_ms) this.database.setAlarm(actor, at_ms, stored);
-      this.stored.delete(actor);
+    // Beyond the horizon, only the row. Not while a handler runs: its nearer row is what
+    // wakes the actor again if the process dies mid-handler; it moves once the handler ends.
+    if (at_ms >= this.loaded_through && !this.firing.has(actor)) {
+      this.park(actor, at_ms);
       return;
     }
     if (stored === undefined || stored > at_ms) {
@@ -98,6 +97,16 @@ export class AlarmScheduler {
       this.stored.set(actor, at_ms);
     }
     this.schedule(actor, at_ms);
+  }
+
+  /** Keeps the alarm as its row only, at its own time (moved there from a nearer one, once a payment finishes). */
+  private park(actor: string, at_ms: number): void {
+    const existing = this.alarms.get(actor);
+    if (existing?.timer) clearTimeout(existing.timer);
+    this.alarms.delete(actor);
+    const stored = this.stored.get(actor);
+    if (stored !== at_ms) this.database.setAlarm(actor, at_ms, stored);
+    this.stored.delete(actor);
   }
 
   delete(actor: string): void {
@@ -245,6 +254,7 @@ export class AlarmScheduler {
     // The alarm is consumed as it fires, as on Durable Objects; the handler re-arms or
     // deletes it. The stored row stays until then: a crash mid-handler wakes the actor again.
     this.alarms.delete(actor);
+    this.firing.set(actor, (this.firing.get(actor) ?? 0) + 1);
     const handled = this.fire(actor).catch((error) => {
       console.error(`alarm of actor ${actor} failed; retrying in 1 s:`, error);
       if (!this.alarms.has(actor)) this.set(actor, this.now() + 1_000);
@@ -252,6 +262,21 @@ export class AlarmScheduler {
     this.running.add(handled);
     handled.finally(() => {
       this.running.delete(handled);
+      const firing = (this.firing.get(actor) ?? 1) - 1;
+      if (firing > 0) this.firing.set(actor, firing);
+      else {
+        this.firing.delete(actor);
+        const alarm = this.alarms.get(actor);
+        if (alarm !== undefined && alarm.at_ms >= this.loaded_through && !this.stopped) {
+          try {
+            this.park(actor, alarm.at_ms);
+          } catch (error) {
+            // Its timer was cleared: hold it again, as before parking was tried.
+            console.error(`alarm of actor ${actor}: could not store it beyond the horizon, holding it:`, error);
+            this.schedule(actor, alarm.at_ms);
+          }
+        }
+      }
       if (this.ready.size > 0) this.schedulePump();
     });
   }

@@ -213,4 +213,33 @@ describe("stored alarms", () => {
     await database.close();
     rmSync(directory, { recursive: true, force: true });
   });
+
+  test("an alarm set beyond the horizon by a running handler keeps the nearer row until the handler ends, then moves to its own time", async () => {
+    const database = openDatabase();
+    const start = Date.now();
+    let rows_while_running: Array<{ actor: string; at_ms: number }> = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const scheduler: AlarmScheduler = new AlarmScheduler(
+      database,
+      Date.now,
+      async (actor) => {
+        scheduler.set(actor, start + 60_000);
+        // The process could die here, before the handler's work is durable: the row that
+        // wakes the actor again must still be the near one.
+        rows_while_running = database.alarms();
+        await released;
+      },
+      { horizon_ms: 1_000, load_interval_ms: 100 },
+    );
+    scheduler.restore();
+    scheduler.set("a", start);
+    await until(() => rows_while_running.length > 0);
+    expect(rows_while_running).toEqual([{ actor: "a", at_ms: start }]);
+    release();
+    await until(() => scheduler.get("a") === null);
+    expect(database.alarms()).toEqual([{ actor: "a", at_ms: start + 60_000 }]);
+    expect(scheduler.pending()).toBe(0);
+    await scheduler.stop();
+  });
 });
