@@ -88,7 +88,7 @@ export class AlarmScheduler {
     const stored = this.stored.get(actor);
     // Beyond the horizon, only the row. Not while a handler runs: its nearer row is what
     // wakes the actor again if the process dies mid-handler; it moves once the handler ends.
-    if (at_ms >= this.loaded_through && !this.firing.has(actor)) {
+    if (this.beyondHorizon(at_ms) && !this.firing.has(actor)) {
       this.park(actor, at_ms);
       return;
     }
@@ -101,24 +101,29 @@ export class AlarmScheduler {
 
   /** Keeps the alarm as its row only, at its own time (moved there from a nearer one, once a payment finishes). */
   private park(actor: string, at_ms: number): void {
-    const existing = this.alarms.get(actor);
-    if (existing?.timer) clearTimeout(existing.timer);
-    this.alarms.delete(actor);
+    this.unschedule(actor);
     const stored = this.stored.get(actor);
     if (stored !== at_ms) this.database.setAlarm(actor, at_ms, stored);
     this.stored.delete(actor);
   }
 
   delete(actor: string): void {
-    const existing = this.alarms.get(actor);
-    if (existing) {
-      if (existing.timer !== null) clearTimeout(existing.timer);
-      this.alarms.delete(actor);
-    }
+    this.unschedule(actor);
     const stored = this.stored.get(actor);
     if (stored === undefined) return;
     this.stored.delete(actor);
     this.database.deleteAlarm(actor, stored);
+  }
+
+  private beyondHorizon(at_ms: number): boolean {
+    return at_ms >= this.loaded_through;
+  }
+
+  /** Drops the actor's alarm from memory (its timer too); its row stays. */
+  private unschedule(actor: string): void {
+    const existing = this.alarms.get(actor);
+    if (existing?.timer) clearTimeout(existing.timer);
+    this.alarms.delete(actor);
   }
 
   /**
@@ -267,7 +272,7 @@ export class AlarmScheduler {
       else {
         this.firing.delete(actor);
         const alarm = this.alarms.get(actor);
-        if (alarm !== undefined && alarm.at_ms >= this.loaded_through && !this.stopped) {
+        if (alarm !== undefined && this.beyondHorizon(alarm.at_ms) && !this.stopped) {
           try {
             this.park(actor, alarm.at_ms);
           } catch (error) {
