@@ -42,7 +42,7 @@ export interface AlarmSchedulerOptions {
 }
 
 const DEFAULT_HANDLERS_MAX = 4_096;
-const DEFAULT_HORIZON_MS = 10 * 60_000;
+export const DEFAULT_HORIZON_MS = 10 * 60_000;
 const DEFAULT_LOAD_INTERVAL_MS = 60_000;
 
 export class AlarmScheduler {

@@ -11,6 +11,7 @@
  */
 import { ActorDatabase, type Durability, type DurabilityFailureStage } from "../../../actors/bun/actor-database.ts";
 import { BunActorSystem } from "../../../actors/bun/bun-actor-system.ts";
+import { DEFAULT_HORIZON_MS } from "../../../actors/bun/alarm-scheduler.ts";
 import { deliveredThroughWriter, IngressReader } from "../../../actors/bun/ingress-log.ts";
 import { OutboxAge } from "../../../actors/bun/outbox-age.ts";
 import type { PaymentActorLimits } from "../../../actors/payment/limits.ts";
@@ -142,7 +143,11 @@ export class ActorProcessing {
 
   private registerGauges(): void {
     const { registry, system, database, outbox_age } = this;
-    registry.gauge("actors_with_pending_alarm", "Actors with work scheduled within the next 10 minutes (alarms further off, such as finished payments' retirements, are stored rows only).", () => system.scheduler.pending());
+    registry.gauge(
+      "actors_with_pending_alarm",
+      `Actors with work scheduled within the next ${DEFAULT_HORIZON_MS / 60_000} minutes (alarms further off, such as finished payments' retirements, are stored rows only).`,
+      () => system.scheduler.pending(),
+    );
     registry.gauge("processing_backlog", "Actors with due work waiting for a place to run.", () => system.scheduler.due());
     registry.gauge(
       "processing_lag_seconds",
